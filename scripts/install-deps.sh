@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package sitewarden needs to build, test, run the demo and benchmark.
+# Idempotent: when everything is present it only runs dpkg-query and returns in well under a second.
+# The one non-Debian dependency is the npm package playwright-core (pinned in tests/browser/package-lock.json),
+# used by the browser test to drive Debian's chromium.
+set -euo pipefail
+
+PACKAGES=(
+  # toolchain
+  build-essential cmake ninja-build ccache pkg-config git
+  # libraries (DESIGN.md "Libraries")
+  libboost-dev libssl-dev openssl libsodium-dev libsqlite3-dev sqlite3
+  libspdlog-dev libfmt-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev
+  libzxcvbn-dev liboath-dev libkainjow-mustache-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev curl oathtool
+  # browser test (N7.4 console login with a second factor, driven like a person would)
+  chromium
+  # packaging
+  dpkg-dev fakeroot
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+# Node.js and npm: the machine's own (possibly not Debian's, which conflicts with Debian's npm) is used
+# when present; otherwise Debian's.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+
+if ((${#missing[@]})); then
+  echo "install-deps: installing ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# playwright-core for the browser test, from the lockfile (no browser download: it drives /usr/bin/chromium).
+root="$(cd "$(dirname "$0")/.." && pwd)"
+if [ -f "$root/tests/browser/package-lock.json" ] && [ ! -d "$root/tests/browser/node_modules/playwright-core" ]; then
+  (cd "$root/tests/browser" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+fi

@@ -1,0 +1,140 @@
+// Database: the SQLite store every module's tables live in (DESIGN.md "Data").
+//
+// Opened with WAL, foreign keys on, a busy timeout, and every numbered migration applied and
+// recorded in `schema_migrations` before open() returns. SQL uses bound parameters only; each
+// table's statements live in the module that owns the table. SQL is kept portable to PostgreSQL
+// (no SQLite-only syntax beyond what both accept; INTEGER PRIMARY KEY ids, TEXT timestamps in
+// RFC 3339 UTC).
+//
+// Thread-safety: a Database is one connection; use it from one thread at a time (the owning
+// service serialises writers). Open several Database objects on the same file for readers.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "base/result.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace sw::store {
+
+// A bound parameter or a column value. std::monostate is SQL NULL; Blob holds raw bytes.
+struct Blob {
+  std::string bytes;
+};
+using Value = std::variant<std::monostate, std::int64_t, double, std::string, Blob>;
+
+// One result row: column values in select order, with typed accessors that fail loudly
+// (std::bad_variant_access is a programming error, not input error).
+class Row {
+ public:
+  explicit Row(std::vector<Value> values) : values_(std::move(values)) {}
+  std::size_t size() const { return values_.size(); }
+  bool is_null(std::size_t i) const { return std::holds_alternative<std::monostate>(values_.at(i)); }
+  std::int64_t integer(std::size_t i) const;   // NULL reads as 0
+  double real(std::size_t i) const;
+  std::string text(std::size_t i) const;       // NULL reads as ""; a Blob reads as its bytes
+  std::optional<std::string> optional_text(std::size_t i) const;
+  const Value& value(std::size_t i) const { return values_.at(i); }
+
+ private:
+  std::vector<Value> values_;
+};
+
+// A prepared statement. Bind with bind(1-based index, value) or pass parameters to exec/query.
+class Statement {
+ public:
+  Statement(Statement&&) noexcept;
+  Statement& operator=(Statement&&) noexcept;
+  ~Statement();
+
+  // Runs the statement to completion with the given parameters (reset first). Returns rows changed.
+  Result<std::int64_t> exec(const std::vector<Value>& params = {});
+  // Runs a query and returns all rows.
+  Result<std::vector<Row>> query(const std::vector<Value>& params = {});
+  // Runs a query and returns the first row, or nothing.
+  Result<std::optional<Row>> query_one(const std::vector<Value>& params = {});
+
+ private:
+  friend class Database;
+  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  Status bind_all(const std::vector<Value>& params);
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+struct OpenOptions {
+  bool read_only = false;
+  bool apply_migrations = true;   // false: open as is (tools that must not change the schema)
+  int busy_timeout_ms = 5000;
+};
+
+class Database {
+ public:
+  // Opens (creating if absent) the database at `path` and applies pending migrations.
+  // An error names the path and SQLite's reason.
+  static Result<std::unique_ptr<Database>> open(const std::filesystem::path& path,
+                                                OpenOptions options = {});
+  // An in-memory database with all migrations applied (tests).
+  static Result<std::unique_ptr<Database>> open_memory();
+
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  // Prepares one statement. Errors name the SQL's first 80 characters and SQLite's message.
+  Result<Statement> prepare(std::string_view sql);
+
+  // Prepare + exec / query in one call (convenience for statements run once).
+  Result<std::int64_t> exec(std::string_view sql, const std::vector<Value>& params = {});
+  Result<std::vector<Row>> query(std::string_view sql, const std::vector<Value>& params = {});
+  Result<std::optional<Row>> query_one(std::string_view sql, const std::vector<Value>& params = {});
+
+  // Runs several statements without parameters (migrations only).
+  Status exec_script(std::string_view sql);
+
+  std::int64_t last_insert_id() const;
+
+  // Transactions: begin() returns a guard that rolls back unless commit() succeeds.
+  class Transaction {
+   public:
+    Transaction(Transaction&&) noexcept;
+    ~Transaction();
+    Status commit();
+   private:
+    friend class Database;
+    explicit Transaction(Database* db) : db_(db) {}
+    Database* db_;
+  };
+  // BEGIN IMMEDIATE: takes the write lock at once so writers queue on busy_timeout, not deadlock.
+  Result<Transaction> begin();
+
+  // Versions of the migrations applied, ascending.
+  Result<std::vector<int>> applied_migrations();
+
+  sqlite3* handle() { return db_; }
+
+ private:
+  explicit Database(sqlite3* db) : db_(db) {}
+  Status migrate();
+  sqlite3* db_ = nullptr;
+};
+
+// One numbered migration. The list is built from src/store/migrations/NNNN_name.sql at build time;
+// files are never edited after they land, only new ones added.
+struct Migration {
+  int version;
+  std::string_view name;
+  std::string_view sql;
+};
+const std::vector<Migration>& migrations();
+
+}  // namespace sw::store
