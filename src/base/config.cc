@@ -1,0 +1,268 @@
+#include "base/config.h"
+
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <optional>
+#include <sstream>
+#include <variant>
+
+#include <toml++/toml.h>
+
+namespace sw {
+namespace {
+
+constexpr std::int64_t kNoMax = std::numeric_limits<std::int64_t>::max();
+
+// One key of the schema. Exactly one of the three member pointers is set.
+struct Key {
+  std::string_view section;
+  std::string_view name;
+  std::function<std::string*(Config&)> text;
+  std::function<std::int64_t*(Config&)> integer;
+  std::function<bool*(Config&)> boolean;
+  std::int64_t min = 0;
+  std::int64_t max = kNoMax;
+  std::vector<std::string_view> allowed;  // for text keys: the only values accepted (empty: any)
+  std::string_view meaning;
+};
+
+template <class S, class T>
+std::function<T*(Config&)> field(S Config::*section, T S::*member) {
+  return [section, member](Config& c) { return &(c.*section.*member); };
+}
+
+Key text(std::string_view sec, std::string_view name, std::function<std::string*(Config&)> f,
+         std::vector<std::string_view> allowed, std::string_view meaning) {
+  return Key{sec, name, std::move(f), {}, {}, 0, kNoMax, std::move(allowed), meaning};
+}
+Key integer(std::string_view sec, std::string_view name, std::function<std::int64_t*(Config&)> f, std::int64_t min,
+            std::int64_t max, std::string_view meaning) {
+  return Key{sec, name, {}, std::move(f), {}, min, max, {}, meaning};
+}
+Key boolean(std::string_view sec, std::string_view name, std::function<bool*(Config&)> f, std::string_view meaning) {
+  return Key{sec, name, {}, {}, std::move(f), 0, kNoMax, {}, meaning};
+}
+
+const std::vector<Key>& schema() {
+  static const std::vector<Key> keys = {
+      text("node", "data_dir", field(&Config::node, &NodeConfig::data_dir), {}, "database, blobs, node key"),
+      text("node", "crypto_suite", field(&Config::node, &NodeConfig::crypto_suite), {"gm", "intl"},
+           "gm: SM3/SM2/SM4; intl: SHA-256/Ed25519/XChaCha20-Poly1305"),
+      text("log", "level", field(&Config::log, &LogConfig::level), {"debug", "info", "warn", "error"}, "log level"),
+      text("log", "file", field(&Config::log, &LogConfig::file), {}, "JSON log file; empty: stderr"),
+      text("console", "listen", field(&Config::console, &ConsoleConfig::listen), {}, "console address"),
+      integer("console", "port", field(&Config::console, &ConsoleConfig::port), 0, 65535, "console port (0: any)"),
+      text("console", "tls_cert", field(&Config::console, &ConsoleConfig::tls_cert), {}, "PEM certificate"),
+      text("console", "tls_key", field(&Config::console, &ConsoleConfig::tls_key), {}, "PEM private key"),
+      text("console", "client_ca", field(&Config::console, &ConsoleConfig::client_ca), {},
+           "PEM CA for certificate login"),
+      text("console", "language", field(&Config::console, &ConsoleConfig::language), {"zh-CN", "en"},
+           "default language"),
+      integer("console", "handler_threads", field(&Config::console, &ConsoleConfig::handler_threads), 1, 64,
+              "threads running console handlers"),
+      text("console", "public_url", field(&Config::console, &ConsoleConfig::public_url), {},
+           "URL printed for people"),
+      integer("http", "max_header_bytes", field(&Config::http, &HttpLimitsConfig::max_header_bytes), 1024,
+              1024 * 1024, "request header limit (431 above)"),
+      integer("http", "max_body_bytes", field(&Config::http, &HttpLimitsConfig::max_body_bytes), 0,
+              1024LL * 1024 * 1024, "request body limit (413 above)"),
+      integer("http", "max_uri_bytes", field(&Config::http, &HttpLimitsConfig::max_uri_bytes), 256, 64 * 1024,
+              "request target limit (414 above)"),
+      integer("http", "header_read_timeout_seconds",
+              field(&Config::http, &HttpLimitsConfig::header_read_timeout_seconds), 1, 300, "slowloris guard"),
+      integer("http", "body_read_timeout_seconds", field(&Config::http, &HttpLimitsConfig::body_read_timeout_seconds),
+              1, 3600, "slow POST guard"),
+      integer("http", "keep_alive_timeout_seconds",
+              field(&Config::http, &HttpLimitsConfig::keep_alive_timeout_seconds), 1, 3600, "idle keep-alive"),
+      integer("http", "max_connections", field(&Config::http, &HttpLimitsConfig::max_connections), 1, 1'000'000,
+              "open connections"),
+      integer("identity", "password_min_length", field(&Config::identity, &IdentityConfig::password_min_length), 8,
+              128, "N6.3"),
+      integer("identity", "password_history", field(&Config::identity, &IdentityConfig::password_history), 1, 24,
+              "previous passwords refused"),
+      integer("identity", "password_max_age_days", field(&Config::identity, &IdentityConfig::password_max_age_days),
+              1, 365, "N6.3: change forced after"),
+      integer("identity", "lockout_threshold", field(&Config::identity, &IdentityConfig::lockout_threshold), 1, 100,
+              "failures per account"),
+      integer("identity", "lockout_ip_threshold", field(&Config::identity, &IdentityConfig::lockout_ip_threshold), 1,
+              10000, "failures per client IP"),
+      integer("identity", "lockout_minutes", field(&Config::identity, &IdentityConfig::lockout_minutes), 1, 1440,
+              "first lockout; doubles on repeat"),
+      integer("identity", "session_idle_minutes", field(&Config::identity, &IdentityConfig::session_idle_minutes), 1,
+              240, "idle session timeout"),
+      integer("identity", "session_absolute_hours", field(&Config::identity, &IdentityConfig::session_absolute_hours),
+              1, 24, "absolute session lifetime"),
+      boolean("identity", "require_second_factor", field(&Config::identity, &IdentityConfig::require_second_factor),
+              "N6.4: TOTP or certificate required"),
+      integer("audit", "checkpoint_every_events", field(&Config::audit, &AuditConfig::checkpoint_every_events), 1,
+              1'000'000, "signed checkpoint interval"),
+      integer("audit", "checkpoint_interval_seconds", field(&Config::audit, &AuditConfig::checkpoint_interval_seconds),
+              1, 86400, "signed checkpoint interval"),
+      integer("audit", "retention_days", field(&Config::audit, &AuditConfig::retention_days), 183, 36500,
+              "N8.4: at least six months"),
+  };
+  return keys;
+}
+
+std::string where(std::string_view source, const toml::source_region& region) {
+  std::ostringstream out;
+  out << source << ":" << region.begin.line;
+  return out.str();
+}
+
+std::string key_name(const Key& k) { return "[" + std::string(k.section) + "] " + std::string(k.name); }
+
+const Key* find_key(std::string_view section, std::string_view name) {
+  for (const Key& k : schema()) {
+    if (k.section == section && k.name == name) return &k;
+  }
+  return nullptr;
+}
+
+bool known_section(std::string_view section) {
+  for (const Key& k : schema()) {
+    if (k.section == section) return true;
+  }
+  return false;
+}
+
+std::string join(const std::vector<std::string_view>& values) {
+  std::string out;
+  for (auto v : values) out += (out.empty() ? "" : ", ") + std::string(v);
+  return out;
+}
+
+Status apply(const Key& key, const toml::node& node, Config& config, std::string_view source) {
+  const std::string at = where(source, node.source()) + ": " + key_name(key) + ": ";
+  if (key.text) {
+    const auto* v = node.as_string();
+    if (!v) return fail("config.bad_type", at + "must be a string");
+    const std::string& value = v->get();
+    if (!key.allowed.empty()) {
+      bool found = false;
+      for (auto a : key.allowed) found = found || a == value;
+      if (!found) return fail("config.bad_value", at + "'" + value + "' is not one of: " + join(key.allowed));
+    }
+    *key.text(config) = value;
+    return ok();
+  }
+  if (key.integer) {
+    const auto* v = node.as_integer();
+    if (!v) return fail("config.bad_type", at + "must be an integer");
+    const std::int64_t value = v->get();
+    if (value < key.min || value > key.max) {
+      return fail("config.out_of_range", at + std::to_string(value) + " is out of range " + std::to_string(key.min) +
+                                             ".." + std::to_string(key.max));
+    }
+    *key.integer(config) = value;
+    return ok();
+  }
+  const auto* v = node.as_boolean();
+  if (!v) return fail("config.bad_type", at + "must be true or false");
+  *key.boolean(config) = v->get();
+  return ok();
+}
+
+Status check_consistency(const Config& c, std::string_view source) {
+  const bool loopback = c.console.listen == "127.0.0.1" || c.console.listen == "::1" || c.console.listen == "localhost";
+  if (c.console.tls_cert.empty() != c.console.tls_key.empty()) {
+    return fail("config.bad_value", std::string(source) + ": [console] tls_cert and tls_key must be set together");
+  }
+  if (!loopback && c.console.tls_cert.empty()) {
+    return fail("config.insecure", std::string(source) + ": [console] listen = '" + c.console.listen +
+                                       "' is not loopback: set tls_cert and tls_key (the console is never served "
+                                       "in clear text off the machine)");
+  }
+  if (!c.console.client_ca.empty() && c.console.tls_cert.empty()) {
+    return fail("config.bad_value", std::string(source) + ": [console] client_ca needs tls_cert and tls_key");
+  }
+  if (c.node.data_dir.empty()) return fail("config.bad_value", std::string(source) + ": [node] data_dir is empty");
+  return ok();
+}
+
+}  // namespace
+
+Result<Config> parse_config(std::string_view toml_text, std::string_view source_name) {
+  toml::table root;
+  try {
+    root = toml::parse(toml_text, source_name);
+  } catch (const toml::parse_error& e) {
+    return fail("config.syntax", where(source_name, e.source()) + ": " + std::string(e.description()));
+  }
+  Config config;
+  config.source = std::string(source_name);
+  for (const auto& [section_key, section_node] : root) {
+    const std::string_view section = section_key.str();
+    if (!known_section(section)) {
+      return fail("config.unknown_key", where(source_name, section_node.source()) + ": unknown section [" +
+                                            std::string(section) + "]");
+    }
+    const auto* table = section_node.as_table();
+    if (!table) {
+      return fail("config.bad_type",
+                  where(source_name, section_node.source()) + ": " + std::string(section) + " must be a [section]");
+    }
+    for (const auto& [name_key, value] : *table) {
+      const Key* key = find_key(section, name_key.str());
+      if (!key) {
+        return fail("config.unknown_key", where(source_name, value.source()) + ": unknown key [" +
+                                              std::string(section) + "] " + std::string(name_key.str()));
+      }
+      SW_CHECK(apply(*key, value, config, source_name));
+    }
+  }
+  SW_CHECK(check_consistency(config, source_name));
+  return config;
+}
+
+Result<Config> load_config(const std::filesystem::path& file) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(file, ec);
+  if (ec) return fail("config.unreadable", file.string() + ": " + ec.message());
+  constexpr std::uintmax_t kMaxConfigBytes = 1024 * 1024;
+  if (size > kMaxConfigBytes) return fail("config.too_large", file.string() + ": larger than 1 MiB");
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return fail("config.unreadable", file.string() + ": cannot open");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return parse_config(text, file.string());
+}
+
+namespace {
+std::string default_value(const Key& k) {
+  Config defaults;
+  if (k.text) return "\"" + *k.text(defaults) + "\"";
+  if (k.integer) return std::to_string(*k.integer(defaults));
+  return *k.boolean(defaults) ? "true" : "false";
+}
+std::string range_of(const Key& k) {
+  if (k.text) return k.allowed.empty() ? "string" : "one of " + join(k.allowed);
+  if (k.integer) return "integer " + std::to_string(k.min) + ".." + (k.max == kNoMax ? "" : std::to_string(k.max));
+  return "true/false";
+}
+}  // namespace
+
+std::vector<std::string> describe_config_keys() {
+  std::vector<std::string> lines;
+  for (const Key& k : schema()) {
+    lines.push_back(key_name(k) + " = " + default_value(k) + "  # " + range_of(k) + ": " + std::string(k.meaning));
+  }
+  return lines;
+}
+
+std::string default_config_text(const std::filesystem::path& data_dir) {
+  std::string out = "# sitewarden configuration. Every key is checked at start; see docs/operator-guide.md.\n";
+  std::string_view section;
+  for (const Key& k : schema()) {
+    if (k.section != section) {
+      section = k.section;
+      out += "\n[" + std::string(section) + "]\n";
+    }
+    std::string value = default_value(k);
+    if (k.section == "node" && k.name == "data_dir") value = "\"" + data_dir.string() + "\"";
+    out += std::string(k.name) + " = " + value + "  # " + range_of(k) + ": " + std::string(k.meaning) + "\n";
+  }
+  return out;
+}
+
+}  // namespace sw

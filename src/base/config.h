@@ -1,0 +1,89 @@
+// Config: sitewarden.toml, every key validated at start (N4.2 secure configuration).
+//
+// load_config() refuses the whole file on the first problem: an unknown key, a wrong type or an
+// out-of-range value stops the start with an Error whose message names the file, line and key,
+// e.g. "sitewarden.toml:12: [console] port: 70000 is out of range 1..65535". Keys that are absent
+// take the safe defaults below; docs/operator-guide.md lists every key.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+
+namespace sw {
+
+struct NodeConfig {
+  std::string data_dir = "/var/lib/sitewarden";
+  std::string crypto_suite = "gm";  // "gm" | "intl"
+};
+
+struct LogConfig {
+  std::string level = "info";  // debug | info | warn | error
+  std::string file;            // empty: stderr (journald under systemd)
+};
+
+struct ConsoleConfig {
+  std::string listen = "127.0.0.1";  // loopback unless configured (DESIGN.md)
+  std::int64_t port = 8440;
+  std::string tls_cert;      // PEM; empty: plain HTTP (allowed only on loopback)
+  std::string tls_key;
+  std::string client_ca;     // PEM CA for client-certificate login (N6.4); empty: off
+  std::string language = "zh-CN";  // "zh-CN" | "en"
+  std::int64_t handler_threads = 4;
+  std::string public_url;    // how people reach the console (printed at start); empty: derived
+};
+
+struct HttpLimitsConfig {
+  std::int64_t max_header_bytes = 8 * 1024;
+  std::int64_t max_body_bytes = 1024 * 1024;
+  std::int64_t max_uri_bytes = 4 * 1024;
+  std::int64_t header_read_timeout_seconds = 10;
+  std::int64_t body_read_timeout_seconds = 30;
+  std::int64_t keep_alive_timeout_seconds = 60;
+  std::int64_t max_connections = 1024;
+};
+
+struct IdentityConfig {
+  std::int64_t password_min_length = 12;
+  std::int64_t password_history = 5;
+  std::int64_t password_max_age_days = 90;
+  std::int64_t lockout_threshold = 5;
+  std::int64_t lockout_ip_threshold = 20;
+  std::int64_t lockout_minutes = 15;
+  std::int64_t session_idle_minutes = 15;
+  std::int64_t session_absolute_hours = 8;
+  bool require_second_factor = true;
+};
+
+struct AuditConfig {
+  std::int64_t checkpoint_every_events = 1000;
+  std::int64_t checkpoint_interval_seconds = 60;
+  std::int64_t retention_days = 183;  // never below 183 (N8.4: six months)
+};
+
+struct Config {
+  std::filesystem::path source;  // the file it was read from (empty for defaults)
+  NodeConfig node;
+  LogConfig log;
+  ConsoleConfig console;
+  HttpLimitsConfig http;
+  IdentityConfig identity;
+  AuditConfig audit;
+};
+
+// Reads and validates a config file. See the header comment for the error contract.
+Result<Config> load_config(const std::filesystem::path& file);
+// Validates TOML text as if read from `source_name` (tests, `sitewarden config check`).
+Result<Config> parse_config(std::string_view toml_text, std::string_view source_name);
+
+// One line per key: "[section] key = default  # type, range: meaning" (for docs and `--help`).
+std::vector<std::string> describe_config_keys();
+
+// A config file with every key at its default, with comments (written by `sitewarden init`).
+std::string default_config_text(const std::filesystem::path& data_dir);
+
+}  // namespace sw
