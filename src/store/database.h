@@ -39,9 +39,9 @@ class Row {
   explicit Row(std::vector<Value> values) : values_(std::move(values)) {}
   std::size_t size() const { return values_.size(); }
   bool is_null(std::size_t i) const { return std::holds_alternative<std::monostate>(values_.at(i)); }
-  std::int64_t integer(std::size_t i) const;   // NULL reads as 0
+  std::int64_t integer(std::size_t i) const;  // NULL reads as 0
   double real(std::size_t i) const;
-  std::string text(std::size_t i) const;       // NULL reads as ""; a Blob reads as its bytes
+  std::string text(std::size_t i) const;  // NULL reads as ""; a Blob reads as its bytes
   std::optional<std::string> optional_text(std::size_t i) const;
   const Value& value(std::size_t i) const { return values_.at(i); }
 
@@ -49,7 +49,10 @@ class Row {
   std::vector<Value> values_;
 };
 
-// A prepared statement. Bind with bind(1-based index, value) or pass parameters to exec/query.
+// A prepared statement. Parameters are passed to exec/query and bound in order to ?1..?N; their
+// count must match the statement's. Errors carry "store.<kind>" (store.constraint, store.busy,
+// store.sql, ...), the SQL's first 80 characters and SQLite's message, never parameter values.
+// The statement is reset after every run, so it holds no read snapshot between runs.
 class Statement {
  public:
   Statement(Statement&&) noexcept;
@@ -73,16 +76,33 @@ class Statement {
 
 struct OpenOptions {
   bool read_only = false;
-  bool apply_migrations = true;   // false: open as is (tools that must not change the schema)
+  bool apply_migrations = true;  // false: open as is (tools that must not change the schema)
   int busy_timeout_ms = 5000;
 };
+
+// One numbered migration, built from src/store/migrations/NNNN_name.sql at build time
+// (src/store/embed_migrations.cmake). `name` is the file name, e.g. "0001_identity.sql".
+// Files are never edited after they land, only new ones added.
+struct Migration {
+  int version;
+  std::string_view name;
+  std::string_view sql;
+};
+// Every migration the binary knows, in strictly increasing version order.
+const std::vector<Migration>& migrations();
 
 class Database {
  public:
   // Opens (creating if absent) the database at `path` and applies pending migrations.
   // An error names the path and SQLite's reason.
-  static Result<std::unique_ptr<Database>> open(const std::filesystem::path& path,
-                                                OpenOptions options = {});
+  static Result<std::unique_ptr<Database>> open(const std::filesystem::path& path, OpenOptions options = {});
+  // As above with an explicit migration list instead of migrations() (tests, tools). The list
+  // must be strictly increasing in version ("store.bad_migrations" otherwise). Each pending
+  // migration runs in its own transaction with its record in schema_migrations; a failing one is
+  // rolled back and the error names its file and SQLite's message. A database recording a version
+  // newer than the list knows fails with "store.schema_too_new". A read-only open applies nothing.
+  static Result<std::unique_ptr<Database>> open(const std::filesystem::path& path, OpenOptions options,
+                                                const std::vector<Migration>& migration_list);
   // An in-memory database with all migrations applied (tests).
   static Result<std::unique_ptr<Database>> open_memory();
 
@@ -90,7 +110,8 @@ class Database {
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
 
-  // Prepares one statement. Errors name the SQL's first 80 characters and SQLite's message.
+  // Prepares one statement; SQL holding a second statement is refused ("store.sql"), so none can
+  // be smuggled in. Errors name the SQL's first 80 characters and SQLite's message.
   Result<Statement> prepare(std::string_view sql);
 
   // Prepare + exec / query in one call (convenience for statements run once).
@@ -109,12 +130,14 @@ class Database {
     Transaction(Transaction&&) noexcept;
     ~Transaction();
     Status commit();
+
    private:
     friend class Database;
     explicit Transaction(Database* db) : db_(db) {}
     Database* db_;
   };
   // BEGIN IMMEDIATE: takes the write lock at once so writers queue on busy_timeout, not deadlock.
+  // Beginning while a transaction is open on this connection is "store.nested_transaction".
   Result<Transaction> begin();
 
   // Versions of the migrations applied, ascending.
@@ -124,17 +147,8 @@ class Database {
 
  private:
   explicit Database(sqlite3* db) : db_(db) {}
-  Status migrate();
+  Status migrate(const std::vector<Migration>& migration_list);
   sqlite3* db_ = nullptr;
 };
-
-// One numbered migration. The list is built from src/store/migrations/NNNN_name.sql at build time;
-// files are never edited after they land, only new ones added.
-struct Migration {
-  int version;
-  std::string_view name;
-  std::string_view sql;
-};
-const std::vector<Migration>& migrations();
 
 }  // namespace sw::store

@@ -1,0 +1,223 @@
+// BlobStore: content-addressed files, written atomically and verified on every read.
+#include "store/blob_store.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <system_error>
+#include <utility>
+
+#include "base/atomic_file.h"
+
+namespace sw::store {
+namespace {
+
+constexpr std::size_t kDigestBytes = 32;       // SM3 and SHA-256 alike
+constexpr std::size_t kMaxAlgorithmName = 16;  // "sm3", "sha256"
+constexpr std::size_t kFanOutHexChars = 2;     // <root>/<alg>/<2 hex>/<62 hex>
+constexpr std::size_t kChunkBytes = 64 * 1024;
+constexpr mode_t kDirMode = 0700;
+constexpr std::string_view kTempDir = "tmp";  // put_file's staging area, on the same filesystem
+constexpr std::size_t kTempNameRandomBytes = 12;
+
+// Owns a POSIX file descriptor.
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int get() const { return fd_; }
+  bool valid() const { return fd_ >= 0; }
+
+ private:
+  int fd_;
+};
+
+std::unexpected<Error> io_error(std::string_view what, const std::filesystem::path& path, int err = errno) {
+  return fail("store.io", std::string(what) + " " + path.string() + ": " + std::strerror(err));
+}
+
+bool valid_algorithm_name(std::string_view name) {
+  return !name.empty() && name.size() <= kMaxAlgorithmName &&
+         std::all_of(name.begin(), name.end(),
+                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); });
+}
+
+Status fsync_dir(const std::filesystem::path& dir) {
+  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) return io_error("cannot open directory", dir);
+  if (::fsync(fd.get()) != 0) return io_error("cannot fsync directory", dir);
+  return ok();
+}
+
+// Creates `dir` with mode 0700 if absent and makes its entry durable in the parent.
+Status ensure_dir(const std::filesystem::path& dir) {
+  if (::mkdir(dir.c_str(), kDirMode) == 0) return fsync_dir(dir.parent_path());
+  if (errno != EEXIST) return io_error("cannot create directory", dir);
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) {
+    return fail("store.io", dir.string() + " exists and is not a directory");
+  }
+  return ok();
+}
+
+Status write_all(int fd, std::string_view bytes, const std::filesystem::path& path) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return io_error("cannot write", path);
+    bytes.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return ok();
+}
+
+// Reads `in` to its end in fixed-size chunks, feeding each to `hasher` and, when `out` is given,
+// writing it there.
+Status stream(int in, const std::filesystem::path& in_path, crypto::Hasher& hasher, const Fd* out,
+              const std::filesystem::path& out_path) {
+  std::string buffer(kChunkBytes, '\0');
+  for (;;) {
+    const ssize_t n = ::read(in, buffer.data(), buffer.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return io_error("cannot read", in_path);
+    if (n == 0) return ok();
+    const std::string_view chunk(buffer.data(), static_cast<std::size_t>(n));
+    hasher.update(chunk);
+    if (out != nullptr) SW_CHECK(write_all(out->get(), chunk, out_path));
+  }
+}
+
+std::unexpected<Error> corrupt(const crypto::Digest& digest, const std::filesystem::path& path) {
+  return fail("store.blob_corrupt",
+              "blob " + digest.to_string() + " at " + path.string() + " does not match its digest");
+}
+
+}  // namespace
+
+Result<BlobStore> BlobStore::open(std::filesystem::path root, const crypto::Suite& suite) {
+  std::error_code ec;
+  if (root.has_parent_path()) std::filesystem::create_directories(root.parent_path(), ec);
+  if (::mkdir(root.c_str(), kDirMode) != 0 && errno != EEXIST) {
+    return fail("store.blob_root", "cannot create blob store " + root.string() + ": " + std::strerror(errno));
+  }
+  if (!std::filesystem::is_directory(root, ec)) {
+    return fail("store.blob_root", "blob store " + root.string() + " is not a directory");
+  }
+  return BlobStore(std::move(root), suite);
+}
+
+Result<crypto::Digest> BlobStore::parse_digest(std::string_view text) {
+  constexpr std::size_t kMaxQuoted = 80;
+  auto digest = crypto::Digest::parse(text);
+  if (!digest || digest->to_string() != text || !valid_algorithm_name(digest->algorithm)) {
+    return fail("store.bad_digest",
+                "not a canonical blob digest: \"" + std::string(text.substr(0, kMaxQuoted)) + "\"");
+  }
+  return digest;
+}
+
+Result<std::filesystem::path> BlobStore::path_of(const crypto::Digest& digest) const {
+  if (!valid_algorithm_name(digest.algorithm) || digest.bytes.size() != kDigestBytes) {
+    return fail("store.bad_digest", "not a blob digest: algorithm \"" +
+                                        digest.algorithm.substr(0, kMaxAlgorithmName) + "\" with " +
+                                        std::to_string(digest.bytes.size()) +
+                                        " bytes (want a lowercase name and 32 bytes)");
+  }
+  const std::string hex = digest.hex();
+  return root_ / digest.algorithm / hex.substr(0, kFanOutHexChars) / hex.substr(kFanOutHexChars);
+}
+
+bool BlobStore::contains(const crypto::Digest& digest) const {
+  auto path = path_of(digest);
+  std::error_code ec;
+  return path && std::filesystem::is_regular_file(*path, ec);
+}
+
+// True when a sound copy of the blob is present. A corrupt copy is reported absent, so the caller
+// replaces it with the good bytes it holds; other failures to read it are errors.
+Result<bool> BlobStore::present_and_sound(const crypto::Digest& digest) const {
+  if (!contains(digest)) return false;
+  Status sound = verify(digest);
+  if (sound) return true;
+  if (sound.error().code == "store.blob_corrupt" || sound.error().code == "store.blob_missing") return false;
+  return std::unexpected(sound.error());
+}
+
+Result<crypto::Digest> BlobStore::put(std::string_view bytes) {
+  crypto::Digest digest = suite_->hash(bytes);
+  SW_TRY(path, path_of(digest));
+  SW_TRY(present, present_and_sound(digest));
+  if (present) return digest;
+  SW_CHECK(ensure_dir(path.parent_path().parent_path()));
+  SW_CHECK(ensure_dir(path.parent_path()));
+  SW_CHECK(write_file_atomic(path, bytes, kOwnerReadWrite));
+  return digest;
+}
+
+Result<crypto::Digest> BlobStore::put_file(const std::filesystem::path& source) {
+  Fd in(::open(source.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!in.valid()) return io_error("cannot open", source);
+  SW_CHECK(ensure_dir(root_ / kTempDir));
+  const std::filesystem::path temp =
+      root_ / kTempDir / crypto::to_hex(crypto::random_bytes(kTempNameRandomBytes));
+  Fd out(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  if (!out.valid()) return io_error("cannot create", temp);
+  auto hasher = suite_->hasher();
+  Status copied = stream(in.get(), source, *hasher, &out, temp);
+  if (copied && ::fsync(out.get()) != 0) copied = io_error("cannot fsync", temp);
+  const crypto::Digest digest = hasher->finish();
+  if (copied) copied = install(temp, digest);
+  std::error_code ec;
+  std::filesystem::remove(temp, ec);  // gone already when installed
+  if (!copied) return std::unexpected(copied.error());
+  return digest;
+}
+
+// Renames the fsynced temp file into the blob's place (unless a sound copy is there) and makes
+// the rename durable.
+Status BlobStore::install(const std::filesystem::path& temp, const crypto::Digest& digest) {
+  SW_TRY(path, path_of(digest));
+  SW_TRY(present, present_and_sound(digest));
+  if (present) return ok();
+  SW_CHECK(ensure_dir(path.parent_path().parent_path()));
+  SW_CHECK(ensure_dir(path.parent_path()));
+  if (::rename(temp.c_str(), path.c_str()) != 0) return io_error("cannot rename into", path);
+  return fsync_dir(path.parent_path());
+}
+
+Result<std::string> BlobStore::get(const crypto::Digest& digest, std::size_t max_bytes) const {
+  SW_TRY(path, path_of(digest));
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (ec) return fail("store.blob_missing", "blob " + digest.to_string() + " is not in the store");
+  if (size > max_bytes) {
+    return fail("store.blob_too_large", "blob " + digest.to_string() + " has " + std::to_string(size) +
+                                            " bytes, over the limit of " + std::to_string(max_bytes));
+  }
+  SW_TRY(bytes, read_file(path, max_bytes));
+  SW_TRY(actual, crypto::hash_with(digest.algorithm, bytes));
+  if (actual != digest) return corrupt(digest, path);
+  return bytes;
+}
+
+Status BlobStore::verify(const crypto::Digest& digest) const {
+  SW_TRY(path, path_of(digest));
+  SW_TRY(hasher, crypto::hasher_for(digest.algorithm));
+  Fd in(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!in.valid() && errno == ENOENT) {
+    return fail("store.blob_missing", "blob " + digest.to_string() + " is not in the store");
+  }
+  if (!in.valid()) return io_error("cannot open", path);
+  SW_CHECK(stream(in.get(), path, *hasher, nullptr, path));
+  if (hasher->finish() != digest) return corrupt(digest, path);
+  return ok();
+}
+
+}  // namespace sw::store

@@ -1,0 +1,78 @@
+// BlobStore: content-addressed files on disk (DESIGN.md "store"; N7.1 served bytes are the
+// approved ones, N7.4 integrity).
+//
+// A blob is named by its digest: `<root>/<algorithm>/<first 2 hex>/<remaining 62 hex>`, e.g.
+// `blobs/sm3/66/c7f0f4...`. Blobs are written atomically (temp file, fsync, rename, fsync dir), so
+// a reader sees a whole blob or none, and are never rewritten once present unless found corrupt. Every read
+// re-hashes the bytes with the digest's own algorithm, so a blob changed on disk is reported, never returned,
+// and blobs written under either crypto suite stay readable after a switch.
+//
+// Directories are created 0700 and files 0600: only the service user reads the store.
+// Thread-safety: a BlobStore holds no mutable state; concurrent put() of the same bytes is safe
+// (both renames install identical content).
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "base/crypto.h"
+#include "base/result.h"
+
+namespace sw::store {
+
+class BlobStore {
+ public:
+  // get() refuses blobs larger than this; read larger ones through path_of() or verify().
+  static constexpr std::size_t kMaxGetBytes = std::size_t{256} << 20;
+
+  // Opens the store at `root`, creating it (mode 0700) and its parents if absent. New blobs are
+  // hashed with `suite`, which must outlive the store. Fails "store.blob_root" if `root` exists and
+  // is not a directory or cannot be created.
+  static Result<BlobStore> open(std::filesystem::path root, const crypto::Suite& suite);
+
+  // Stores `bytes` under their digest (the suite's hash) and returns it. Idempotent: a sound blob
+  // already present is not rewritten (it is re-hashed to check); a corrupt one is replaced
+  // atomically by the good bytes.
+  Result<crypto::Digest> put(std::string_view bytes);
+
+  // Stores the content of the file at `source`, hashing while copying in fixed-size chunks
+  // (bounded memory). What is stored is exactly what was hashed, even if `source` changes meanwhile.
+  Result<crypto::Digest> put_file(const std::filesystem::path& source);
+
+  // Returns the bytes of the blob named `digest` after re-hashing them.
+  // Errors: "store.bad_digest" (unknown algorithm or not 32 bytes), "store.blob_missing",
+  // "store.blob_corrupt" (the bytes on disk do not hash to `digest`; names the digest),
+  // "store.blob_too_large" (over `max_bytes`), "store.io".
+  Result<std::string> get(const crypto::Digest& digest, std::size_t max_bytes = kMaxGetBytes) const;
+
+  // Re-hashes the blob on disk in chunks; the same errors as get() without a size limit.
+  Status verify(const crypto::Digest& digest) const;
+
+  // True when a blob file for `digest` exists (not verified). False for a malformed digest.
+  bool contains(const crypto::Digest& digest) const;
+
+  // Where the blob for `digest` lives (whether or not it exists). "store.bad_digest" when the
+  // digest's algorithm is not a plain lowercase name or its hex is not exactly 64 characters, so
+  // no digest can name a path outside the store.
+  Result<std::filesystem::path> path_of(const crypto::Digest& digest) const;
+
+  // Parses a digest in its canonical text form only, "<algorithm>:<64 lowercase hex>" (as
+  // Digest::to_string() writes it), for digests that arrive as text (rows, URLs, manifests).
+  // Anything else, uppercase hex included, is "store.bad_digest" naming the text.
+  static Result<crypto::Digest> parse_digest(std::string_view text);
+
+  const std::filesystem::path& root() const { return root_; }
+
+ private:
+  BlobStore(std::filesystem::path root, const crypto::Suite& suite)
+      : root_(std::move(root)), suite_(&suite) {}
+  Result<bool> present_and_sound(const crypto::Digest& digest) const;
+  Status install(const std::filesystem::path& temp, const crypto::Digest& digest);
+
+  std::filesystem::path root_;
+  const crypto::Suite* suite_;
+};
+
+}  // namespace sw::store

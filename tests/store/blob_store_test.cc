@@ -1,0 +1,337 @@
+// Specification of store::BlobStore: content-addressed, atomic, verified on read (N7.1, N7.4).
+#include "store/blob_store.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <iterator>
+#include <string>
+
+namespace sw::store {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A fresh directory under the system temp dir, removed with everything in it at scope exit.
+class TempDir {
+ public:
+  TempDir() {
+    static std::atomic<int> counter{0};
+    const auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
+    path_ = fs::temp_directory_path() / ("sw_store_blob_" + std::to_string(::getpid()) + "_" +
+                                         std::to_string(stamp) + "_" + std::to_string(counter++));
+    fs::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+void write_file(const fs::path& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << bytes;
+}
+
+std::string read_whole(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// Runs each blob test under both crypto suites.
+class BlobStoreTest : public ::testing::TestWithParam<crypto::SuiteId> {
+ protected:
+  void SetUp() override {
+    auto store = BlobStore::open(dir_.path() / "blobs", suite());
+    ASSERT_TRUE(store) << store.error().to_string();
+    store_.emplace(std::move(*store));
+  }
+  const crypto::Suite& suite() const { return crypto::suite(GetParam()); }
+  BlobStore& store() { return *store_; }
+
+  TempDir dir_;
+  std::optional<BlobStore> store_;
+};
+
+INSTANTIATE_TEST_SUITE_P(BothSuites, BlobStoreTest,
+                         ::testing::Values(crypto::SuiteId::gm, crypto::SuiteId::intl),
+                         [](const auto& info) { return std::string(crypto::to_string(info.param)); });
+
+TEST_P(BlobStoreTest, PutThenGetReturnsTheBytes) {
+  const std::string bytes("approved page\0with a nul", 24);
+  auto digest = store().put(bytes);
+  ASSERT_TRUE(digest) << digest.error().to_string();
+  EXPECT_EQ(digest->algorithm, suite().hash_algorithm());
+  EXPECT_EQ(*digest, suite().hash(bytes));
+  EXPECT_EQ(store().get(*digest), bytes);
+}
+
+TEST_P(BlobStoreTest, EmptyBlobRoundTrips) {
+  auto digest = store().put("");
+  ASSERT_TRUE(digest);
+  EXPECT_EQ(store().get(*digest), "");
+}
+
+TEST_P(BlobStoreTest, BlobLivesAtAlgorithmFanOutPath) {
+  auto digest = store().put("layout");
+  ASSERT_TRUE(digest);
+  const std::string hex = digest->hex();
+  const fs::path expected = dir_.path() / "blobs" / digest->algorithm / hex.substr(0, 2) / hex.substr(2);
+  EXPECT_EQ(store().path_of(*digest), expected);
+  EXPECT_EQ(read_whole(expected), "layout");
+}
+
+TEST_P(BlobStoreTest, RootAndBlobsArePrivateToTheOwner) {
+  auto digest = store().put("private");
+  ASSERT_TRUE(digest);
+  struct stat st {};
+  ASSERT_EQ(::stat((dir_.path() / "blobs").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  ASSERT_EQ(::stat(store().path_of(*digest)->c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0077, 0u);
+}
+
+TEST_P(BlobStoreTest, ContainsOnlyWhatWasPut) {
+  auto digest = store().put("here");
+  ASSERT_TRUE(digest);
+  EXPECT_TRUE(store().contains(*digest));
+  EXPECT_FALSE(store().contains(suite().hash("not here")));
+}
+
+TEST_P(BlobStoreTest, FlippedByteOnDiskIsReportedCorrupt) {
+  auto digest = store().put("the approved bytes");
+  ASSERT_TRUE(digest);
+  const fs::path path = *store().path_of(*digest);
+  std::string bytes = read_whole(path);
+  bytes[4] ^= 0x01;
+  fs::permissions(path, fs::perms::owner_write, fs::perm_options::add);
+  write_file(path, bytes);
+
+  auto got = store().get(*digest);
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error().code, "store.blob_corrupt");
+  EXPECT_NE(got.error().message.find(digest->to_string()), std::string::npos);
+  auto verified = store().verify(*digest);
+  ASSERT_FALSE(verified);
+  EXPECT_EQ(verified.error().code, "store.blob_corrupt");
+}
+
+TEST_P(BlobStoreTest, PuttingTheGoodBytesAgainRepairsACorruptBlob) {
+  auto digest = store().put("the approved bytes");
+  ASSERT_TRUE(digest);
+  const fs::path path = *store().path_of(*digest);
+  fs::permissions(path, fs::perms::owner_write, fs::perm_options::add);
+  write_file(path, "tampered");
+  ASSERT_FALSE(store().get(*digest));
+
+  ASSERT_TRUE(store().put("the approved bytes"));
+  EXPECT_EQ(store().get(*digest), "the approved bytes");
+}
+
+TEST_P(BlobStoreTest, PutFileRepairsACorruptBlob) {
+  auto digest = store().put("the approved bytes");
+  ASSERT_TRUE(digest);
+  write_file(*store().path_of(*digest), "tampered");
+  const fs::path source = dir_.path() / "good.txt";
+  write_file(source, "the approved bytes");
+
+  ASSERT_TRUE(store().put_file(source));
+  EXPECT_EQ(store().get(*digest), "the approved bytes");
+}
+
+TEST_P(BlobStoreTest, MissingBlobIsReportedMissing) {
+  const crypto::Digest absent = suite().hash("never stored");
+  auto got = store().get(absent);
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error().code, "store.blob_missing");
+  auto verified = store().verify(absent);
+  ASSERT_FALSE(verified);
+  EXPECT_EQ(verified.error().code, "store.blob_missing");
+}
+
+TEST_P(BlobStoreTest, PuttingTwiceDoesNotRewrite) {
+  auto first = store().put("same bytes");
+  ASSERT_TRUE(first);
+  const fs::path path = *store().path_of(*first);
+  struct stat before {};
+  ASSERT_EQ(::stat(path.c_str(), &before), 0);
+  auto second = store().put("same bytes");
+  ASSERT_TRUE(second);
+  EXPECT_EQ(*second, *first);
+  struct stat after {};
+  ASSERT_EQ(::stat(path.c_str(), &after), 0);
+  EXPECT_EQ(after.st_ino, before.st_ino);
+  EXPECT_EQ(after.st_mtim.tv_nsec, before.st_mtim.tv_nsec);
+  EXPECT_EQ(after.st_mtim.tv_sec, before.st_mtim.tv_sec);
+}
+
+TEST_P(BlobStoreTest, PutFileStoresTheSameBlobAsPut) {
+  std::string large;
+  for (int i = 0; large.size() < 300 * 1024; ++i) large += "line " + std::to_string(i) + "\n";
+  const fs::path source = dir_.path() / "upload.bin";
+  write_file(source, large);
+
+  auto streamed = store().put_file(source);
+  ASSERT_TRUE(streamed) << streamed.error().to_string();
+  EXPECT_EQ(*streamed, suite().hash(large));
+  EXPECT_EQ(store().get(*streamed), large);
+  EXPECT_TRUE(store().verify(*streamed));
+}
+
+TEST_P(BlobStoreTest, PutFileOfPresentBlobDoesNotRewrite) {
+  auto first = store().put("already here");
+  ASSERT_TRUE(first);
+  struct stat before {};
+  ASSERT_EQ(::stat(store().path_of(*first)->c_str(), &before), 0);
+  const fs::path source = dir_.path() / "again.txt";
+  write_file(source, "already here");
+  ASSERT_TRUE(store().put_file(source));
+  struct stat after {};
+  ASSERT_EQ(::stat(store().path_of(*first)->c_str(), &after), 0);
+  EXPECT_EQ(after.st_ino, before.st_ino);
+}
+
+TEST_P(BlobStoreTest, PutFileLeavesNoTemporaryFiles) {
+  const fs::path source = dir_.path() / "a.txt";
+  write_file(source, "content");
+  ASSERT_TRUE(store().put_file(source));
+  ASSERT_TRUE(store().put_file(source));
+  EXPECT_TRUE(fs::is_empty(dir_.path() / "blobs" / "tmp"));
+}
+
+TEST_P(BlobStoreTest, PutFileOfMissingSourceIsAnError) {
+  auto missing = store().put_file(dir_.path() / "absent");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, "store.io");
+}
+
+TEST_P(BlobStoreTest, BlobTooLargeForGetIsRefused) {
+  auto digest = store().put("0123456789");
+  ASSERT_TRUE(digest);
+  auto got = store().get(*digest, 9);
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error().code, "store.blob_too_large");
+}
+
+// ---- digests that name no blob ----------------------------------------------------------------
+
+TEST_P(BlobStoreTest, ShortDigestIsRefused) {
+  crypto::Digest digest = suite().hash("x");
+  digest.bytes.pop_back();
+  auto path = store().path_of(digest);
+  ASSERT_FALSE(path);
+  EXPECT_EQ(path.error().code, "store.bad_digest");
+  EXPECT_EQ(store().get(digest).error().code, "store.bad_digest");
+  EXPECT_FALSE(store().contains(digest));
+}
+
+TEST_P(BlobStoreTest, LongDigestIsRefused) {
+  crypto::Digest digest = suite().hash("x");
+  digest.bytes.push_back('\0');
+  EXPECT_EQ(store().path_of(digest).error().code, "store.bad_digest");
+}
+
+TEST_P(BlobStoreTest, AlgorithmThatIsAPathIsRefused) {
+  for (const char* algorithm : {"../..", "sm3/../../etc", "", "SM3", ".", "sm3\n"}) {
+    crypto::Digest digest = suite().hash("x");
+    digest.algorithm = algorithm;
+    auto path = store().path_of(digest);
+    ASSERT_FALSE(path) << algorithm;
+    EXPECT_EQ(path.error().code, "store.bad_digest");
+  }
+}
+
+TEST_P(BlobStoreTest, UnknownAlgorithmIsNotReadable) {
+  crypto::Digest digest = suite().hash("x");
+  digest.algorithm = "md5";
+  EXPECT_FALSE(store().get(digest));
+  EXPECT_FALSE(store().contains(digest));
+}
+
+TEST(BlobStoreDigestText, CanonicalTextParses) {
+  const crypto::Digest digest = crypto::suite(crypto::SuiteId::gm).hash("abc");
+  EXPECT_EQ(BlobStore::parse_digest(digest.to_string()), digest);
+}
+
+TEST(BlobStoreDigestText, NonCanonicalTextIsRefused) {
+  const std::string upper = "sm3:66C7F0F462EEEDD9D1F2D46BDC10E4E24167C4875CF2F7A2297DA02B8F4BA8E0";
+  for (const std::string& text : {std::string("sm3:../../etc/passwd"), std::string("sm3:abcdef"),
+                                  std::string("sha256:zz"), std::string("sm3:"), std::string(""), upper,
+                                  std::string("md5:66c7f0f462eeedd9d1f2d46bdc10e4e2"), " " + upper}) {
+    auto parsed = BlobStore::parse_digest(text);
+    ASSERT_FALSE(parsed) << text;
+    EXPECT_EQ(parsed.error().code, "store.bad_digest");
+  }
+}
+
+// ---- switching suites -------------------------------------------------------------------------
+
+TEST(BlobStoreSuites, BlobsOfEitherAlgorithmStayReadableAfterASwitch) {
+  TempDir dir;
+  auto gm = BlobStore::open(dir.path() / "blobs", crypto::suite(crypto::SuiteId::gm));
+  ASSERT_TRUE(gm);
+  auto old_digest = gm->put("written under gm");
+  ASSERT_TRUE(old_digest);
+
+  auto intl = BlobStore::open(dir.path() / "blobs", crypto::suite(crypto::SuiteId::intl));
+  ASSERT_TRUE(intl);
+  auto new_digest = intl->put("written under intl");
+  ASSERT_TRUE(new_digest);
+  EXPECT_EQ(old_digest->algorithm, "sm3");
+  EXPECT_EQ(new_digest->algorithm, "sha256");
+  EXPECT_EQ(intl->get(*old_digest), "written under gm");
+  EXPECT_EQ(gm->get(*new_digest), "written under intl");
+}
+
+TEST(BlobStoreSuites, SameBytesUnderBothSuitesAreTwoBlobs) {
+  TempDir dir;
+  auto gm = BlobStore::open(dir.path() / "blobs", crypto::suite(crypto::SuiteId::gm));
+  auto intl = BlobStore::open(dir.path() / "blobs", crypto::suite(crypto::SuiteId::intl));
+  ASSERT_TRUE(gm && intl);
+  auto a = gm->put("same");
+  auto b = intl->put("same");
+  ASSERT_TRUE(a && b);
+  EXPECT_NE(*gm->path_of(*a), *intl->path_of(*b));
+}
+
+// ---- opening ----------------------------------------------------------------------------------
+
+TEST(BlobStoreOpen, CreatesMissingParents) {
+  TempDir dir;
+  const fs::path root = dir.path() / "a" / "b" / "blobs";
+  ASSERT_TRUE(BlobStore::open(root, crypto::suite(crypto::SuiteId::gm)));
+  EXPECT_TRUE(fs::is_directory(root));
+}
+
+TEST(BlobStoreOpen, RootThatIsAFileIsRefused) {
+  TempDir dir;
+  const fs::path root = dir.path() / "blobs";
+  write_file(root, "not a directory");
+  auto store = BlobStore::open(root, crypto::suite(crypto::SuiteId::gm));
+  ASSERT_FALSE(store);
+  EXPECT_EQ(store.error().code, "store.blob_root");
+}
+
+TEST(BlobStoreOpen, ReopeningFindsEarlierBlobs) {
+  TempDir dir;
+  crypto::Digest digest;
+  {
+    auto store = BlobStore::open(dir.path() / "blobs", crypto::suite(crypto::SuiteId::gm));
+    ASSERT_TRUE(store);
+    digest = *store->put("durable");
+  }
+  auto store = BlobStore::open(dir.path() / "blobs", crypto::suite(crypto::SuiteId::gm));
+  ASSERT_TRUE(store);
+  EXPECT_EQ(store->get(digest), "durable");
+}
+
+}  // namespace
+}  // namespace sw::store
