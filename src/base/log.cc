@@ -114,7 +114,8 @@ void write(Level level, std::string_view event, const nlohmann::json& fields) {
                            {"level", level_name(level)},
                            {"event", event}};
   if (fields.is_object()) {
-    for (const auto& [key, value] : redact(fields).items()) {
+    const nlohmann::json safe = redact(fields);
+    for (const auto& [key, value] : safe.items()) {
       if (!record.contains(key)) record[key] = value;
     }
   }

@@ -1,0 +1,50 @@
+// Platform: one node's data directory opened as a whole — config, keys, database, audit log and
+// identity service — for the `sitewarden` subcommands. Layout of a data directory:
+//
+//   sitewarden.toml          the config (written by init; every key validated at load)
+//   sitewarden.db            SQLite (WAL): identity, audit and, later, every other module
+//   blobs/                   content-addressed blob store
+//   keys/node-<suite>.key    the node signing key per crypto suite (0600); the public halves of
+//                            every suite's key are the trusted keys for audit verification
+//   keys/seal.key            the sealing key for secrets at rest (TOTP secrets), 0600
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "audit/audit_log.h"
+#include "base/config.h"
+#include "base/crypto.h"
+#include "identity/identity.h"
+#include "store/database.h"
+
+namespace sw::cli {
+
+struct Platform {
+  Config config;
+  const crypto::Suite* suite = nullptr;
+  crypto::SigningKey node_key;
+  std::vector<crypto::PublicKey> trusted_keys;
+  std::unique_ptr<store::Database> db;
+  std::unique_ptr<audit::AuditLog> audit;
+  std::unique_ptr<identity::IdentityService> identity;
+
+  std::filesystem::path data_dir() const { return config.node.data_dir; }
+};
+
+// Creates a data directory: config, keys (for both suites), database with migrations applied.
+// Refuses a directory that already holds a config ("cli.exists"), leaving it untouched.
+Status init_data_dir(const std::filesystem::path& data_dir, crypto::SuiteId suite);
+
+// Opens everything a command needs, from a config file.
+Result<std::unique_ptr<Platform>> open_platform(const std::filesystem::path& config_file);
+
+// The identity policy the [identity] config keys describe.
+identity::Policy policy_from(const Config& config);
+
+// The operating-system user running the CLI (for the "cli:<user>" principal).
+std::string os_user();
+
+}  // namespace sw::cli
