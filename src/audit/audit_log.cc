@@ -1,0 +1,394 @@
+#include "audit/audit_log.h"
+
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <span>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "audit/audit_tables.h"
+#include "audit/chain.h"
+#include "audit/log_export.h"
+#include "audit/log_verifier.h"
+#include "base/log.h"
+
+namespace sw::audit {
+namespace {
+
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+constexpr std::string_view kOutcomeNames[] = {"success", "failure", "denied"};
+
+// The newest row: what the next row links to.
+struct ChainHead {
+  std::int64_t seq = 0;
+  std::string hash_hex = genesis_hash_hex();
+  std::string hash_alg;
+  TimePoint time{};
+};
+
+// The newest checkpoint: when the next one is due.
+struct CheckpointState {
+  std::int64_t seq = 0;
+  TimePoint time{};     // by the log's clock
+  SteadyTime steady{};  // by the steady clock, for the writer's timer
+};
+
+// Text as stored: valid UTF-8, with U+FFFD in place of bytes that are not (so every row exports as JSON).
+std::string valid_utf8(std::string text) {
+  try {
+    (void)nlohmann::json(text).dump();
+    return text;
+  } catch (const nlohmann::json::type_error&) {
+    auto quoted = nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return nlohmann::json::parse(quoted).get<std::string>();
+  }
+}
+
+Result<EventRecord> record_for(Event e) {
+  if (!e.details.is_object()) {
+    return fail("audit.bad_event",
+                fmt::format("details must be a JSON object, not {}", e.details.type_name()));
+  }
+  return EventRecord{.actor = valid_utf8(std::move(e.actor)),
+                     .actor_role = valid_utf8(std::move(e.actor_role)),
+                     .org_id = e.org_id,
+                     .site_id = e.site_id,
+                     .action = valid_utf8(std::move(e.action)),
+                     .object = valid_utf8(std::move(e.object)),
+                     .outcome = std::string(to_string(e.outcome)),
+                     .client_ip = valid_utf8(std::move(e.client_ip)),
+                     .request_id = valid_utf8(std::move(e.request_id)),
+                     .details = e.details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
+}
+
+Result<StoredEvent> stored_event(const EventRecord& r) {
+  SW_TRY(time, parse_rfc3339(r.time));
+  SW_TRY(outcome, parse_outcome(r.outcome));
+  auto details = nlohmann::json::parse(r.details, nullptr, false);
+  if (details.is_discarded()) {
+    return fail("audit.corrupt_row", fmt::format("details of seq {} is not JSON", r.seq));
+  }
+  return StoredEvent{.seq = r.seq,
+                     .time = time,
+                     .event = Event{.actor = r.actor,
+                                    .actor_role = r.actor_role,
+                                    .org_id = r.org_id,
+                                    .site_id = r.site_id,
+                                    .action = r.action,
+                                    .object = r.object,
+                                    .outcome = outcome,
+                                    .client_ip = r.client_ip,
+                                    .request_id = r.request_id,
+                                    .details = std::move(details)},
+                     .hash = r.hash_alg + ":" + r.hash};
+}
+
+Status validate(const Options& options, const crypto::Suite& suite, const crypto::SigningKey& key) {
+  if (options.retention_days < kMinRetentionDays) {
+    return fail("audit.bad_options",
+                fmt::format("retention_days {} is below the minimum of {} days (six months, N8.4)",
+                            options.retention_days, kMinRetentionDays));
+  }
+  if (options.checkpoint_every_events < 1 || options.checkpoint_interval < std::chrono::seconds{1}) {
+    return fail("audit.bad_options", "checkpoint_every_events and checkpoint_interval must be at least 1");
+  }
+  if (key.algorithm != suite.signature_algorithm()) {
+    return fail("audit.bad_options",
+                fmt::format("the node key is {} but suite {} signs with {}", key.algorithm,
+                            crypto::to_string(suite.id()), suite.signature_algorithm()));
+  }
+  return ok();
+}
+
+Status check_query(const Query& q) {
+  if (q.limit < 1 || q.limit > kMaxQueryLimit || q.offset < 0) {
+    return fail("audit.bad_query",
+                fmt::format("limit must be 1..{} and offset at least 0 (got limit {}, offset {})",
+                            kMaxQueryLimit, q.limit, q.offset));
+  }
+  return ok();
+}
+
+Result<ChainHead> load_head(store::Database& db) {
+  SW_TRY(last, last_event(db));
+  if (!last) return ChainHead{};
+  SW_TRY(time, parse_rfc3339(last->time));
+  return ChainHead{.seq = last->seq, .hash_hex = last->hash, .hash_alg = last->hash_alg, .time = time};
+}
+
+Result<CheckpointState> load_checkpoint_state(store::Database& db, const Clock& clock) {
+  SW_TRY(last, last_checkpoint(db));
+  auto steady = std::chrono::steady_clock::now();
+  if (!last) return CheckpointState{.seq = 0, .time = clock.now(), .steady = steady};
+  SW_TRY(time, parse_rfc3339(last->time));
+  return CheckpointState{.seq = last->seq, .time = time, .steady = steady};
+}
+
+// Connection tuning for the writer: a page cache that holds the hot index pages, and a WAL allowed to
+// grow to kWalCheckpointPages before SQLite copies it back (each copy costs an fsync).
+constexpr std::string_view kWriterPragmas =
+    "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 16384";
+// Readers walk the whole file: map it instead of reading it page by page.
+constexpr std::string_view kReaderPragmas = "PRAGMA cache_size = -16384; PRAGMA mmap_size = 1073741824";
+
+// Opens another connection to the log's file for a long read (verify, export).
+Result<std::unique_ptr<store::Database>> open_reader(const std::filesystem::path& path) {
+  SW_TRY(db, store::Database::open(path, store::OpenOptions{.apply_migrations = false}));
+  SW_CHECK(db->exec_script(kReaderPragmas));
+  return db;
+}
+
+class AuditLogImpl final : public AuditLog {
+ public:
+  AuditLogImpl(std::filesystem::path path, const crypto::Suite& suite, crypto::SigningKey key,
+               Options options, const Clock& clock, std::unique_ptr<store::Database> writer_db,
+               AuditWriter statements, std::unique_ptr<store::Database> reader_db, ChainHead head,
+               CheckpointState checkpoint)
+      : path_(std::move(path)),
+        suite_(suite),
+        key_(std::move(key)),
+        options_(options),
+        clock_(clock),
+        writer_db_(std::move(writer_db)),
+        statements_(std::move(statements)),
+        head_(std::move(head)),
+        checkpoint_(checkpoint),
+        reader_db_(std::move(reader_db)) {
+    writer_ = std::thread([this] { run_writer(); });
+  }
+
+  ~AuditLogImpl() override {
+    {
+      std::lock_guard lock(queue_mutex_);
+      stopping_ = true;
+    }
+    queue_cv_.notify_all();
+    writer_.join();
+    if (auto s = checkpoint(); !s)
+      log::error("audit.final_checkpoint_failed", {{"error", s.error().to_string()}});
+  }
+
+  Result<std::int64_t> append(Event event) override {
+    std::vector<Event> one;
+    one.push_back(std::move(event));
+    return append_all(std::move(one));
+  }
+
+  Result<std::int64_t> append_all(std::vector<Event> events) override {
+    if (events.empty()) return fail("audit.bad_event", "append_all needs at least one event");
+    Pending pending;
+    pending.records.reserve(events.size());
+    for (auto& e : events) {
+      SW_TRY(record, record_for(std::move(e)));
+      pending.records.push_back(std::move(record));
+    }
+    std::unique_lock lock(queue_mutex_);
+    queue_.push_back(&pending);
+    queue_cv_.notify_one();
+    done_cv_.wait(lock, [&] { return pending.result.has_value(); });
+    return std::move(*pending.result);
+  }
+
+  Status checkpoint() override {
+    std::lock_guard lock(write_mutex_);
+    if (head_.seq <= checkpoint_.seq) return ok();
+    SW_TRY(tx, writer_db_->begin());
+    SW_TRY(state, write_checkpoint(head_));
+    SW_CHECK(tx.commit());
+    checkpoint_ = state;
+    return ok();
+  }
+
+  Result<std::vector<StoredEvent>> query(const Query& q) override {
+    SW_CHECK(check_query(q));
+    std::lock_guard lock(read_mutex_);
+    SW_TRY(records, find_events(*reader_db_, q));
+    std::vector<StoredEvent> out;
+    out.reserve(records.size());
+    for (const auto& r : records) {
+      SW_TRY(event, stored_event(r));
+      out.push_back(std::move(event));
+    }
+    return out;
+  }
+
+  Result<std::int64_t> count(const Query& q) override {
+    std::lock_guard lock(read_mutex_);
+    return count_events(*reader_db_, q);
+  }
+
+  Result<VerifyReport> verify(const std::vector<crypto::PublicKey>& trusted_keys) override {
+    return verify_database(path_, trusted_keys);
+  }
+
+  Status export_jsonl(TimePoint from, TimePoint to, const std::filesystem::path& out) override {
+    SW_TRY(db, open_reader(path_));
+    return export_log(*db, ExportSigner{suite_, key_, format_rfc3339(clock_.now())}, from, to, out);
+  }
+
+ private:
+  // An append() waiting for the writer; lives on the appender's stack.
+  struct Pending {
+    std::vector<EventRecord> records;            // fields set; seq, time and hashes set by the writer
+    std::optional<Result<std::int64_t>> result;  // set by the writer under queue_mutex_
+  };
+
+  // The writer thread: takes everything queued, commits it as one transaction, wakes the appenders;
+  // between batches, writes a checkpoint when checkpoint_interval has passed. Drains before stopping.
+  void run_writer() {
+    std::unique_lock lock(queue_mutex_);
+    while (true) {
+      queue_cv_.wait_until(lock, timer_deadline(), [&] { return stopping_ || !queue_.empty(); });
+      if (!queue_.empty()) {
+        std::vector<Pending*> batch;
+        batch.swap(queue_);
+        lock.unlock();
+        Status written = write_batch(batch);
+        lock.lock();
+        finish(batch, written);
+        continue;
+      }
+      if (stopping_) return;
+      lock.unlock();
+      checkpoint_on_timer();
+      lock.lock();
+    }
+  }
+
+  SteadyTime timer_deadline() {
+    std::lock_guard lock(write_mutex_);
+    return checkpoint_.steady + options_.checkpoint_interval;
+  }
+
+  void checkpoint_on_timer() {
+    if (std::chrono::steady_clock::now() < timer_deadline()) return;
+    if (auto s = checkpoint(); !s) log::error("audit.checkpoint_failed", {{"error", s.error().to_string()}});
+    std::lock_guard lock(write_mutex_);
+    checkpoint_.steady = std::chrono::steady_clock::now();
+  }
+
+  // Called with queue_mutex_ held.
+  void finish(std::span<Pending*> batch, const Status& written) {
+    for (Pending* p : batch) {
+      if (written) {
+        p->result = p->records.front().seq;
+      } else {
+        p->result = std::unexpected(written.error());
+      }
+    }
+    done_cv_.notify_all();
+  }
+
+  // One transaction for the whole batch, plus a checkpoint when one is due. The chain head moves
+  // only once the transaction commits.
+  Status write_batch(std::span<Pending*> batch) {
+    std::lock_guard lock(write_mutex_);
+    ChainHead head = head_;
+    SW_TRY(tx, writer_db_->begin());
+    for (Pending* p : batch) {
+      for (auto& r : p->records) {
+        SW_CHECK(seal(r, head));
+        SW_CHECK(statements_.insert_event(r));
+      }
+    }
+    std::optional<CheckpointState> state;
+    if (checkpoint_due(head)) {
+      SW_TRY(written, write_checkpoint(head));
+      state = written;
+    }
+    SW_CHECK(tx.commit());
+    head_ = std::move(head);
+    if (state) checkpoint_ = *state;
+    return ok();
+  }
+
+  // Gives the record its seq, time and hashes, and makes it the head.
+  Status seal(EventRecord& r, ChainHead& head) {
+    TimePoint now =
+        std::max(TimePoint{std::chrono::floor<std::chrono::microseconds>(clock_.now())}, head.time);
+    r.seq = head.seq + 1;
+    r.time = format_rfc3339(now);
+    r.hash_alg = suite_.hash_algorithm();
+    r.prev_hash = head.hash_hex;
+    SW_TRY(hash, chain_hash_hex(r));
+    r.hash = hash;
+    head = ChainHead{.seq = r.seq, .hash_hex = std::move(hash), .hash_alg = r.hash_alg, .time = now};
+    return ok();
+  }
+
+  bool checkpoint_due(const ChainHead& head) const {
+    return head.seq - checkpoint_.seq >= options_.checkpoint_every_events ||
+           clock_.now() - checkpoint_.time >= options_.checkpoint_interval;
+  }
+
+  // Signs and inserts a checkpoint at `head` inside the caller's transaction.
+  Result<CheckpointState> write_checkpoint(const ChainHead& head) {
+    TimePoint now = clock_.now();
+    CheckpointRecord c{
+        .seq = head.seq, .hash = head.hash_alg + ":" + head.hash_hex, .time = format_rfc3339(now)};
+    SW_TRY(signature, suite_.sign(key_, checkpoint_message(c.seq, c.hash, c.time)));
+    c.signature = signature.to_string();
+    c.public_key = key_.public_key.to_string();
+    SW_CHECK(statements_.insert_checkpoint(c));
+    return CheckpointState{.seq = head.seq, .time = now, .steady = std::chrono::steady_clock::now()};
+  }
+
+  const std::filesystem::path path_;
+  const crypto::Suite& suite_;
+  const crypto::SigningKey key_;
+  const Options options_;
+  const Clock& clock_;
+
+  std::mutex write_mutex_;  // guards the writer connection, its statements and the state below
+  std::unique_ptr<store::Database> writer_db_;
+  AuditWriter statements_;
+  ChainHead head_;
+  CheckpointState checkpoint_;
+
+  std::mutex read_mutex_;  // guards reader_db_ (query, count)
+  std::unique_ptr<store::Database> reader_db_;
+
+  std::mutex queue_mutex_;            // guards queue_, stopping_ and Pending::result
+  std::condition_variable queue_cv_;  // the writer waits for work
+  std::condition_variable done_cv_;   // appenders wait for their result
+  std::vector<Pending*> queue_;
+  bool stopping_ = false;
+  std::thread writer_;
+};
+
+}  // namespace
+
+std::string_view to_string(Outcome o) { return kOutcomeNames[static_cast<std::size_t>(o)]; }
+
+Result<Outcome> parse_outcome(std::string_view s) {
+  for (std::size_t i = 0; i < std::size(kOutcomeNames); ++i) {
+    if (kOutcomeNames[i] == s) return static_cast<Outcome>(i);
+  }
+  return fail("audit.bad_outcome", fmt::format("unknown outcome \"{}\" (success, failure, denied)", s));
+}
+
+Result<std::unique_ptr<AuditLog>> AuditLog::open(const std::filesystem::path& db_path,
+                                                 const crypto::Suite& suite, crypto::SigningKey node_key,
+                                                 Options options, const Clock& clock) {
+  SW_CHECK(validate(options, suite, node_key));
+  SW_TRY(writer_db, store::Database::open(db_path));
+  SW_CHECK(writer_db->exec_script(kWriterPragmas));
+  SW_TRY(reader_db, open_reader(db_path));
+  SW_TRY(statements, AuditWriter::prepare(*writer_db));
+  SW_TRY(head, load_head(*writer_db));
+  SW_TRY(checkpoint, load_checkpoint_state(*writer_db, clock));
+  return std::make_unique<AuditLogImpl>(db_path, suite, std::move(node_key), options, clock,
+                                        std::move(writer_db), std::move(statements), std::move(reader_db),
+                                        std::move(head), checkpoint);
+}
+
+Result<VerifyReport> verify_database(const std::filesystem::path& db_path,
+                                     const std::vector<crypto::PublicKey>& trusted_keys) {
+  SW_TRY(db, open_reader(db_path));
+  return verify_log(*db, trusted_keys);
+}
+
+}  // namespace sw::audit
