@@ -164,9 +164,9 @@ int cmd_user(const std::string& action, const fs::path& config, const identity::
 }
 
 int cmd_audit_verify(const fs::path& config) {
-  auto p = cli::open_platform(config);
+  auto p = cli::load_node(config);
   if (!p) return report(p.error());
-  auto report_v = (*p)->audit->verify((*p)->trusted_keys);
+  auto report_v = audit::verify_database((*p)->data_dir() / "sitewarden.db", (*p)->trusted_keys);
   if (!report_v) return report(report_v.error());
   if (!report_v->ok) {
     std::cout << "audit log TAMPERED: first bad seq " << report_v->first_bad_seq.value_or(0) << ": "
@@ -190,6 +190,39 @@ int cmd_audit_export(const fs::path& config, const std::string& from, const std:
                   "local", "cli", {{"from", from}, {"to", to}}};
   (void)(*p)->audit->append(ev);
   std::cout << "exported to " << out.string() << "\n";
+  return 0;
+}
+
+int cmd_audit_verify_export(const fs::path& file, const std::string& key_text, const fs::path& config) {
+  std::vector<crypto::PublicKey> keys;
+  if (!key_text.empty()) {
+    auto key = crypto::PublicKey::parse(key_text);
+    if (!key) return report(key.error());
+    keys.push_back(*key);
+  } else {
+    auto p = cli::load_node(config);
+    if (!p) return report(p.error());
+    keys = (*p)->trusted_keys;
+  }
+  Error last{"audit.no_key", "no trusted key"};
+  for (const auto& key : keys) {
+    auto r = audit::verify_export(file, key);
+    if (!r) return report(r.error());
+    if (r->ok) {
+      std::cout << file.string() << ": intact, " << r->events_checked << " events, signed by " << key.algorithm
+                << " node key\n";
+      return 0;
+    }
+    last = Error{"audit.tampered", "seq " + std::to_string(r->first_bad_seq.value_or(0)) + ": " + r->problem};
+  }
+  std::cout << file.string() << ": TAMPERED: " << last.message << "\n";
+  return kExitTampered;
+}
+
+int cmd_node_key(const fs::path& config) {
+  auto p = cli::load_node(config);
+  if (!p) return report(p.error());
+  std::cout << (*p)->node_key.public_key.to_string() << "\n";
   return 0;
 }
 
@@ -254,6 +287,16 @@ int main(int argc, char** argv) {
   exp->add_option("--to", to, "last day (YYYY-MM-DD) or RFC 3339 time")->required();
   exp->add_option("--out", out, "output file")->required();
 
+  auto* vexp = audit_cmd->add_subcommand("verify-export", "verify an exported file offline; exit 3 if tampered");
+  fs::path export_file;
+  std::string public_key;
+  vexp->add_option("--file", export_file, "the exported JSON Lines file")->required();
+  vexp->add_option("--public-key", public_key, "the node's public key (from `sitewarden audit node-key`)");
+  vexp->add_option("--config", config, "config file (its node keys are trusted when --public-key is absent)")
+      ->capture_default_str();
+  auto* node_key = audit_cmd->add_subcommand("node-key", "print the node's public key for offline verification");
+  node_key->add_option("--config", config, "config file")->capture_default_str();
+
   auto* cfg = app.add_subcommand("config", "check a config file");
   auto* check = cfg->add_subcommand("check", "validate every key");
   check->add_option("--config", config, "config file")->capture_default_str();
@@ -269,6 +312,8 @@ int main(int argc, char** argv) {
   if (user->parsed()) return cmd_user(user_action, config, nu);
   if (verify->parsed()) return cmd_audit_verify(config);
   if (exp->parsed()) return cmd_audit_export(config, from, to, out);
+  if (vexp->parsed()) return cmd_audit_verify_export(export_file, public_key, config);
+  if (node_key->parsed()) return cmd_node_key(config);
   if (check->parsed()) return cmd_config_check(config);
   std::cout << "sitewarden " << kVersion << "\n";
   return 0;

@@ -79,7 +79,7 @@ identity::Policy policy_from(const Config& c) {
   return p;
 }
 
-Result<std::unique_ptr<Platform>> open_platform(const fs::path& config_file) {
+Result<std::unique_ptr<Platform>> load_node(const fs::path& config_file) {
   auto p = std::make_unique<Platform>();
   SW_TRY(config, load_config(config_file));
   p->config = std::move(config);
@@ -98,6 +98,12 @@ Result<std::unique_ptr<Platform>> open_platform(const fs::path& config_file) {
   if (p->node_key.secret.empty()) {
     return fail("cli.no_key", key_path(dir, suite_id).string() + " is missing: run `sitewarden init` first");
   }
+  return p;
+}
+
+Result<std::unique_ptr<Platform>> open_platform(const fs::path& config_file) {
+  SW_TRY(p, load_node(config_file));
+  const fs::path dir = p->data_dir();
   SW_TRY(seal_text, read_file(dir / "keys" / "seal.key", kMaxKeyFileBytes));
   while (!seal_text.empty() && seal_text.back() == '\n') seal_text.pop_back();
   SW_TRY(seal, crypto::from_hex(seal_text));

@@ -38,6 +38,9 @@ struct Platform {
 // Refuses a directory that already holds a config ("cli.exists"), leaving it untouched.
 Status init_data_dir(const std::filesystem::path& data_dir, crypto::SuiteId suite);
 
+// Reads the config and the node's keys only (commands that must not open the database for writing).
+Result<std::unique_ptr<Platform>> load_node(const std::filesystem::path& config_file);
+
 // Opens everything a command needs, from a config file.
 Result<std::unique_ptr<Platform>> open_platform(const std::filesystem::path& config_file);
 
