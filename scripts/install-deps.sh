@@ -14,6 +14,8 @@ PACKAGES=(
   libzxcvbn-dev liboath-dev libkainjow-mustache-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev curl oathtool
+  # benchmark peers (make bench: console login page against nginx serving the same HTML)
+  nginx-light wrk
   # browser test (N7.4 console login with a second factor, driven like a person would)
   chromium
   # packaging

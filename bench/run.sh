@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# `make bench`: every benchmark, each next to its peer where one exists; figures go to docs/benchmarks.md
+# by hand, with the machine they were taken on.
+#
+#   bash bench/run.sh BUILD_DIR
+#
+# 1. Console login page requests/s, sitewarden against nginx (bench/console_login_bench.sh).
+# 2. Audit log append rate and verify time for both crypto suites (BUILD_DIR/bench/audit_bench), when built.
+set -euo pipefail
+
+if [ $# -ne 1 ]; then
+  echo "usage: $0 BUILD_DIR" >&2
+  exit 2
+fi
+build_dir="$1"
+here="$(cd "$(dirname "$0")" && pwd)"
+status=0
+
+echo "sitewarden benchmarks — $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+echo
+
+echo "== Console login page =="
+bash "$here/console_login_bench.sh" "$build_dir/src/cli/sitewarden" || status=1
+echo
+
+echo "== Audit log =="
+if [ -x "$build_dir/bench/audit_bench" ]; then
+  "$build_dir/bench/audit_bench" || status=1
+else
+  echo "$build_dir/bench/audit_bench is not built (ninja -C $build_dir audit_bench): skipped"
+fi
+
+exit "$status"
