@@ -594,6 +594,16 @@ class Server::Impl : public Core {
     return ok();
   }
 
+  // Undoes a start() that threw part-way: stops the contexts and joins what was started.
+  void abandon() {
+    work_guards.clear();
+    for (const auto& context : contexts) context->stop();
+    for (auto& thread : threads) {
+      if (thread.joinable()) thread.join();
+    }
+    threads.clear();
+  }
+
   void stop() {
     {
       std::lock_guard lock(mutex);
@@ -724,7 +734,12 @@ Status Server::start() {
     std::lock_guard lock(impl_->mutex);
     if (impl_->started || !impl_->contexts.empty()) return fail("http.bad_options", "start() called twice");
   }
-  return impl_->start();
+  try {
+    return impl_->start();
+  } catch (const std::exception& e) {  // thread or TLS context creation: out of resources
+    impl_->abandon();
+    return fail("http.start", std::string("cannot start the server: ") + e.what());
+  }
 }
 
 std::uint16_t Server::port(std::size_t index) const {

@@ -87,7 +87,8 @@ class Server {
 
   // Validates the options, loads TLS files, binds every listener and starts the threads.
   // Errors: "http.bad_options" (names the option), "http.tls" (names the file and why),
-  // "http.bind" (names address:port and the system's reason). Nothing keeps running on error.
+  // "http.bind" (names address:port and the system's reason), "http.start" (no thread or
+  // memory for it). Nothing keeps running on error.
   // Call at most once.
   Status start();
 
