@@ -17,7 +17,7 @@ PACKAGES=(
   # benchmark peers (make bench: console login page against nginx serving the same HTML)
   nginx-light wrk
   # browser test (N7.4 console login with a second factor, driven like a person would)
-  chromium
+  chromium fonts-noto-cjk  # CJK fonts: the console is Chinese; without them screenshots show boxes
   # packaging
   dpkg-dev fakeroot
 )
