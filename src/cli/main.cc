@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "base/atomic_file.h"
 #include "base/log.h"
 #include "cli/demo.h"
 #include "cli/platform.h"
@@ -28,10 +29,18 @@ int report(const Error& e) {
   return kExitFailed;
 }
 
-void print_demo_logins(const std::vector<cli::DemoLogin>& logins) {
-  std::cout << "\nDemo logins (password for all: " << cli::kDemoPassword
-            << "; each account changes it and enrols a one-time-code app at first login):\n";
-  for (const auto& l : logins) std::cout << "  " << l.username << "  — " << l.role << "\n";
+// The demo logins, as printed at seeding and again by `serve` on a demo node (kept in demo.txt).
+std::string demo_logins_text(const std::vector<cli::DemoLogin>& logins) {
+  std::string text = "Demo logins (password for all: " + std::string(cli::kDemoPassword) +
+                     "; each account changes it and enrols a one-time-code app at first login):\n";
+  for (const auto& l : logins) text += "  " + l.username + "  — " + l.role + "\n";
+  return text;
+}
+
+void print_demo_logins(const cli::Platform& p, const std::vector<cli::DemoLogin>& logins) {
+  const std::string text = demo_logins_text(logins);
+  std::cout << "\n" << text;
+  if (auto r = write_file_atomic(p.data_dir() / "demo.txt", text); !r) report(r.error());
 }
 
 int cmd_init(const fs::path& data_dir, const std::string& suite_name, bool demo) {
@@ -45,7 +54,7 @@ int cmd_init(const fs::path& data_dir, const std::string& suite_name, bool demo)
     auto logins = cli::seed_demo(**p);
     if (!logins) return report(logins.error());
     std::cout << "Seeded the demo province (江苏省总工会, 13 city federations, counties, sites).\n";
-    print_demo_logins(*logins);
+    print_demo_logins(**p, *logins);
   }
   return 0;
 }
@@ -55,7 +64,7 @@ int cmd_demo_seed(const fs::path& config) {
   if (!p) return report(p.error());
   auto logins = cli::seed_demo(**p);
   if (!logins) return report(logins.error());
-  print_demo_logins(*logins);
+  print_demo_logins(**p, *logins);
   return 0;
 }
 
@@ -114,10 +123,9 @@ int cmd_serve(const fs::path& config) {
                               ? pf.config.console.public_url
                               : scheme + "://" + pf.config.console.listen + ":" + std::to_string(server.port(0)) + "/";
   log::info("console.listening", {{"url", url}});
-  std::cout << "sitewarden console: " << url << "\n"
-            << "Demo logins, if this node was seeded with --demo: sysadmin, secadmin, auditor, nj-admin, nj-editor,\n"
-            << "nj-reviewer, nj-secrecy, nj-ops — password " << cli::kDemoPassword << " (changed at first login).\n"
-            << "Stop with Ctrl-C." << std::endl;
+  std::cout << "sitewarden console: " << url << "\n";
+  if (auto demo = read_file(pf.data_dir() / "demo.txt", 64 * 1024)) std::cout << *demo;
+  std::cout << "Stop with Ctrl-C." << std::endl;
   int sig = 0;
   sigwait(&signals, &sig);
   log::info("console.stopping", {{"signal", sig}});

@@ -137,6 +137,13 @@ std::string url_encode(std::string_view text) {
   return out;
 }
 
+// Times for people follow Chinese convention: Beijing time (UTC+8, no daylight saving),
+// "2026-11-26 13:05:09". Stored and API times stay RFC 3339 UTC.
+std::string beijing_time(TimePoint t) {
+  const std::string utc8 = format_rfc3339(t + std::chrono::hours(8));
+  return utc8.substr(0, 10) + " " + utc8.substr(11, 8);
+}
+
 }  // namespace
 
 struct Console::Impl {
@@ -610,7 +617,7 @@ struct Console::Impl {
     return {{"id", g.id}, {"username", username},
             {"role_name", s.t("role_" + std::string(identity::to_string(g.role)))},
             {"scope_name", scope_name}, {"granted_by", g.granted_by},
-            {"granted_at", format_rfc3339(g.granted_at).substr(0, 19)}};
+            {"granted_at", beijing_time(g.granted_at)}};
   }
 
   http::Response roles(RequestState& s) { return roles_page(s, http::status::ok, {}); }
@@ -778,7 +785,10 @@ struct Console::Impl {
     json rows = json::array();
     for (const auto& e : *events) {
       json row = event_json(e);
-      row["time"] = format_rfc3339(e.time).substr(0, 19);
+      row["time"] = beijing_time(e.time);
+      if (const std::string role_key = "role_" + e.event.actor_role; s.t(role_key) != role_key) {
+        row["actor_role"] = s.t(role_key);
+      }
       row["details"] = e.event.details.dump();
       row["outcome_name"] = s.t("outcome_" + std::string(audit::to_string(e.event.outcome)));
       rows.push_back(row);

@@ -291,8 +291,8 @@ class IdentityService {
   // TOTP step for a second_factor_required session ("auth.second_factor"). Rotates the id.
   virtual Result<LoginStep> verify_totp(std::string_view session_id, std::string_view code,
                                         const RequestContext& ctx) = 0;
-  // Starts (or restarts) TOTP enrolment for the session's user: a new 20-byte secret, pending until
-  // confirmed. Allowed in stage enrolment_required, or full (to replace a factor).
+  // Starts TOTP enrolment for the session's user: a new 20-byte secret, pending until confirmed; while
+  // one is pending, the same secret is returned again (page reloads, mistyped codes). Allowed in stage enrolment_required, or full (to replace a factor).
   virtual Result<TotpEnrolment> begin_totp_enrolment(std::string_view session_id,
                                                      const RequestContext& ctx) = 0;
   // Confirms the pending secret with a current code ("totp.enrol"); enables TOTP, satisfies the

@@ -177,6 +177,14 @@ Result<TotpEnrolment> ServiceImpl::begin_totp_enrolment(std::string_view session
     return fail("identity.wrong_stage", "enrol a second factor after the password step, or when logged in");
   }
   const User& u = s.user.user;
+  // A pending secret is shown again (a reload or a mistyped code must not invalidate what the user
+  // already added to the app); a new one is made only when none is pending.
+  if (s.user.totp_pending_sealed) {
+    SW_TRY(pending_sealed, crypto::from_base64(*s.user.totp_pending_sealed));
+    SW_TRY(pending, suite_.open(seal_key_, pending_sealed, totp_aad(u.id)));
+    const std::string base32 = crypto::to_base32(pending);
+    return TotpEnrolment{base32, otpauth_uri(policy_.totp_issuer, u.username, base32)};
+  }
   const std::string secret = crypto::random_bytes(kTotpSecretBytes);
   SW_TRY(sealed, suite_.seal(seal_key_, secret, totp_aad(u.id)));
   SW_CHECK(tables_.set_totp_pending(u.id, crypto::to_base64(sealed)));

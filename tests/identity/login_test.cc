@@ -206,6 +206,18 @@ TEST_F(IdentityLogin, EnrolmentShowsSecretAndUriAndNeedsAConfirmingCode) {
   }
 }
 
+TEST_F(IdentityLogin, ReloadingEnrolmentShowsTheSamePendingSecret) {
+  make_user("zhangwei", city_);
+  auto step = login("zhangwei", kPassword);
+  auto first = service_->begin_totp_enrolment(step->session_id, ctx());
+  ASSERT_TRUE(first);
+  EXPECT_FALSE(service_->confirm_totp_enrolment(step->session_id, "000000", ctx()));
+  auto again = service_->begin_totp_enrolment(step->session_id, ctx());
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->secret_base32, first->secret_base32) << "a mistyped code must not replace the app's secret";
+  EXPECT_TRUE(service_->confirm_totp_enrolment(step->session_id, code(secret_of(*first)), ctx()));
+}
+
 TEST_F(IdentityLogin, UnconfirmedEnrolmentIsNotASecondFactor) {
   make_user("zhangwei", city_);
   auto step = login("zhangwei", kPassword);
