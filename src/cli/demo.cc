@@ -26,7 +26,7 @@ identity::OfficerAccount officer(const char* username, const char* real_name, co
 }  // namespace
 
 Result<std::vector<DemoLogin>> seed_demo(Platform& p) {
-  identity::Actor actor{identity::Principal::system(os_user()), "127.0.0.1", "demo-seed"};
+  identity::Actor actor{identity::Principal::system(os_user()), "local", "demo-seed"};
   identity::BootstrapRequest boot{"江苏省总工会", officer("sysadmin", "王建国", "13912345601"),
                                   officer("secadmin", "李保密", "13912345602"),
                                   officer("auditor", "陈审计", "13912345603")};

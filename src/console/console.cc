@@ -51,6 +51,7 @@ std::string message_key_for(const Error& e) {
       {"identity.session_expired", "err_session_expired"},
       {"identity.session_invalid", "err_session_expired"},
       {"identity.csrf_mismatch", "err_csrf"},
+      {"identity.bad_fingerprint", "err_bad_fingerprint"},
       {"console.csrf", "err_csrf"},
       {"console.password_mismatch", "err_password_mismatch"},
   };
@@ -215,6 +216,7 @@ struct Console::Impl {
     };
     return {{"users", any(Permission::user_read)},
             {"roles", any(Permission::role_read)},
+            {"certs", any(Permission::cert_register)},
             {"orgs", any(Permission::org_read)},
             {"audit", any(Permission::audit_read)}};
   }
@@ -698,6 +700,53 @@ struct Console::Impl {
     return redirect(s, "/roles?msg=msg_role_revoked");
   }
 
+  // --- client certificates (N6.4) -----------------------------------------------------------------
+  http::Response certificates(RequestState& s) { return certificates_page(s, http::status::ok, {}); }
+
+  http::Response certificates_page(RequestState& s, int status, std::string error) {
+    if (auto r = require_full(s)) return *r;
+    const auto& p = s.session->principal;
+    json certs = json::array();
+    json users = json::array();
+    for (const auto& u : visible_users(s)) {
+      if (!id.authorize(p, Permission::cert_register, identity::Scope::org(u.org_id))) continue;
+      users.push_back({{"id", u.id}, {"username", u.username}, {"real_name", u.real_name}});
+      auto list = id.list_certificates(p, u.id);
+      if (!list) continue;
+      for (const auto& c : *list) {
+        if (c.revoked_at) continue;
+        certs.push_back({{"id", c.id}, {"username", u.username}, {"subject", c.subject},
+                         {"fingerprint", c.fingerprint}, {"added_at", beijing_time(c.added_at)},
+                         {"can_register", true}});
+      }
+    }
+    if (users.empty()) {
+      audit_denied(s, "console.certificates", Error{"identity.forbidden", "cert.register"});
+      return message_page(s, http::status::forbidden, s.t("err_forbidden"));
+    }
+    json data = {{"certs", certs}, {"users", users}, {"can_register", true}};
+    return page(s, "certificates", data, "certs_title", status, std::move(error));
+  }
+
+  http::Response register_certificate(RequestState& s) {
+    if (auto r = require_full(s)) return *r;
+    const auto user_id = int_field(s, "user_id");
+    if (!user_id) return certificates_page(s, http::status::bad_request, s.t("err_bad_input") + "user_id");
+    auto c = id.register_certificate(s.actor(), *user_id, s.field("fingerprint"), s.field("subject"));
+    if (!c) return certificates_page(s, status_for(c.error()), message_for(s, c.error()));
+    return redirect(s, "/certificates?msg=msg_cert_registered");
+  }
+
+  http::Response revoke_certificate(RequestState& s) {
+    if (auto r = require_full(s)) return *r;
+    const auto cert_id = int_param(s.ctx, "id");
+    if (!cert_id) return message_page(s, http::status::not_found, s.t("err_not_found"));
+    if (auto r = id.revoke_certificate(s.actor(), *cert_id); !r) {
+      return certificates_page(s, status_for(r.error()), message_for(s, r.error()));
+    }
+    return redirect(s, "/certificates?msg=msg_cert_revoked");
+  }
+
   // --- audit ---------------------------------------------------------------------------------------
   std::optional<std::int64_t> root_org(RequestState& s) {
     for (const auto& o : visible_orgs(s)) {
@@ -850,6 +899,9 @@ void Console::install(http::Router& router) {
   get("/roles", &Impl::roles);
   post("/roles", &Impl::grant);
   post("/roles/{id}/revoke", &Impl::revoke);
+  get("/certificates", &Impl::certificates);
+  post("/certificates", &Impl::register_certificate);
+  post("/certificates/{id}/revoke", &Impl::revoke_certificate);
   get("/orgs", &Impl::orgs);
   get("/audit", &Impl::audit_page);
   (void)router.add("GET", "/static/{file}", [&i](http::Context& ctx) { return i.static_asset(ctx); });

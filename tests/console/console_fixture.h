@@ -35,7 +35,8 @@ struct Page {
 // One browser: keeps cookies, sends form posts with the CSRF token of the last page it saw.
 class Browser {
  public:
-  explicit Browser(std::uint16_t port) : port_(port) {}
+  explicit Browser(std::uint16_t port, std::optional<http::testing::TlsClientOptions> tls = std::nullopt)
+      : port_(port), tls_(std::move(tls)) {}
 
   Page get(const std::string& path) { return send("GET", path, "", ""); }
   Page post(const std::string& path, std::map<std::string, std::string> form, bool with_csrf = true) {
@@ -46,7 +47,7 @@ class Browser {
   }
   Page send(const std::string& method, const std::string& path, const std::string& body, const std::string& type,
             const std::string& extra_headers = "") {
-    auto conn = http::testing::ClientConnection::plain(port_);
+    auto conn = tls_ ? http::testing::ClientConnection::tls(port_, *tls_) : http::testing::ClientConnection::plain(port_);
     EXPECT_TRUE(conn);
     if (!conn) return {};
     std::string req = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
@@ -98,6 +99,7 @@ class Browser {
     return out;
   }
   std::uint16_t port_;
+  std::optional<http::testing::TlsClientOptions> tls_;
   std::map<std::string, std::string> cookies_;
   std::string last_csrf_;
 };
@@ -141,7 +143,7 @@ class ConsoleTest : public ::testing::Test {
     http::Router router;
     console_->install(router);
     http::ServerOptions options;
-    options.listeners.push_back(http::ListenerOptions{"console", "127.0.0.1", 0, std::nullopt});
+    options.listeners.push_back(listener());
     options.limits.max_body_bytes = 64 * 1024;
     server_ = std::make_unique<http::Server>(options, std::move(router));
     server_->add_filter(console_->security_headers_filter());
@@ -149,6 +151,9 @@ class ConsoleTest : public ::testing::Test {
     ASSERT_TRUE(started) << started.error().to_string();
     port_ = server_->port(0);
   }
+
+  // The console's listener; TLS fixtures override it.
+  virtual http::ListenerOptions listener() { return http::ListenerOptions{"console", "127.0.0.1", 0, std::nullopt}; }
 
   void TearDown() override {
     if (server_) {
@@ -192,8 +197,13 @@ class ConsoleTest : public ::testing::Test {
   }
 
   // Takes `username` through password, TOTP enrolment and the forced password change.
-  Browser logged_in(const std::string& username) {
-    Browser b(port_);
+  Browser logged_in(const std::string& username) { return log_in(Browser(port_), username); }
+  // The same over TLS without a client certificate.
+  Browser logged_in_tls(const std::string& username) {
+    return log_in(Browser(port_, http::testing::TlsClientOptions{}), username);
+  }
+
+  Browser log_in(Browser b, const std::string& username) {
     b.get("/login");
     Page p = b.post("/login", {{"username", username}, {"password", std::string(kInitial)}});
     EXPECT_EQ(p.status, 303);
