@@ -2,6 +2,8 @@
 // records events, so identity tests do not depend on the audit module's implementation.
 #pragma once
 
+#include <future>
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -17,6 +19,11 @@ class FakeAuditLog final : public audit::AuditLog {
   Result<std::int64_t> append(audit::Event event) override {
     events.push_back(std::move(event));
     return static_cast<std::int64_t>(events.size());
+  }
+  Result<std::int64_t> append_all(std::vector<audit::Event> batch) override {
+    const auto first = static_cast<std::int64_t>(events.size()) + 1;
+    for (auto& e : batch) events.push_back(std::move(e));
+    return first;
   }
   Status checkpoint() override { return ok(); }
   Result<std::vector<audit::StoredEvent>> query(const audit::Query&) override { return {}; }
