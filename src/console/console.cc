@@ -138,6 +138,14 @@ std::string url_encode(std::string_view text) {
   return out;
 }
 
+// A record id from a form field or path: 1 to 18 decimal digits, nothing else.
+std::optional<std::int64_t> parse_id(std::string_view text) {
+  constexpr std::size_t kMaxDigits = 18;
+  if (text.empty() || text.size() > kMaxDigits) return std::nullopt;
+  if (!std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) return std::nullopt;
+  return std::stoll(std::string(text));
+}
+
 // Times for people follow Chinese convention: Beijing time (UTC+8, no daylight saving),
 // "2026-11-26 13:05:09". Stored and API times stay RFC 3339 UTC.
 std::string beijing_time(TimePoint t) {
@@ -556,16 +564,9 @@ struct Console::Impl {
     return page(s, "users", data, "users_title", status, std::move(error));
   }
 
-  std::optional<std::int64_t> int_field(RequestState& s, std::string_view name) {
-    const std::string v = s.field(name);
-    if (v.empty() || v.size() > 18 || !std::all_of(v.begin(), v.end(), ::isdigit)) return std::nullopt;
-    return std::stoll(v);
-  }
-
+  std::optional<std::int64_t> int_field(RequestState& s, std::string_view name) { return parse_id(s.field(name)); }
   std::optional<std::int64_t> int_param(http::Context& ctx, std::string_view name) {
-    const std::string v(ctx.param(name));
-    if (v.empty() || v.size() > 18 || !std::all_of(v.begin(), v.end(), ::isdigit)) return std::nullopt;
-    return std::stoll(v);
+    return parse_id(ctx.param(name));
   }
 
   http::Response create_user(RequestState& s) {
@@ -670,11 +671,9 @@ struct Console::Impl {
     const auto colon = text.find(':');
     if (colon == std::string_view::npos) return fail("console.bad_scope", "scope must be org:<id> or site:<id>");
     SW_TRY(kind, identity::parse_scope_kind(text.substr(0, colon)));
-    const std::string digits(text.substr(colon + 1));
-    if (digits.empty() || digits.size() > 18 || !std::all_of(digits.begin(), digits.end(), ::isdigit)) {
-      return fail("console.bad_scope", "scope id must be a number");
-    }
-    return identity::Scope{kind, std::stoll(digits)};
+    const auto scope_id = parse_id(text.substr(colon + 1));
+    if (!scope_id) return fail("console.bad_scope", "scope id must be a number");
+    return identity::Scope{kind, *scope_id};
   }
 
   http::Response grant(RequestState& s) {
@@ -767,8 +766,8 @@ struct Console::Impl {
     if (auto v = s.field("actor"); !v.empty()) q.actor = v;
     if (auto v = s.field("action"); !v.empty()) q.action = v;
     if (auto v = s.field("site"); !v.empty()) {
-      if (v.size() > 18 || !std::all_of(v.begin(), v.end(), ::isdigit)) return fail("console.bad_filter", "site");
-      q.site_id = std::stoll(v);
+      q.site_id = parse_id(v);
+      if (!q.site_id) return fail("console.bad_filter", "site must be a number");
     }
     if (auto v = s.field("from"); !v.empty()) {
       SW_TRY(t, parse_rfc3339(v + "T00:00:00Z"));
