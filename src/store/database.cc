@@ -108,6 +108,19 @@ Value column_value(sqlite3_stmt* stmt, int i) {
   }
 }
 
+struct BindRefVisitor {
+  sqlite3_stmt* stmt;
+  int index;
+  int operator()(std::monostate) const { return sqlite3_bind_null(stmt, index); }
+  int operator()(std::int64_t v) const { return sqlite3_bind_int64(stmt, index, v); }
+  int operator()(double v) const { return sqlite3_bind_double(stmt, index, v); }
+  // SQLITE_STATIC: the caller keeps the text alive until exec_refs() returns, and it unbinds.
+  // An empty view may have a null data(), which would bind NULL: bind "" instead.
+  int operator()(std::string_view v) const {
+    return sqlite3_bind_text64(stmt, index, v.empty() ? "" : v.data(), v.size(), SQLITE_STATIC, SQLITE_UTF8);
+  }
+};
+
 Row current_row(sqlite3_stmt* stmt) {
   const int columns = sqlite3_column_count(stmt);
   std::vector<Value> values;
@@ -232,6 +245,28 @@ std::optional<std::string> Row::optional_text(std::size_t i) const {
   return text(i);
 }
 
+// ---- RowView ----------------------------------------------------------------------------------
+
+std::size_t RowView::size() const { return static_cast<std::size_t>(sqlite3_column_count(stmt_)); }
+
+bool RowView::is_null(std::size_t i) const {
+  return sqlite3_column_type(stmt_, static_cast<int>(i)) == SQLITE_NULL;
+}
+
+std::int64_t RowView::integer(std::size_t i) const {
+  return sqlite3_column_int64(stmt_, static_cast<int>(i));
+}
+
+std::string_view RowView::text(std::size_t i) const {
+  const int column = static_cast<int>(i);
+  // sqlite3_column_blob returns the bytes unconverted for text and blob alike; call _bytes after it.
+  const int type = sqlite3_column_type(stmt_, column);
+  const void* data = type == SQLITE_BLOB ? sqlite3_column_blob(stmt_, column)
+                                         : static_cast<const void*>(sqlite3_column_text(stmt_, column));
+  if (data == nullptr) return {};
+  return {static_cast<const char*>(data), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column))};
+}
+
 // ---- Statement --------------------------------------------------------------------------------
 
 Statement::Statement(Statement&& other) noexcept
@@ -248,16 +283,20 @@ Statement& Statement::operator=(Statement&& other) noexcept {
 
 Statement::~Statement() { sqlite3_finalize(stmt_); }
 
-Status Statement::bind_all(const std::vector<Value>& params) {
+Status Statement::check_parameter_count(std::size_t given) {
   if (stmt_ == nullptr) return fail("store.sql", "statement was moved from");
   sqlite3_reset(stmt_);
   sqlite3_clear_bindings(stmt_);
   const int expected = sqlite3_bind_parameter_count(stmt_);
-  if (static_cast<std::size_t>(expected) != params.size()) {
+  if (static_cast<std::size_t>(expected) != given) {
     return fail("store.bind", "\"" + sql_start(statement_sql(stmt_)) + "\": expects " +
-                                  std::to_string(expected) + " parameters, got " +
-                                  std::to_string(params.size()));
+                                  std::to_string(expected) + " parameters, got " + std::to_string(given));
   }
+  return ok();
+}
+
+Status Statement::bind_all(const std::vector<Value>& params) {
+  SW_CHECK(check_parameter_count(params.size()));
   for (std::size_t i = 0; i < params.size(); ++i) {
     const int rc = std::visit(BindVisitor{stmt_, static_cast<int>(i + 1)}, params[i]);
     if (rc != SQLITE_OK) return sqlite_error(db_, rc, statement_sql(stmt_));
@@ -267,6 +306,42 @@ Status Statement::bind_all(const std::vector<Value>& params) {
 
 Result<std::int64_t> Statement::exec(const std::vector<Value>& params) {
   SW_CHECK(bind_all(params));
+  return run_to_completion();
+}
+
+Result<std::int64_t> Statement::exec_refs(std::span<const ValueRef> params) {
+  SW_CHECK(check_parameter_count(params.size()));
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    const int rc = std::visit(BindRefVisitor{stmt_, static_cast<int>(i + 1)}, params[i]);
+    if (rc != SQLITE_OK) return sqlite_error(db_, rc, statement_sql(stmt_));
+  }
+  auto changed = run_to_completion();
+  // The bound views die with the caller's frame: never leave them bound.
+  sqlite3_clear_bindings(stmt_);
+  return changed;
+}
+
+Status Statement::for_each(const std::vector<Value>& params,
+                           const std::function<bool(const RowView&)>& visit) {
+  SW_CHECK(bind_all(params));
+  const RowView row(stmt_);
+  int rc;
+  while ((rc = sqlite3_step(stmt_)) == SQLITE_ROW) {
+    if (!visit(row)) {
+      rc = SQLITE_DONE;
+      break;
+    }
+  }
+  if (rc != SQLITE_DONE) {
+    auto error = sqlite_error(db_, rc, statement_sql(stmt_));
+    sqlite3_reset(stmt_);
+    return error;
+  }
+  sqlite3_reset(stmt_);
+  return ok();
+}
+
+Result<std::int64_t> Statement::run_to_completion() {
   int rc;
   while ((rc = sqlite3_step(stmt_)) == SQLITE_ROW) {
   }
@@ -300,7 +375,8 @@ Result<std::unique_ptr<Database>> Database::open(const std::filesystem::path& pa
 Result<std::unique_ptr<Database>> Database::open(const std::filesystem::path& path, OpenOptions options,
                                                  const std::vector<Migration>& migration_list) {
   SW_CHECK(check_migration_list(migration_list));
-  const int flags = options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  const int flags = (options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+                    (options.no_mutex ? SQLITE_OPEN_NOMUTEX : 0);
   sqlite3* handle = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &handle, flags, nullptr);
   // The Database owns the handle from here, even when opening failed (sqlite3_close_v2 frees it).

@@ -12,8 +12,10 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -49,6 +51,26 @@ class Row {
   std::vector<Value> values_;
 };
 
+// A bound parameter that borrows its text instead of copying it (hot loops): the text must stay
+// alive until the call that binds it returns. std::monostate is SQL NULL.
+using ValueRef = std::variant<std::monostate, std::int64_t, double, std::string_view>;
+
+// The current row of a statement being stepped, read in place: the text views stay valid only until
+// the visitor returns (SQLite reuses the buffers on the next step). Indexes are checked by SQLite:
+// out of range reads as NULL.
+class RowView {
+ public:
+  std::size_t size() const;
+  bool is_null(std::size_t i) const;
+  std::int64_t integer(std::size_t i) const;   // NULL reads as 0
+  std::string_view text(std::size_t i) const;  // NULL reads as ""; a blob reads as its bytes
+
+ private:
+  friend class Statement;
+  explicit RowView(sqlite3_stmt* stmt) : stmt_(stmt) {}
+  sqlite3_stmt* stmt_;
+};
+
 // A prepared statement. Parameters are passed to exec/query and bound in order to ?1..?N; their
 // count must match the statement's. Errors carry "store.<kind>" (store.constraint, store.busy,
 // store.sql, ...), the SQL's first 80 characters and SQLite's message, never parameter values.
@@ -66,10 +88,21 @@ class Statement {
   // Runs a query and returns the first row, or nothing.
   Result<std::optional<Row>> query_one(const std::vector<Value>& params = {});
 
+  // exec() without copying parameters (text is bound in place, SQLITE_STATIC): for statements run
+  // once per row in a bulk write. Returns rows changed.
+  Result<std::int64_t> exec_refs(std::span<const ValueRef> params);
+  // Runs a query and streams its rows in order to `visit` without copying them; `visit` returns
+  // false to stop early. The walk is one statement, so it reads one consistent snapshot however
+  // long it takes, and memory does not grow with the number of rows. The statement is reset
+  // afterwards (also when stopped early). Errors are the store's usual ones.
+  Status for_each(const std::vector<Value>& params, const std::function<bool(const RowView&)>& visit);
+
  private:
   friend class Database;
   Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
   Status bind_all(const std::vector<Value>& params);
+  Status check_parameter_count(std::size_t given);
+  Result<std::int64_t> run_to_completion();
   sqlite3* db_ = nullptr;
   sqlite3_stmt* stmt_ = nullptr;
 };
@@ -78,6 +111,10 @@ struct OpenOptions {
   bool read_only = false;
   bool apply_migrations = true;  // false: open as is (tools that must not change the schema)
   int busy_timeout_ms = 5000;
+  // SQLITE_OPEN_NOMUTEX: SQLite skips its per-call connection mutex. Only for a connection that
+  // is never used by two threads at once, which the owner guarantees (e.g. a writer thread's own
+  // connection, guarded by the owner's mutex).
+  bool no_mutex = false;
 };
 
 // One numbered migration, built from src/store/migrations/NNNN_name.sql at build time

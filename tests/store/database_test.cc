@@ -460,5 +460,98 @@ TEST_F(StatementTest, CommittedTransactionDoesNotRollBackALaterOne) {
   EXPECT_EQ(count_rows(*db_, "notes"), 1);
 }
 
+// ---- streaming and borrowed parameters ---------------------------------------------------------
+
+TEST_F(StatementTest, ForEachVisitsEveryRowInOrderWithoutCopies) {
+  ASSERT_TRUE(db_->exec("INSERT INTO notes (body) VALUES ('a'), ('b'), ('c')"));
+  auto select = db_->prepare("SELECT id, body FROM notes WHERE id >= ? ORDER BY id");
+  ASSERT_TRUE(select);
+  std::vector<std::string> seen;
+  ASSERT_TRUE(select->for_each({std::int64_t{2}}, [&](const RowView& row) {
+    seen.push_back(std::to_string(row.integer(0)) + std::string(row.text(1)));
+    return true;
+  }));
+  EXPECT_EQ(seen, (std::vector<std::string>{"2b", "3c"}));
+}
+
+TEST_F(StatementTest, ForEachStopsWhenTheVisitorSaysSoAndReleasesTheSnapshot) {
+  ASSERT_TRUE(db_->exec("INSERT INTO notes (body) VALUES ('a'), ('b'), ('c')"));
+  auto select = db_->prepare("SELECT body FROM notes ORDER BY id");
+  ASSERT_TRUE(select);
+  int visits = 0;
+  ASSERT_TRUE(select->for_each({}, [&](const RowView&) { return ++visits < 2; }));
+  EXPECT_EQ(visits, 2);
+  // The statement was reset: no read snapshot is left open, so another connection's write can be
+  // checkpointed completely (busy = 0); a stale reader would make the TRUNCATE checkpoint busy.
+  auto other = open_ok(dir_.path() / "sw.db");
+  ASSERT_TRUE(other->exec("INSERT INTO notes (body) VALUES ('d')"));
+  auto checkpoint = other->query_one("PRAGMA wal_checkpoint(TRUNCATE)");
+  ASSERT_TRUE(checkpoint && *checkpoint);
+  EXPECT_EQ((*checkpoint)->integer(0), 0);
+}
+
+TEST_F(StatementTest, RowViewReadsNullBlobAndTextInPlace) {
+  auto select = db_->prepare("SELECT NULL, ?, ?, 7");
+  ASSERT_TRUE(select);
+  int rows = 0;
+  ASSERT_TRUE(select->for_each({Blob{std::string("\0\x01", 2)}, std::string("文本")}, [&](const RowView& r) {
+    ++rows;
+    EXPECT_EQ(r.size(), 4u);
+    EXPECT_TRUE(r.is_null(0));
+    EXPECT_EQ(r.integer(0), 0);
+    EXPECT_EQ(r.text(0), "");
+    EXPECT_FALSE(r.is_null(1));
+    EXPECT_EQ(r.text(1), std::string_view("\0\x01", 2));
+    EXPECT_EQ(r.text(2), "文本");
+    EXPECT_EQ(r.integer(3), 7);
+    return true;
+  }));
+  EXPECT_EQ(rows, 1);
+}
+
+TEST_F(StatementTest, ForEachReportsSqlErrors) {
+  auto select = db_->prepare("SELECT abs(?)");
+  ASSERT_TRUE(select);
+  auto walked = select->for_each({std::int64_t{INT64_MIN}}, [](const RowView&) { return true; });
+  ASSERT_FALSE(walked);
+  EXPECT_EQ(walked.error().code, "store.sql");
+  EXPECT_EQ(walked.error().message.find("9223372036854775808"), std::string::npos);
+}
+
+TEST_F(StatementTest, ExecRefsBindsBorrowedValuesAndUnbindsThem) {
+  auto insert = db_->prepare("INSERT INTO notes (id, body) VALUES (?, ?)");
+  ASSERT_TRUE(insert);
+  for (std::int64_t id = 1; id <= 3; ++id) {
+    std::string body = "note " + std::to_string(id);
+    const ValueRef params[] = {id, std::string_view(body)};
+    ASSERT_EQ(insert->exec_refs(params), 1);
+  }
+  const ValueRef empty_and_null[] = {std::monostate{}, std::string_view()};
+  ASSERT_TRUE(insert->exec_refs(empty_and_null)) << "an empty view binds \"\", not NULL";
+  auto rows = db_->query("SELECT body FROM notes ORDER BY id");
+  ASSERT_TRUE(rows);
+  ASSERT_EQ(rows->size(), 4u);
+  EXPECT_EQ((*rows)[0].text(0), "note 1");
+  EXPECT_EQ((*rows)[2].text(0), "note 3");
+  EXPECT_FALSE((*rows)[3].is_null(0));
+  EXPECT_EQ((*rows)[3].text(0), "");
+}
+
+TEST_F(StatementTest, ExecRefsRefusesAWrongParameterCount) {
+  auto insert = db_->prepare("INSERT INTO notes (body) VALUES (?)");
+  ASSERT_TRUE(insert);
+  const ValueRef two[] = {std::int64_t{1}, std::string_view("x")};
+  auto result = insert->exec_refs(two);
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().code, "store.bind");
+}
+
+TEST(DatabaseOpen, NoMutexConnectionWorks) {
+  TempDir dir;
+  auto db = Database::open(dir.path() / "sw.db", OpenOptions{.no_mutex = true}, kTwoMigrations);
+  ASSERT_TRUE(db) << db.error().to_string();
+  EXPECT_EQ((*(*db)->query_one("SELECT 6 * 7"))->integer(0), 42);
+}
+
 }  // namespace
 }  // namespace sw::store
