@@ -8,13 +8,15 @@
 // it); the log offers no pruning at all, so every event outlives the retention period (at least 6
 // months, N8.4). The file format and the threat model are in docs/modules/audit.md.
 //
-// Thread-safety: append() may be called from any thread; concurrent appends are group-committed
-// (one transaction for all events waiting), and append() returns once its event is durable.
+// Thread-safety: append() and append_async() may be called from any thread; everything queued while
+// the writer commits is group-committed (one transaction for all events waiting), and append()
+// returns once its event is durable.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <future>
 #include <memory>
 #include <optional>
 #include <string>
@@ -62,6 +64,9 @@ struct Options {
   std::int64_t checkpoint_every_events = 1000;   // >= 1
   std::chrono::seconds checkpoint_interval{60};  // >= 1 s
   int retention_days = kMinRetentionDays;        // open() refuses a value below kMinRetentionDays
+  // Events accepted but not yet taken by the writer; append_async() (and append()) wait while this
+  // many are queued, which bounds memory when callers outrun the disk. >= 1.
+  std::int64_t max_queued_events = 65'536;
 };
 
 // A filter for the console and export. Empty fields match everything; times are inclusive.
@@ -87,8 +92,9 @@ class AuditLog {
  public:
   // Opens the log in the SQLite database at `db_path` (its tables come from the store's
   // migrations), signing checkpoints with `node_key` and hashing with `suite`. Fails
-  // ("audit.bad_options") on retention_days below kMinRetentionDays, a checkpoint setting below 1,
-  // or a node key whose algorithm is not the suite's signature algorithm. Starts the writer thread.
+  // ("audit.bad_options") on retention_days below kMinRetentionDays, a checkpoint setting or
+  // max_queued_events below 1, or a node key whose algorithm is not the suite's signature algorithm. Starts
+  // the writer thread.
   //
   // The destructor writes every queued event, then a final checkpoint if any event is new, so after
   // a clean close every row is covered by a signed checkpoint.
@@ -103,6 +109,14 @@ class AuditLog {
   // are stored with U+FFFD in place of the bad bytes. Fails ("audit.bad_event") if details is not
   // a JSON object; a database failure fails every event of that group commit.
   virtual Result<std::int64_t> append(Event event) = 0;
+  // Queues one event and returns without waiting for the commit, so one caller can keep many events
+  // in flight (imports, the HTTP layer's access trail). The future gives what append() would: the
+  // seq once the event's group commit succeeded, or the error that failed it ("audit.bad_event" is
+  // ready at once). Events queued by one thread get increasing seqs in call order. Blocks only
+  // while Options::max_queued_events events are already queued (back-pressure). A future may
+  // outlive the log: the destructor commits everything queued and resolves every future first.
+  // (The base version, for fakes, calls append() and returns a ready future.)
+  virtual std::future<Result<std::int64_t>> append_async(Event event);
   // Appends several events in order with consecutive seqs in one commit (bulk actions, imports);
   // returns the first seq. Fails as append() does, for all of them, or if `events` is empty.
   virtual Result<std::int64_t> append_all(std::vector<Event> events) = 0;

@@ -27,7 +27,6 @@ std::string select_checkpoints(std::string_view rest) {
   return std::string("SELECT ").append(kCheckpointColumns).append(" FROM audit_checkpoints ").append(rest);
 }
 
-Value optional_integer(const std::optional<std::int64_t>& v) { return v ? Value{*v} : Value{}; }
 std::optional<std::int64_t> optional_integer(const store::Row& row, std::size_t i) {
   return row.is_null(i) ? std::nullopt : std::optional<std::int64_t>{row.integer(i)};
 }
@@ -48,6 +47,31 @@ EventRecord event_from(const store::Row& row) {
                      .hash_alg = row.text(12),
                      .prev_hash = row.text(13),
                      .hash = row.text(14)};
+}
+
+EventFields fields_from(const store::RowView& row) {
+  auto optional_id = [&](std::size_t i) {
+    return row.is_null(i) ? std::nullopt : std::optional<std::int64_t>{row.integer(i)};
+  };
+  return EventFields{.seq = row.integer(0),
+                     .time = row.text(1),
+                     .actor = row.text(2),
+                     .actor_role = row.text(3),
+                     .org_id = optional_id(4),
+                     .site_id = optional_id(5),
+                     .action = row.text(6),
+                     .object = row.text(7),
+                     .outcome = row.text(8),
+                     .client_ip = row.text(9),
+                     .request_id = row.text(10),
+                     .details = row.text(11),
+                     .hash_alg = row.text(12),
+                     .prev_hash = row.text(13),
+                     .hash = row.text(14)};
+}
+
+store::ValueRef optional_ref(const std::optional<std::int64_t>& v) {
+  return v ? store::ValueRef{*v} : store::ValueRef{};
 }
 
 CheckpointRecord checkpoint_from(const store::Row& row) {
@@ -104,9 +128,11 @@ Result<AuditWriter> AuditWriter::prepare(store::Database& db) {
 }
 
 Status AuditWriter::insert_event(const EventRecord& r) {
-  SW_TRY(changed, insert_event_.exec({r.seq, r.time, r.actor, r.actor_role, optional_integer(r.org_id),
-                                      optional_integer(r.site_id), r.action, r.object, r.outcome, r.client_ip,
-                                      r.request_id, r.details, r.hash_alg, r.prev_hash, r.hash}));
+  const store::ValueRef params[] = {
+      r.seq,      r.time,      r.actor,   r.actor_role, optional_ref(r.org_id), optional_ref(r.site_id),
+      r.action,   r.object,    r.outcome, r.client_ip,  r.request_id,           r.details,
+      r.hash_alg, r.prev_hash, r.hash};
+  SW_TRY(changed, insert_event_.exec_refs(params));
   (void)changed;
   return ok();
 }
@@ -142,6 +168,13 @@ Result<std::vector<EventRecord>> events_page(store::Database& db, std::int64_t a
   SW_TRY(rows, db.query(select_events("WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?"),
                         {after_seq, up_to_seq, limit}));
   return events_from(rows);
+}
+
+Status for_each_event(store::Database& db, std::int64_t after_seq, std::int64_t up_to_seq,
+                      const std::function<bool(const EventFields&)>& visit) {
+  SW_TRY(select, db.prepare(select_events("WHERE seq > ? AND seq <= ? ORDER BY seq")));
+  return select.for_each({after_seq, up_to_seq},
+                         [&](const store::RowView& row) { return visit(fields_from(row)); });
 }
 
 Result<std::optional<std::pair<std::int64_t, std::int64_t>>> seq_range(store::Database& db, TimePoint from,

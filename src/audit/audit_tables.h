@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -28,6 +29,12 @@ class AuditWriter {
   store::Statement insert_checkpoint_;
 };
 
+// Streams the rows with after_seq < seq <= up_to_seq in seq order to `visit`, read in place (the
+// fields are valid only during the call), as one statement over one snapshot; `visit` returns false
+// to stop. Memory does not grow with the log.
+Status for_each_event(store::Database& db, std::int64_t after_seq, std::int64_t up_to_seq,
+                      const std::function<bool(const EventFields&)>& visit);
+
 // The newest row, or nothing when the log is empty.
 Result<std::optional<EventRecord>> last_event(store::Database& db);
 // The newest checkpoint, or nothing.
@@ -35,7 +42,8 @@ Result<std::optional<CheckpointRecord>> last_checkpoint(store::Database& db);
 // All checkpoints by id (a few per thousand events).
 Result<std::vector<CheckpointRecord>> all_checkpoints(store::Database& db);
 
-// Up to `limit` rows with after_seq < seq <= up_to_seq, in seq order: a page of a streaming walk.
+// Up to `limit` rows with after_seq < seq <= up_to_seq, in seq order, copied (tools and tests; the
+// verify and export walks stream with for_each_event instead).
 Result<std::vector<EventRecord>> events_page(store::Database& db, std::int64_t after_seq,
                                              std::int64_t up_to_seq, std::int64_t limit);
 // The seq range [first, last] of events with from <= time <= to, or nothing if there are none.

@@ -1,5 +1,8 @@
 #include "audit/chain.h"
 
+#include <algorithm>
+#include <charconv>
+
 #include <fmt/format.h>
 
 #include "base/crypto.h"
@@ -7,50 +10,45 @@
 namespace sw::audit {
 namespace {
 
-constexpr std::size_t kHashBytes = 32;
 constexpr std::size_t kLengthBytes = 8;
+constexpr std::size_t kMaxInt64Digits = 20;         // "-9223372036854775808"
 constexpr std::size_t kTypicalEncodingBytes = 512;  // a row's encoding fits without reallocation
 constexpr std::string_view kEventTag = "sw.audit.event.v1";
 constexpr std::string_view kCheckpointTag = "sw.audit.checkpoint.v1";
 constexpr std::string_view kTrailerTag = "sw.audit.export.v1";
 
-// Appends length-prefixed fields: an 8-byte big-endian length, then the bytes.
+// Appends length-prefixed fields to `out`: an 8-byte big-endian length, then the bytes.
 class CanonicalWriter {
  public:
-  explicit CanonicalWriter(std::string_view tag) {
-    out_.reserve(kTypicalEncodingBytes);
-    field(tag);
-  }
+  CanonicalWriter(std::string& out, std::string_view tag) : out_(out) { field(tag); }
 
   CanonicalWriter& field(std::string_view bytes) {
     std::uint64_t n = bytes.size();
+    char length[kLengthBytes];
     for (std::size_t i = 0; i < kLengthBytes; ++i) {
-      out_.push_back(static_cast<char>((n >> (8 * (kLengthBytes - 1 - i))) & 0xff));
+      length[i] = static_cast<char>((n >> (8 * (kLengthBytes - 1 - i))) & 0xff);
     }
-    out_.append(bytes);
+    out_.append(length, kLengthBytes).append(bytes);
     return *this;
   }
-  CanonicalWriter& field(std::int64_t value) { return field(std::string_view{std::to_string(value)}); }
+  // Decimal, as std::to_string writes it.
+  CanonicalWriter& field(std::int64_t value) {
+    char digits[kMaxInt64Digits];
+    auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
+    return field(std::string_view(digits, static_cast<std::size_t>(end - digits)));
+  }
   // An absent integer encodes as the empty field, which no present integer can produce.
   CanonicalWriter& field(const std::optional<std::int64_t>& value) {
     return value ? field(*value) : field(std::string_view{});
   }
 
-  std::string take() { return std::move(out_); }
-
  private:
-  std::string out_;
+  std::string& out_;
 };
 
-}  // namespace
-
-const std::string& genesis_hash_hex() {
-  static const std::string genesis(2 * kHashBytes, '0');
-  return genesis;
-}
-
-std::string canonical_event(const EventRecord& r) {
-  return CanonicalWriter(kEventTag)
+// Appends canonical(r) to `out`.
+void append_canonical_event(std::string& out, const EventFields& r) {
+  CanonicalWriter(out, kEventTag)
       .field(r.seq)
       .field(r.time)
       .field(r.actor)
@@ -63,23 +61,108 @@ std::string canonical_event(const EventRecord& r) {
       .field(r.client_ip)
       .field(r.request_id)
       .field(r.details)
-      .field(r.hash_alg)
-      .take();
+      .field(r.hash_alg);
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Writes the 64 lowercase hex digits of `value` to `out`.
+void write_hex(const ChainValue& value, char* out) {
+  constexpr std::string_view kDigits = "0123456789abcdef";
+  for (unsigned char b : value) {
+    *out++ = kDigits[b >> 4];
+    *out++ = kDigits[b & 0x0f];
+  }
+}
+
+std::string_view as_text(const ChainValue& value) {
+  return {reinterpret_cast<const char*>(value.data()), value.size()};
+}
+
+}  // namespace
+
+EventFields fields_of(const EventRecord& r) {
+  return EventFields{.seq = r.seq,
+                     .time = r.time,
+                     .actor = r.actor,
+                     .actor_role = r.actor_role,
+                     .org_id = r.org_id,
+                     .site_id = r.site_id,
+                     .action = r.action,
+                     .object = r.object,
+                     .outcome = r.outcome,
+                     .client_ip = r.client_ip,
+                     .request_id = r.request_id,
+                     .details = r.details,
+                     .hash_alg = r.hash_alg,
+                     .prev_hash = r.prev_hash,
+                     .hash = r.hash};
+}
+
+const std::string& genesis_hash_hex() {
+  static const std::string genesis(2 * kChainValueBytes, '0');
+  return genesis;
+}
+
+std::string chain_hex(const ChainValue& value) {
+  std::string out(2 * kChainValueBytes, '\0');
+  write_hex(value, out.data());
+  return out;
+}
+
+std::optional<ChainValue> parse_chain_hex(std::string_view hex) {
+  if (hex.size() != 2 * kChainValueBytes) return std::nullopt;
+  ChainValue value;
+  for (std::size_t i = 0; i < kChainValueBytes; ++i) {
+    const int high = hex_value(hex[2 * i]);
+    const int low = hex_value(hex[2 * i + 1]);
+    if (high < 0 || low < 0) return std::nullopt;
+    value[i] = static_cast<unsigned char>((high << 4) | low);
+  }
+  return value;
+}
+
+Result<ChainValue> ChainHasher::digest(const EventFields& r, const ChainValue& prev) {
+  buffer_.clear();
+  buffer_.append(as_text(prev));
+  append_canonical_event(buffer_, r);
+  SW_TRY(digest, crypto::hash_with(r.hash_alg, buffer_));
+  ChainValue value;
+  if (digest.bytes.size() != value.size()) {
+    return fail("audit.bad_hash", fmt::format("{} digest is not {} bytes", r.hash_alg, kChainValueBytes));
+  }
+  std::copy(digest.bytes.begin(), digest.bytes.end(), value.begin());
+  return value;
+}
+
+std::string canonical_event(const EventRecord& r) {
+  std::string out;
+  out.reserve(kTypicalEncodingBytes);
+  append_canonical_event(out, fields_of(r));
+  return out;
 }
 
 std::string checkpoint_message(std::int64_t seq, std::string_view hash_text, std::string_view time) {
-  return CanonicalWriter(kCheckpointTag).field(seq).field(hash_text).field(time).take();
+  std::string out;
+  CanonicalWriter(out, kCheckpointTag).field(seq).field(hash_text).field(time);
+  return out;
 }
 
 std::string trailer_message(const ExportTrailer& t) {
-  return CanonicalWriter(kTrailerTag)
+  std::string out;
+  CanonicalWriter(out, kTrailerTag)
       .field(t.first_seq)
       .field(t.last_seq)
       .field(t.count)
       .field(t.first_prev_hash)
       .field(t.last_hash)
-      .field(t.time)
-      .take();
+      .field(t.time);
+  return out;
 }
 
 Result<crypto::Digest> chain_digest(const EventRecord& r, std::string_view prev_bytes) {
@@ -89,12 +172,14 @@ Result<crypto::Digest> chain_digest(const EventRecord& r, std::string_view prev_
 }
 
 Result<std::string> chain_hash_hex(const EventRecord& r) {
-  SW_TRY(prev, crypto::from_hex(r.prev_hash));
-  if (prev.size() != kHashBytes) {
-    return fail("audit.bad_hash", fmt::format("prev_hash of seq {} is not {} bytes", r.seq, kHashBytes));
+  auto prev = parse_chain_hex(r.prev_hash);
+  if (!prev) {
+    return fail("audit.bad_hash",
+                fmt::format("prev_hash of seq {} is not {} bytes of hex", r.seq, kChainValueBytes));
   }
-  SW_TRY(digest, chain_digest(r, prev));
-  return digest.hex();
+  ChainHasher hasher;
+  SW_TRY(value, hasher.digest(fields_of(r), *prev));
+  return chain_hex(value);
 }
 
 ChainChecker::ChainChecker() : ChainChecker(1, genesis_hash_hex()) {}
@@ -102,9 +187,9 @@ ChainChecker::ChainChecker() : ChainChecker(1, genesis_hash_hex()) {}
 ChainChecker::ChainChecker(std::int64_t first_seq, std::string prev_hash_hex)
     : expected_seq_(first_seq),
       head_hash_(std::move(prev_hash_hex)),
-      head_bytes_(crypto::from_hex(head_hash_).value_or(std::string{})) {}
+      head_value_(parse_chain_hex(head_hash_)) {}
 
-std::optional<ChainProblem> ChainChecker::check(const EventRecord& r) {
+std::optional<ChainProblem> ChainChecker::check(const EventFields& r) {
   if (r.seq > expected_seq_)
     return ChainProblem{expected_seq_, fmt::format("gap: seq {} missing", expected_seq_)};
   if (r.seq < expected_seq_) {
@@ -115,14 +200,17 @@ std::optional<ChainProblem> ChainChecker::check(const EventRecord& r) {
                                            "(a row moved, inserted or replaced)",
                                            r.seq - 1)};
   }
-  if (head_bytes_.size() != kHashBytes) {
-    return ChainProblem{r.seq, fmt::format("unreadable row: prev_hash is not {} bytes of hex", kHashBytes)};
+  if (!head_value_) {
+    return ChainProblem{r.seq,
+                        fmt::format("unreadable row: prev_hash is not {} bytes of hex", kChainValueBytes)};
   }
-  auto digest = chain_digest(r, head_bytes_);
-  if (!digest) return ChainProblem{r.seq, fmt::format("unreadable row: {}", digest.error().message)};
-  if (digest->hex() != r.hash) return ChainProblem{r.seq, "hash mismatch: row edited"};
-  head_hash_ = r.hash;
-  head_bytes_ = std::move(digest->bytes);
+  auto value = hasher_.digest(r, *head_value_);
+  if (!value) return ChainProblem{r.seq, fmt::format("unreadable row: {}", value.error().message)};
+  char hex[2 * kChainValueBytes];
+  write_hex(*value, hex);
+  if (std::string_view(hex, sizeof hex) != r.hash) return ChainProblem{r.seq, "hash mismatch: row edited"};
+  head_hash_.assign(hex, sizeof hex);
+  head_value_ = *value;
   ++expected_seq_;
   return std::nullopt;
 }

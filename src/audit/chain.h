@@ -9,6 +9,7 @@
 // is hashed as stored (nlohmann's dump: keys sorted, no whitespace).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -38,6 +39,27 @@ struct EventRecord {
   std::string hash;
 };
 
+// The same fields borrowed, without copies: from an EventRecord (fields_of) or read in place from
+// the database while it is being walked. Valid only as long as what it borrows from.
+struct EventFields {
+  std::int64_t seq = 0;
+  std::string_view time;
+  std::string_view actor;
+  std::string_view actor_role;
+  std::optional<std::int64_t> org_id;
+  std::optional<std::int64_t> site_id;
+  std::string_view action;
+  std::string_view object;
+  std::string_view outcome;
+  std::string_view client_ip;
+  std::string_view request_id;
+  std::string_view details;
+  std::string_view hash_alg;
+  std::string_view prev_hash;
+  std::string_view hash;
+};
+EventFields fields_of(const EventRecord& r);
+
 // One audit_checkpoints row as stored.
 struct CheckpointRecord {
   std::int64_t id = 0;
@@ -58,8 +80,29 @@ struct ExportTrailer {
   std::string time;
 };
 
+// A chain value: 32 raw bytes (SM3 and SHA-256 alike).
+inline constexpr std::size_t kChainValueBytes = 32;
+using ChainValue = std::array<unsigned char, kChainValueBytes>;
+
 // The previous-hash of seq 1: 32 zero bytes, in hex.
 const std::string& genesis_hash_hex();
+
+// A chain value as stored: 64 lowercase hex digits.
+std::string chain_hex(const ChainValue& value);
+// Parses exactly 64 hex digits (either case); nothing when the text is anything else.
+std::optional<ChainValue> parse_chain_hex(std::string_view hex);
+
+// Computes chain values, reusing one buffer for the bytes hashed: the writer and the verifier
+// hash every row, and this keeps them free of per-row allocation for the encoding. Not
+// thread-safe; one per thread of use.
+class ChainHasher {
+ public:
+  // hash(n) = H_{r.hash_alg}(prev || canonical(r)). Fails on an unknown hash_alg.
+  Result<ChainValue> digest(const EventFields& r, const ChainValue& prev);
+
+ private:
+  std::string buffer_;
+};
 
 // The bytes hashed for a row (everything but prev_hash and hash).
 std::string canonical_event(const EventRecord& r);
@@ -89,15 +132,17 @@ class ChainChecker {
   ChainChecker(std::int64_t first_seq, std::string prev_hash_hex);
 
   // Checks the next row. On success the row becomes the chain head. A gap names the missing seq.
-  std::optional<ChainProblem> check(const EventRecord& r);
+  std::optional<ChainProblem> check(const EventFields& r);
+  std::optional<ChainProblem> check(const EventRecord& r) { return check(fields_of(r)); }
 
   std::int64_t expected_seq() const { return expected_seq_; }
   const std::string& head_hash_hex() const { return head_hash_; }
 
  private:
   std::int64_t expected_seq_;
-  std::string head_hash_;   // hex, as stored
-  std::string head_bytes_;  // the same, decoded
+  std::string head_hash_;                 // hex, as stored
+  std::optional<ChainValue> head_value_;  // the same, decoded; nothing if it is not 32 bytes of hex
+  ChainHasher hasher_;
 };
 
 }  // namespace sw::audit

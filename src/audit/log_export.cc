@@ -14,7 +14,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::int64_t kPageRows = 8192;
 constexpr std::string_view kEventType = "event";
 constexpr std::string_view kTrailerType = "trailer";
 
@@ -23,7 +22,7 @@ std::optional<std::int64_t> optional_from(const json& v) {
   return v.is_null() ? std::nullopt : std::optional<std::int64_t>{v.get<std::int64_t>()};
 }
 
-json event_json(const EventRecord& r, json details) {
+json event_json(const EventFields& r, json details) {
   return json{{"type", kEventType},
               {"seq", r.seq},
               {"time", r.time},
@@ -88,9 +87,9 @@ class ExportWriter {
  public:
   explicit ExportWriter(ExportTrailer& trailer) : trailer_(trailer) {}
 
-  Status add(const EventRecord& r) {
+  Status add(const EventFields& r) {
     if (!chain_) {
-      chain_.emplace(r.seq, r.prev_hash);
+      chain_.emplace(r.seq, std::string(r.prev_hash));
       trailer_.first_seq = r.seq;
       trailer_.first_prev_hash = r.prev_hash;
     }
@@ -105,7 +104,7 @@ class ExportWriter {
     }
     out_.append(event_json(r, std::move(details)).dump()).push_back('\n');
     trailer_.last_seq = r.seq;
-    trailer_.last_hash = r.hash_alg + ":" + r.hash;
+    trailer_.last_hash = fmt::format("{}:{}", r.hash_alg, r.hash);
     ++trailer_.count;
     return ok();
   }
@@ -199,11 +198,13 @@ Status export_log(store::Database& db, const ExportSigner& signer, TimePoint fro
   SW_TRY(range, seq_range(db, from, to));
   ExportTrailer trailer{.time = signer.time};
   ExportWriter writer(trailer);
-  for (std::int64_t after = range ? range->first - 1 : 0; range && after < range->second;) {
-    SW_TRY(page, events_page(db, after, range->second, kPageRows));
-    if (page.empty()) break;
-    for (const auto& r : page) SW_CHECK(writer.add(r));
-    after = page.back().seq;
+  if (range) {
+    Status added = ok();
+    SW_CHECK(for_each_event(db, range->first - 1, range->second, [&](const EventFields& r) {
+      added = writer.add(r);
+      return added.has_value();
+    }));
+    SW_CHECK(added);
   }
   SW_TRY(signature, signer.suite.sign(signer.key, trailer_message(trailer)));
   std::string content = writer.take();
