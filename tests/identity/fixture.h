@@ -20,6 +20,11 @@ class FakeAuditLog final : public audit::AuditLog {
     events.push_back(std::move(event));
     return static_cast<std::int64_t>(events.size());
   }
+  std::future<Result<std::int64_t>> append_async(audit::Event event) override {
+    std::promise<Result<std::int64_t>> done;
+    done.set_value(append(std::move(event)));
+    return done.get_future();
+  }
   Result<std::int64_t> append_all(std::vector<audit::Event> batch) override {
     const auto first = static_cast<std::int64_t>(events.size()) + 1;
     for (auto& e : batch) events.push_back(std::move(e));
