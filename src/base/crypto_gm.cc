@@ -299,9 +299,18 @@ Result<Signature> sm2_sign_with_id(const SigningKey& key, std::string_view messa
   if (key.algorithm != kSm2Name) {
     return fail("crypto.wrong_key", "the gm suite signs with sm2 keys, not \"" + key.algorithm + "\" keys");
   }
-  SW_TRY(pkey, load_sm2_private(key.secret));
-  SW_TRY(ctx, sm2_context(pkey.get(), id, /*for_signing=*/true));
-  std::string signature(static_cast<std::size_t>(EVP_PKEY_get_size(pkey.get())), '\0');
+  // Parsing the PKCS#8 key costs about a millisecond and a signer (the audit writer's checkpoints)
+  // signs with the same key again and again: each thread keeps the last key it parsed.
+  thread_local std::string cached_secret;
+  thread_local Pkey cached_key;
+  if (!cached_key || !equal_constant_time(cached_secret, key.secret)) {
+    SW_TRY(loaded, load_sm2_private(key.secret));
+    cached_key = std::move(loaded);
+    cached_secret = key.secret;
+  }
+  EVP_PKEY* pkey = cached_key.get();
+  SW_TRY(ctx, sm2_context(pkey, id, /*for_signing=*/true));
+  std::string signature(static_cast<std::size_t>(EVP_PKEY_get_size(pkey)), '\0');
   std::size_t length = signature.size();
   if (EVP_DigestSign(ctx.get(), bytes_of(signature), &length, bytes_of(message), message.size()) != 1) {
     return failure(fail("crypto.sign_failed", "SM2 signing failed"));

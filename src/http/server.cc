@@ -258,15 +258,23 @@ struct Core {
   }
 
   // Posts `action` to every open connection's executor.
+  // The connections are collected under the lock and posted to after it is released: the last
+  // reference to a connection may be one of these, and its destructor calls remove_connection(),
+  // which takes the same lock.
   template <class Action>
   void for_each_connection(Action action) {
-    std::lock_guard lock(mutex);
-    for (const auto& [id, weak] : connections) {
-      if (const auto connection = weak.lock()) {
-        asio::post(connection->executor(), [weak, action] {
-          if (const auto alive = weak.lock()) action(*alive);
-        });
+    std::vector<std::shared_ptr<ConnectionBase>> open;
+    {
+      std::lock_guard lock(mutex);
+      for (const auto& [id, weak] : connections) {
+        if (auto connection = weak.lock()) open.push_back(std::move(connection));
       }
+    }
+    for (const auto& connection : open) {
+      std::weak_ptr<ConnectionBase> weak = connection;
+      asio::post(connection->executor(), [weak, action] {
+        if (const auto alive = weak.lock()) action(*alive);
+      });
     }
   }
 
