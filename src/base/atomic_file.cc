@@ -1,5 +1,7 @@
 #include "base/atomic_file.h"
 
+#include "base/file_descriptor.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -32,25 +34,6 @@ std::unexpected<Error> too_large(const fs::path& path, std::size_t max_bytes) {
               path.string() + " is larger than the limit of " + std::to_string(max_bytes) + " bytes");
 }
 
-// Owns a file descriptor and closes it once.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-  // Closes now, returning 0 or the errno of a failed close (which can report a lost write).
-  int close() {
-    const int rc = ::close(std::exchange(fd_, -1));
-    return rc == 0 ? 0 : errno;
-  }
-
- private:
-  int fd_;
-};
 
 // Removes the temporary file unless the rename consumed it.
 class TempFileGuard {
@@ -106,7 +89,7 @@ int write_all(int fd, std::string_view bytes) {
 
 // Makes the rename durable: the directory entry is what changed.
 int sync_directory(const fs::path& directory) {
-  Fd dir(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  FileDescriptor dir(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (dir.get() < 0) return errno;
   if (::fsync(dir.get()) != 0) return errno;
   return dir.close();
@@ -119,7 +102,7 @@ Status write_file_atomic(const fs::path& path, std::string_view bytes, fs::perms
     return fail("file.write_failed", "cannot write " + path.string() + ": not a file name");
   SW_TRY(temp, create_temp_file(path));
   TempFileGuard guard(temp.path);
-  Fd fd(temp.fd);
+  FileDescriptor fd(temp.fd);
   if (::fchmod(fd.get(), static_cast<mode_t>(mode)) != 0) return write_failed(path, "set mode", errno);
   if (const int error = write_all(fd.get(), bytes)) return write_failed(path, "write", error);
   if (::fsync(fd.get()) != 0) return write_failed(path, "fsync", errno);
@@ -132,7 +115,7 @@ Status write_file_atomic(const fs::path& path, std::string_view bytes, fs::perms
 }
 
 Result<std::string> read_file(const fs::path& path, std::size_t max_bytes) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {
     const int error = errno;
     const std::string code = error == ENOENT ? "file.not_found" : "file.read_failed";

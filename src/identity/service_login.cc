@@ -168,14 +168,19 @@ Result<LoginStep> ServiceImpl::verify_totp(std::string_view session_id, std::str
   return next;
 }
 
+namespace {
+// TOTP enrolment happens right after the password step (no second factor yet) or when logged in.
+Status may_enrol(SessionStage stage) {
+  if (stage == SessionStage::enrolment_required || stage == SessionStage::full) return ok();
+  return fail("identity.wrong_stage", "enrol a second factor after the password step, or when logged in");
+}
+}  // namespace
+
 Result<TotpEnrolment> ServiceImpl::begin_totp_enrolment(std::string_view session_id,
                                                         const RequestContext& ctx) {
   std::lock_guard lock(mu_);
   SW_TRY(s, open_session(session_id));
-  const SessionStage stage = stage_of(s.row, s.user);
-  if (stage != SessionStage::enrolment_required && stage != SessionStage::full) {
-    return fail("identity.wrong_stage", "enrol a second factor after the password step, or when logged in");
-  }
+  SW_CHECK(may_enrol(stage_of(s.row, s.user)));
   const User& u = s.user.user;
   // A pending secret is shown again (a reload or a mistyped code must not invalidate what the user
   // already added to the app); a new one is made only when none is pending.
@@ -198,10 +203,7 @@ Result<LoginStep> ServiceImpl::confirm_totp_enrolment(std::string_view session_i
                                                       const RequestContext& ctx) {
   std::lock_guard lock(mu_);
   SW_TRY(s, open_session(session_id));
-  const SessionStage stage = stage_of(s.row, s.user);
-  if (stage != SessionStage::enrolment_required && stage != SessionStage::full) {
-    return fail("identity.wrong_stage", "enrol a second factor after the password step, or when logged in");
-  }
+  SW_CHECK(may_enrol(stage_of(s.row, s.user)));
   if (!s.user.totp_pending_sealed) return fail("identity.no_enrolment", "start TOTP enrolment first");
   // A fresh secret has no used steps yet.
   SW_TRY(step, check_code(s, *s.user.totp_pending_sealed, code, ctx, "totp.enrol", -1));

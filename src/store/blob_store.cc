@@ -1,6 +1,8 @@
 // BlobStore: content-addressed files, written atomically and verified on every read.
 #include "store/blob_store.h"
 
+#include "base/file_descriptor.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -24,21 +26,6 @@ constexpr mode_t kDirMode = 0700;
 constexpr std::string_view kTempDir = "tmp";  // put_file's staging area, on the same filesystem
 constexpr std::size_t kTempNameRandomBytes = 12;
 
-// Owns a POSIX file descriptor.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-
- private:
-  int fd_;
-};
 
 std::unexpected<Error> io_error(std::string_view what, const std::filesystem::path& path, int err = errno) {
   return fail("store.io", std::string(what) + " " + path.string() + ": " + std::strerror(err));
@@ -51,7 +38,7 @@ bool valid_algorithm_name(std::string_view name) {
 }
 
 Status fsync_dir(const std::filesystem::path& dir) {
-  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  FileDescriptor fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!fd.valid()) return io_error("cannot open directory", dir);
   if (::fsync(fd.get()) != 0) return io_error("cannot fsync directory", dir);
   return ok();
@@ -80,7 +67,7 @@ Status write_all(int fd, std::string_view bytes, const std::filesystem::path& pa
 
 // Reads `in` to its end in fixed-size chunks, feeding each to `hasher` and, when `out` is given,
 // writing it there.
-Status stream(int in, const std::filesystem::path& in_path, crypto::Hasher& hasher, const Fd* out,
+Status stream(int in, const std::filesystem::path& in_path, crypto::Hasher& hasher, const FileDescriptor* out,
               const std::filesystem::path& out_path) {
   std::string buffer(kChunkBytes, '\0');
   for (;;) {
@@ -162,12 +149,12 @@ Result<crypto::Digest> BlobStore::put(std::string_view bytes) {
 }
 
 Result<crypto::Digest> BlobStore::put_file(const std::filesystem::path& source) {
-  Fd in(::open(source.c_str(), O_RDONLY | O_CLOEXEC));
+  FileDescriptor in(::open(source.c_str(), O_RDONLY | O_CLOEXEC));
   if (!in.valid()) return io_error("cannot open", source);
   SW_CHECK(ensure_dir(root_ / kTempDir));
   const std::filesystem::path temp =
       root_ / kTempDir / crypto::to_hex(crypto::random_bytes(kTempNameRandomBytes));
-  Fd out(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  FileDescriptor out(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
   if (!out.valid()) return io_error("cannot create", temp);
   auto hasher = suite_->hasher();
   Status copied = stream(in.get(), source, *hasher, &out, temp);
@@ -210,7 +197,7 @@ Result<std::string> BlobStore::get(const crypto::Digest& digest, std::size_t max
 Status BlobStore::verify(const crypto::Digest& digest) const {
   SW_TRY(path, path_of(digest));
   SW_TRY(hasher, crypto::hasher_for(digest.algorithm));
-  Fd in(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  FileDescriptor in(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!in.valid() && errno == ENOENT) {
     return fail("store.blob_missing", "blob " + digest.to_string() + " is not in the store");
   }
