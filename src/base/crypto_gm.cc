@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "base/crypto_digest_internal.h"
+#include "base/crypto_seal_internal.h"
 #include "base/crypto_gm_internal.h"
 
 namespace sw::crypto::gm_internal {
@@ -225,14 +226,7 @@ Status check_seal_key(std::string_view key) {
 }
 
 Result<std::string> open_sealed(std::string_view key, std::string_view sealed, std::string_view aad) {
-  SW_CHECK(check_seal_key(key));
-  if (sealed.size() < kSealOverhead) {
-    return fail("crypto.auth_failed", "sealed value too short: " + std::to_string(sealed.size()) +
-                                          " bytes, at least " + std::to_string(kSealOverhead) + " expected");
-  }
-  if (static_cast<unsigned char>(sealed[0]) != kSealFormatV1) {
-    return fail("crypto.auth_failed", "sealed value is not in the sm4-ctr-hmac-sm3 v1 format");
-  }
+  SW_CHECK(seal_internal::check_seal_input("sm4-ctr-hmac-sm3", key, kSealKeySize, sealed, kSealOverhead, kSealFormatV1));
   const std::string_view body = sealed.substr(0, sealed.size() - kSealMacSize);
   const std::string_view tag = sealed.substr(body.size());
   const SealKeys keys = derive_seal_keys(key);

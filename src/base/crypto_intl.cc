@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "base/crypto_digest_internal.h"
+#include "base/crypto_seal_internal.h"
 #include "base/crypto_intl_internal.h"
 
 namespace sw::crypto::intl_internal {
@@ -46,14 +47,7 @@ Status check_seal_key(std::string_view key) {
 }
 
 Result<std::string> open_sealed(std::string_view key, std::string_view sealed, std::string_view aad) {
-  SW_CHECK(check_seal_key(key));
-  if (sealed.size() < kSealOverhead) {
-    return fail("crypto.auth_failed", "sealed value too short: " + std::to_string(sealed.size()) +
-                                          " bytes, at least " + std::to_string(kSealOverhead) + " expected");
-  }
-  if (static_cast<unsigned char>(sealed[0]) != kSealFormatV1) {
-    return fail("crypto.auth_failed", "sealed value is not in the xchacha20poly1305 v1 format");
-  }
+  SW_CHECK(seal_internal::check_seal_input("xchacha20poly1305", key, kSealKeySize, sealed, kSealOverhead, kSealFormatV1));
   const std::string_view nonce = sealed.substr(1, kNonceSize);
   const std::string_view ciphertext = sealed.substr(1 + kNonceSize);
   std::string plaintext(ciphertext.size() - kAeadTagSize, '\0');
