@@ -12,10 +12,15 @@ PACKAGES=(
   libboost-dev libssl-dev openssl libsodium-dev libsqlite3-dev sqlite3
   libspdlog-dev libfmt-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev
   libzxcvbn-dev liboath-dev libkainjow-mustache-dev
+  # review scanner (issue 3): matching, Chinese text, extraction
+  libvectorscan-dev libopencc-dev opencc rime-data-pinyin-simp unicode-data
+  libuchardet-dev libgumbo-dev libzip-dev libxml2-dev libpoppler-cpp-dev
+  libxlsxwriter-dev libcairo2-dev  # tests write xlsx and pdf fixtures
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev curl oathtool
   # benchmark peers (make bench: console login page against nginx serving the same HTML)
   nginx-light wrk
+  python3-ahocorasick  # make bench: plain Aho-Corasick baseline for the review scanner
   # browser test (N7.4 console login with a second factor, driven like a person would)
   chromium fonts-noto-cjk  # CJK fonts: the console is Chinese; without them screenshots show boxes
   # packaging

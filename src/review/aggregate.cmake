@@ -1,0 +1,2 @@
+add_library(sw_review_aggregate aggregate.cc)
+target_link_libraries(sw_review_aggregate PUBLIC sw_review_text)

@@ -1,0 +1,1 @@
+// In progress (issue 3): see encoding.h / docs/modules/review.md.

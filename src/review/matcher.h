@@ -1,0 +1,46 @@
+// Multi-pattern matching of a lexicon over normalised text with vectorscan (DESIGN.md: vectorscan),
+// literals and regexes in one database, compiled once per lexicon version and cached.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <vector>
+
+#include "base/result.h"
+#include "review/lexicon.h"
+#include "review/normaliser.h"
+
+namespace sw::review {
+
+struct Hit {
+  std::size_t entry;      // index into Matcher::lexicon().entries
+  std::size_t from, to;   // byte range in the normalised text
+};
+
+class Matcher {
+ public:
+  // Compiles (or returns the cached compilation of) `lexicon`. Errors "review.lexicon" name the
+  // entry (its source) vectorscan refused and why.
+  static Result<std::shared_ptr<const Matcher>> compile(const Lexicon& lexicon);
+
+  // Every hit, leftmost-longest per entry, ordered by position; context rules applied and hits inside a
+  // whitelisted phrase dropped. Thread-safe (scratch space per thread).
+  std::vector<Hit> scan(const NormalisedText& text) const;
+  // Matching alone on already-normalised text, without context rules, whitelist or de-duplication:
+  // returns the number of raw matches. For benchmarks of the matching engine.
+  std::size_t count_raw(std::string_view normalised) const;
+
+  const Lexicon& lexicon() const;
+
+  ~Matcher();
+  Matcher(const Matcher&) = delete;
+  Matcher& operator=(const Matcher&) = delete;
+
+  struct Impl;
+  explicit Matcher(std::unique_ptr<Impl> impl);
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sw::review

@@ -1,0 +1,1 @@
+// In progress (issue 3): see ooxml.h / docs/modules/review.md.

@@ -1,0 +1,1 @@
+// In progress (issue 3): see pdf.h / docs/modules/review.md.

@@ -1,0 +1,1 @@
+// In progress (issue 3): see zip_reader.h / docs/modules/review.md.
