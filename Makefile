@@ -1,11 +1,12 @@
 # sitewarden — the two commands of the quick start are `make demo` and `make test`.
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
+BUILD_FUZZ ?= build-fuzz
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 DEMO_DIR   ?= demo-data
 BIN        := $(BUILD)/src/cli/sitewarden
 
-.PHONY: all deps configure build demo test bench asan deb clean
+.PHONY: all deps configure build demo test bench asan fuzz deb clean
 
 all: build
 
@@ -40,8 +41,12 @@ asan: deps
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --test-dir $(BUILD_ASAN) --output-on-failure -j$(JOBS) --timeout 900
 
+# libFuzzer targets (clang-19) for the HTML and OOXML extractors and the normaliser; FUZZ_SECONDS each.
+fuzz: deps
+	bash fuzz/run.sh $(BUILD_FUZZ)
+
 deb: build
 	bash packaging/build-deb.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN)
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)
