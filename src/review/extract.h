@@ -81,8 +81,25 @@ Result<ExtractedFile> extract_file(const std::filesystem::path& path, const Extr
 // Decodes text to UTF-8: BOMs first, then valid UTF-8, then uchardet's guess (GB18030 for GBK/GB2312,
 // BIG5, UTF-16 without BOM), converted with iconv. Sets *encoding to the name used.
 Result<std::string> decode_text(std::string_view bytes, std::string* encoding);
-// Plain text as one segment per file (part "text"), with source_offset 0 when the input was UTF-8.
+// HTML bytes to UTF-8 as a browser reads them: a BOM first; bytes that are valid UTF-8 are UTF-8; else
+// the charset declared by <meta charset=...> or <meta http-equiv=Content-Type content="...; charset=...">
+// in the first 1024 bytes (GBK/GB2312 read as GB18030), when the page decodes in it; else decode_text.
+// Binary data and undecodable bytes give "review.encoding" as for decode_text.
+Result<std::string> decode_html(std::string_view bytes, std::string* encoding);
+// Where the UTF-8 that decode_text/decode_html returned starts in `bytes` as a verbatim copy: 0 for
+// UTF-8, 3 after a UTF-8 BOM, npos when the input was transcoded (any other `encoding`).
+std::size_t verbatim_start(std::string_view bytes, std::string_view encoding);
+// Turns source offsets into the decoded text (text_segments, extract_html) into offsets in the file:
+// adds verbatim_start's `start`, or sets them to npos when `start` is npos.
+void rebase_source_offsets(std::vector<Segment>& segments, std::size_t start);
+// Plain text as one segment per file (part "text"), with source_offset 0: an offset into `utf8`; the
+// caller applies rebase_source_offsets(segments, verbatim_start(bytes, encoding)).
 std::vector<Segment> text_segments(std::string_view path, std::string_view utf8);
+// HTML guards, checked on the markup before gumbo parses it (gumbo takes time quadratic in the depth
+// of nesting and memory tens of times the size of dense markup): elements open at once (Blink stops
+// nesting at 512 too) and tags + attributes + comments in one page. Over either: "review.limit".
+inline constexpr std::size_t kMaxHtmlNesting = 512;
+inline constexpr std::size_t kMaxHtmlMarkup = 500000;
 // HTML (already UTF-8) parsed with gumbo: visible text (part "html:body", locator "line N" of the
 // source), <title>, and the hidden parts listed above, each reported with its place.
 Result<std::vector<Segment>> extract_html(std::string_view path, std::string_view utf8_html,
