@@ -1,13 +1,27 @@
+// Normalisation for matching (N3.2, N3.4): one pass over the UTF-8 text with one table lookup per
+// code point, writing the normalised text and, for each of its bytes, the offset in the original.
+// The foldings (traditional → simplified, radicals and compatibility ideographs, look-alike
+// letters, enclosed digits) are generated at build time by src/review/data/generate_text_tables.py.
 #include "review/normaliser.h"
 
-#include <optional>
+#include <algorithm>
+#include <array>
+#include <cstdint>
 
 namespace sw::review {
+namespace tables {  // generated: normaliser_tables.cc
+struct Folding {
+  char32_t from;
+  char32_t to;
+};
+extern const Folding kFoldings[];  // sorted by `from`
+extern const std::size_t kFoldingCount;
+}  // namespace tables
+
 namespace {
 
 struct CodePoint {
   char32_t value;
-  std::size_t offset;  // in the original
   std::size_t length;  // bytes in the original
   bool valid;
 };
@@ -19,35 +33,41 @@ CodePoint decode(std::string_view s, std::size_t at) {
     return at + i < s.size() && (static_cast<unsigned char>(s[at + i]) & 0xC0) == 0x80;
   };
   auto bits = [&](std::size_t i) { return static_cast<char32_t>(static_cast<unsigned char>(s[at + i]) & 0x3F); };
-  if (b0 < 0x80) return {b0, at, 1, true};
-  if ((b0 & 0xE0) == 0xC0 && b0 >= 0xC2 && cont(1)) return {((b0 & 0x1Fu) << 6) | bits(1), at, 2, true};
+  if (b0 < 0x80) return {b0, 1, true};
+  if ((b0 & 0xE0) == 0xC0 && b0 >= 0xC2 && cont(1)) return {((b0 & 0x1Fu) << 6) | bits(1), 2, true};
   if ((b0 & 0xF0) == 0xE0 && cont(1) && cont(2)) {
     const char32_t cp = ((b0 & 0x0Fu) << 12) | (bits(1) << 6) | bits(2);
-    if (cp >= 0x800 && (cp < 0xD800 || cp > 0xDFFF)) return {cp, at, 3, true};
+    if (cp >= 0x800 && (cp < 0xD800 || cp > 0xDFFF)) return {cp, 3, true};
   }
   if ((b0 & 0xF8) == 0xF0 && cont(1) && cont(2) && cont(3)) {
     const char32_t cp = ((b0 & 0x07u) << 18) | (bits(1) << 12) | (bits(2) << 6) | bits(3);
-    if (cp >= 0x10000 && cp <= 0x10FFFF) return {cp, at, 4, true};
+    if (cp >= 0x10000 && cp <= 0x10FFFF) return {cp, 4, true};
   }
-  return {b0, at, 1, false};
+  return {b0, 1, false};
 }
 
-void encode(char32_t cp, std::string& out) {
+// Writes the UTF-8 form of cp at `out`; returns the number of bytes written.
+std::size_t encode(char32_t cp, char* out) {
   if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
+    out[0] = static_cast<char>(cp);
+    return 1;
   }
+  if (cp < 0x800) {
+    out[0] = static_cast<char>(0xC0 | (cp >> 6));
+    out[1] = static_cast<char>(0x80 | (cp & 0x3F));
+    return 2;
+  }
+  if (cp < 0x10000) {
+    out[0] = static_cast<char>(0xE0 | (cp >> 12));
+    out[1] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out[2] = static_cast<char>(0x80 | (cp & 0x3F));
+    return 3;
+  }
+  out[0] = static_cast<char>(0xF0 | (cp >> 18));
+  out[1] = static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+  out[2] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+  out[3] = static_cast<char>(0x80 | (cp & 0x3F));
+  return 4;
 }
 
 bool is_zero_width(char32_t cp) {
@@ -60,7 +80,7 @@ bool is_cjk(char32_t cp) {
 }
 
 // Full-width ASCII and the ideographic space to ASCII; ASCII letters to lower case.
-char32_t fold(char32_t cp) {
+char32_t fold_width_and_case(char32_t cp) {
   if (cp >= 0xFF01 && cp <= 0xFF5E) cp -= 0xFEE0;
   if (cp == 0x3000) cp = ' ';
   if (cp >= 'A' && cp <= 'Z') cp += 'a' - 'A';
@@ -81,6 +101,88 @@ bool is_separator(char32_t cp) {
   }
 }
 
+// What normalise() does with a code point once folded.
+enum class Kind : std::uint32_t { other = 0, cjk = 1, separator = 2, dropped = 3 };
+
+// A folded code point (21 bits) and its kind (bits 24-25) in one word, so the BMP table is a
+// flat array of 64 Ki words and the hot loop does one load per character.
+using Entry = std::uint32_t;
+constexpr unsigned kKindShift = 24;
+constexpr Entry kValueMask = (Entry{1} << 21) - 1;
+
+char32_t value_of(Entry e) { return static_cast<char32_t>(e & kValueMask); }
+Kind kind_of(Entry e) { return static_cast<Kind>(e >> kKindShift); }
+
+char32_t generated_folding(char32_t cp) {
+  const tables::Folding* end = tables::kFoldings + tables::kFoldingCount;
+  const tables::Folding* it =
+      std::lower_bound(tables::kFoldings, end, cp, [](const tables::Folding& f, char32_t c) { return f.from < c; });
+  return it != end && it->from == cp ? it->to : cp;
+}
+
+Entry make_entry(char32_t cp, char32_t folded) {
+  Kind kind = Kind::other;
+  if (is_zero_width(cp)) {
+    kind = Kind::dropped;
+  } else if (is_cjk(folded)) {
+    kind = Kind::cjk;
+  } else if (is_separator(folded)) {
+    kind = Kind::separator;
+  }
+  return folded | (static_cast<Entry>(kind) << kKindShift);
+}
+
+const std::array<Entry, 0x10000>& bmp_table() {
+  static const auto table = [] {
+    std::array<Entry, 0x10000> t{};
+    for (char32_t cp = 0; cp < 0x10000; ++cp) t[cp] = make_entry(cp, fold_width_and_case(cp));
+    for (std::size_t i = 0; i < tables::kFoldingCount && tables::kFoldings[i].from < 0x10000; ++i) {
+      const auto [from, to] = tables::kFoldings[i];
+      t[from] = make_entry(from, fold_width_and_case(to));
+    }
+    return t;
+  }();
+  return table;
+}
+
+Entry fold(const std::array<Entry, 0x10000>& table, char32_t cp) {
+  return cp < 0x10000 ? table[cp] : make_entry(cp, generated_folding(cp));
+}
+
+// The output of normalise() being written: text and origin grow together, and a run of
+// separators can be taken back once it turns out to stand between two CJK characters.
+class Output {
+ public:
+  Output(NormalisedText& out, std::size_t input_size) : out_(out) {
+    // A folding turns at most 3 bytes into 4 (BMP → supplementary); the generator checks it.
+    const std::size_t bound = input_size + input_size / 3 + 4;
+    out_.text.resize(bound);
+    out_.origin.resize(bound);
+  }
+  void code_point(char32_t cp, std::size_t offset) {
+    const std::size_t length = encode(cp, out_.text.data() + size_);
+    std::fill_n(out_.origin.data() + size_, length, offset);
+    size_ += length;
+  }
+  void byte(char b, std::size_t offset) {
+    out_.text[size_] = b;
+    out_.origin[size_] = offset;
+    ++size_;
+  }
+  std::size_t size() const { return size_; }
+  void truncate(std::size_t size) { size_ = size; }
+  void finish() {
+    out_.text.resize(size_);
+    out_.origin.resize(size_);
+  }
+
+ private:
+  NormalisedText& out_;
+  std::size_t size_ = 0;
+};
+
+constexpr std::size_t kNoSeparatorRun = static_cast<std::size_t>(-1);
+
 }  // namespace
 
 std::pair<std::size_t, std::size_t> NormalisedText::original_range(std::size_t from, std::size_t to) const {
@@ -92,41 +194,47 @@ std::pair<std::size_t, std::size_t> NormalisedText::original_range(std::size_t f
 }
 
 NormalisedText normalise(std::string_view original) {
-  std::vector<CodePoint> points;
-  points.reserve(original.size());
+  NormalisedText result;
+  normalise_into(original, result);
+  return result;
+}
+
+void normalise_into(std::string_view original, NormalisedText& result) {
+  const auto& table = bmp_table();
+  result.original_size = original.size();
+  Output out(result, original.size());
+  bool after_cjk = false;                      // the last character kept (or a separator run after it) is CJK
+  std::size_t separator_run = kNoSeparatorRun;  // output size where separators after a CJK character began
   for (std::size_t at = 0; at < original.size();) {
-    CodePoint cp = decode(original, at);
+    const CodePoint cp = decode(original, at);
+    const std::size_t offset = at;
     at += cp.length;
-    if (cp.valid && is_zero_width(cp.value)) continue;
-    if (cp.valid) cp.value = fold(cp.value);
-    points.push_back(cp);
-  }
-  NormalisedText out;
-  out.original_size = original.size();
-  out.text.reserve(original.size());
-  out.origin.reserve(original.size());
-  std::optional<std::size_t> last_kept_cjk;  // index in points of the last CJK character kept
-  for (std::size_t i = 0; i < points.size(); ++i) {
-    const CodePoint& cp = points[i];
-    if (cp.valid && is_separator(cp.value) && last_kept_cjk) {
-      // Drop a run of separators that stands between two CJK characters.
-      std::size_t j = i;
-      while (j < points.size() && points[j].valid && is_separator(points[j].value)) ++j;
-      if (j < points.size() && points[j].valid && is_cjk(points[j].value)) {
-        i = j - 1;
+    if (!cp.valid) {
+      out.byte(original[offset], offset);
+      after_cjk = false;
+      separator_run = kNoSeparatorRun;
+      continue;
+    }
+    const Entry entry = fold(table, cp.value);
+    switch (kind_of(entry)) {
+      case Kind::dropped:
         continue;
-      }
+      case Kind::separator:
+        if (after_cjk && separator_run == kNoSeparatorRun) separator_run = out.size();
+        break;
+      case Kind::cjk:
+        if (separator_run != kNoSeparatorRun) out.truncate(separator_run);
+        separator_run = kNoSeparatorRun;
+        after_cjk = true;
+        break;
+      case Kind::other:
+        separator_run = kNoSeparatorRun;
+        after_cjk = false;
+        break;
     }
-    const std::size_t before = out.text.size();
-    if (cp.valid) {
-      encode(cp.value, out.text);
-    } else {
-      out.text += original[cp.offset];
-    }
-    out.origin.insert(out.origin.end(), out.text.size() - before, cp.offset);
-    last_kept_cjk = cp.valid && is_cjk(cp.value) ? std::optional<std::size_t>(i) : std::nullopt;
+    out.code_point(value_of(entry), offset);
   }
-  return out;
+  out.finish();
 }
 
 }  // namespace sw::review

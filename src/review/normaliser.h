@@ -1,11 +1,20 @@
 // Normalisation for matching (N3.2, N3.4): the text a lexicon is matched against, with a map back to
 // the original so every finding shows what was really written and where.
 //
-// This slice folds: full-width ASCII forms (Ａ-Ｚ, ０-９, ＊…) and the ideographic space to ASCII;
-// ASCII upper case to lower case; removes zero-width characters (U+200B–U+200D, U+2060, U+FEFF,
-// U+00AD) anywhere; and removes separators inserted between two CJK characters (spaces, * . · • - _
-// | / \ and their full-width forms), so "机*密", "机 密" and "机．密" all read "机密".
-// Traditional → simplified (OpenCC) and homoglyphs come in a later slice of issue 3.
+// It folds, one code point to one code point:
+//   - traditional → simplified, character by character (OpenCC t2s, plus hk2s for Hong Kong
+//     variants t2s leaves alone): 機密 → 机密, 內部資料 → 内部资料;
+//   - Kangxi radicals, CJK radicals supplement and CJK compatibility ideographs → the unified
+//     ideograph (⼯会 → 工会), then traditional → simplified (⾨ → 门);
+//   - Cyrillic and Greek letters that look like Latin ones → Latin (саsino → casino); mathematical,
+//     circled and parenthesised letters and digits → ASCII (𝐀 → a, ① ❶ ⑴ ⒈ → 1; ⑩ and above stay);
+//   - full-width ASCII forms (Ａ-Ｚ, ０-９, ＊…) and the ideographic space → ASCII; upper → lower case.
+// It removes zero-width characters (U+200B–U+200D, U+2060, U+FEFF, U+00AD) anywhere, and separators
+// inserted between two CJK characters (spaces, * . · • - _ | / \ ~ and their full-width forms), so
+// "机*密", "機 密" and "机．密" all read "机密".
+// Lookalike digits and letters (0/o, 1/l) are not folded: that would corrupt numbers and words.
+// Every normalised byte maps back to the first byte of the original character it came from.
+// The tables are generated at build time (src/review/data/); nothing is read at run time.
 #pragma once
 
 #include <cstddef>
@@ -27,5 +36,9 @@ struct NormalisedText {
 // Normalises UTF-8 text. Invalid UTF-8 bytes are kept as they are (and match nothing in a lexicon
 // written in valid UTF-8).
 NormalisedText normalise(std::string_view original);
+// The same, into `out`, reusing its buffers: a scanner normalising many items keeps one
+// NormalisedText per thread, so the text and the map (8 bytes per byte) are not allocated and
+// faulted in afresh for every item.
+void normalise_into(std::string_view original, NormalisedText& out);
 
 }  // namespace sw::review
