@@ -32,7 +32,9 @@ CodePoint decode(std::string_view s, std::size_t at) {
   auto cont = [&](std::size_t i) {
     return at + i < s.size() && (static_cast<unsigned char>(s[at + i]) & 0xC0) == 0x80;
   };
-  auto bits = [&](std::size_t i) { return static_cast<char32_t>(static_cast<unsigned char>(s[at + i]) & 0x3F); };
+  auto bits = [&](std::size_t i) {
+    return static_cast<char32_t>(static_cast<unsigned char>(s[at + i]) & 0x3F);
+  };
   if (b0 < 0x80) return {b0, 1, true};
   if ((b0 & 0xE0) == 0xC0 && b0 >= 0xC2 && cont(1)) return {((b0 & 0x1Fu) << 6) | bits(1), 2, true};
   if ((b0 & 0xF0) == 0xE0 && cont(1) && cont(2)) {
@@ -75,8 +77,8 @@ bool is_zero_width(char32_t cp) {
 }
 
 bool is_cjk(char32_t cp) {
-  return (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) || (cp >= 0x20000 && cp <= 0x2EBEF) ||
-         (cp >= 0xF900 && cp <= 0xFAFF);
+  return (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
+         (cp >= 0x20000 && cp <= 0x2EBEF) || (cp >= 0xF900 && cp <= 0xFAFF);
 }
 
 // Full-width ASCII and the ideographic space to ASCII; ASCII letters to lower case.
@@ -91,7 +93,16 @@ char32_t fold_width_and_case(char32_t cp) {
 // Real Chinese punctuation (。，、) is not among them: removing it would join words across sentences.
 bool is_separator(char32_t cp) {
   switch (cp) {
-    case ' ': case '\t': case '*': case '.': case '-': case '_': case '|': case '/': case '\\': case '~':
+    case ' ':
+    case '\t':
+    case '*':
+    case '.':
+    case '-':
+    case '_':
+    case '|':
+    case '/':
+    case '\\':
+    case '~':
     case 0x00B7:  // ·
     case 0x2022:  // •
     case 0x30FB:  // ・
@@ -115,8 +126,8 @@ Kind kind_of(Entry e) { return static_cast<Kind>(e >> kKindShift); }
 
 char32_t generated_folding(char32_t cp) {
   const tables::Folding* end = tables::kFoldings + tables::kFoldingCount;
-  const tables::Folding* it =
-      std::lower_bound(tables::kFoldings, end, cp, [](const tables::Folding& f, char32_t c) { return f.from < c; });
+  const tables::Folding* it = std::lower_bound(
+      tables::kFoldings, end, cp, [](const tables::Folding& f, char32_t c) { return f.from < c; });
   return it != end && it->from == cp ? it->to : cp;
 }
 
@@ -203,7 +214,7 @@ void normalise_into(std::string_view original, NormalisedText& result) {
   const auto& table = bmp_table();
   result.original_size = original.size();
   Output out(result, original.size());
-  bool after_cjk = false;                      // the last character kept (or a separator run after it) is CJK
+  bool after_cjk = false;  // the last character kept (or a separator run after it) is CJK
   std::size_t separator_run = kNoSeparatorRun;  // output size where separators after a CJK character began
   for (std::size_t at = 0; at < original.size();) {
     const CodePoint cp = decode(original, at);

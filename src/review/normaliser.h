@@ -25,8 +25,8 @@
 namespace sw::review {
 
 struct NormalisedText {
-  std::string text;                  // UTF-8
-  std::vector<std::size_t> origin;   // for each byte of `text`, the byte offset in the original
+  std::string text;                 // UTF-8
+  std::vector<std::size_t> origin;  // for each byte of `text`, the byte offset in the original
   std::size_t original_size = 0;
 
   // The original byte range [begin, end) that normalised bytes [from, to) came from.

@@ -67,10 +67,10 @@ TEST(Normaliser, SimplifiedTextIsLeftAsItIs) {
 }
 
 TEST(Normaliser, RadicalsAndCompatibilityIdeographsFoldToUnifiedIdeographsN3_4) {
-  EXPECT_EQ(normalise("⼯会").text, "工会");    // U+2F2F KANGXI RADICAL WORK
-  EXPECT_EQ(normalise("⾨户").text, "门户");    // KANGXI RADICAL GATE → 門 → 门
-  EXPECT_EQ(normalise("⺟亲").text, "母亲");    // U+2E9F CJK RADICAL MOTHER
-  EXPECT_EQ(normalise("\uF900").text, "岂");    // CJK COMPATIBILITY IDEOGRAPH-F900 → 豈 → 岂
+  EXPECT_EQ(normalise("⼯会").text, "工会");  // U+2F2F KANGXI RADICAL WORK
+  EXPECT_EQ(normalise("⾨户").text, "门户");  // KANGXI RADICAL GATE → 門 → 门
+  EXPECT_EQ(normalise("⺟亲").text, "母亲");  // U+2E9F CJK RADICAL MOTHER
+  EXPECT_EQ(normalise("\uF900").text, "岂");  // CJK COMPATIBILITY IDEOGRAPH-F900 → 豈 → 岂
 }
 
 TEST(Normaliser, CyrillicAndGreekLookAlikesInALatinWordFoldToLatinN3_4) {
