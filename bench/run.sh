@@ -6,6 +6,8 @@
 #
 # 1. Console login page requests/s, sitewarden against nginx (bench/console_login_bench.sh).
 # 2. Audit log append rate and verify time for both crypto suites (BUILD_DIR/bench/audit_bench), when built.
+# 3. Review scanner MB/s and recall on a generated >= 100 MiB Chinese corpus, against mint-filter and
+#    python3-ahocorasick; docx/xlsx/pdf files per second (bench/review/run.sh).
 set -euo pipefail
 
 if [ $# -ne 1 ]; then
@@ -29,5 +31,9 @@ if [ -x "$build_dir/bench/audit_bench" ]; then
 else
   echo "$build_dir/bench/audit_bench is not built (ninja -C $build_dir audit_bench): skipped"
 fi
+
+echo "== Review scanner =="
+bash "$here/review/run.sh" "$build_dir" || status=1
+echo
 
 exit "$status"
