@@ -28,11 +28,18 @@ struct ProtectedName {
   std::string text;      // the correct form: "中华全国总工会", "江苏省总工会", a leader's name, a formulation
   std::string source;    // "file:line"
 };
-// A protected-names file: one name per line, "#" comments; or TOML [protected] names = [...].
+// A protected-names file: one name per line, "#" comments; or TOML [protected] names = [...]
+// (TOML when the first significant line opens a table or sets a key). A name is at most 64
+// characters of valid UTF-8. Errors are "review.lexicon" and name "<source_name>:<line>".
 Result<std::vector<ProtectedName>> parse_protected_names(std::string_view text, std::string_view source_name);
 
 // The near-miss entries for the names (category "wording_error", severity high, note "应为：<name>").
 // Variants that are themselves another protected name, or that appear in `known_words`, are left out.
+// For each name of two or more characters (normalised first, so a traditional spelling works):
+// every swap of two adjacent, different CJK characters; every look-alike of each character; and
+// each character replaced by its common homophones (any reading, rime weight >= 500, at most 12 per
+// character, most common first, taken rank by rank across the name). At most 400 per name.
+// Patterns are normalised literals, de-duplicated across names (the first name keeps a pattern).
 Lexicon near_miss_lexicon(const std::vector<ProtectedName>& names, const std::vector<std::string>& known_words = {});
 
 }  // namespace sw::review
