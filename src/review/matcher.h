@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include "base/result.h"
@@ -17,6 +18,10 @@ struct Hit {
   std::size_t from, to;   // byte range in the normalised text
 };
 
+// Checks that vectorscan accepts `pattern` as a lexicon regex (UTF-8, Unicode classes, start of match
+// reported); the error says why not. parse_lexicon() uses it so a bad regex is reported at its line.
+Status check_regex(std::string_view pattern);
+
 class Matcher {
  public:
   // Compiles (or returns the cached compilation of) `lexicon`. Errors "review.lexicon" name the
@@ -24,7 +29,8 @@ class Matcher {
   static Result<std::shared_ptr<const Matcher>> compile(const Lexicon& lexicon);
 
   // Every hit, leftmost-longest per entry, ordered by position; context rules applied and hits inside a
-  // whitelisted phrase dropped. Thread-safe (scratch space per thread).
+  // whitelisted phrase dropped; a hit lying inside a longer hit of the same category is dropped too
+  // (秘密 inside 秘密★1年 is one finding). Thread-safe (scratch space per thread).
   std::vector<Hit> scan(const NormalisedText& text) const;
   // Matching alone on already-normalised text, without context rules, whitelist or de-duplication:
   // returns the number of raw matches. For benchmarks of the matching engine.
