@@ -40,6 +40,8 @@ struct AggregateWarning {
 struct AggregateOptions {
   std::size_t roster_min_items = 3;      // a roster split over at least this many items
   std::size_t roster_min_people = 10;    // ... naming at least this many people with contact data in all
+  std::size_t roster_max_people_per_item = 5;  // ... each naming at most this many (more in one item is a
+                                               // bulk finding of that item on its own, not a split roster)
   std::size_t profile_min_kinds = 2;     // kinds of identifier for one person across items
   std::size_t series_min_items = 3;      // pieces of one figure series
 };

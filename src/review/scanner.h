@@ -41,6 +41,8 @@ struct Entity {
   std::string kind;          // personal-data kinds ("resident_id", "mobile", ...), "person_name", "address", "figure"
   std::string value;         // canonical form (digits only for numbers; label + number for figures)
   std::string path, part, locator;
+  std::string person;        // N3.3: the person name an identifier or address is written next to (same
+                             // row, or the form it belongs to); empty when none. Links items in aggregate().
 };
 
 struct ScanReport {
