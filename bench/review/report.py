@@ -110,14 +110,18 @@ def main():
             if a and b:
                 print(f"sitewarden / {peer}, {figure.replace('_', ' ')}: {a / b:,.1f}×")
     extra = figures.get(sw, {})
-    for figure in ("normalise_alone", "scanner_html", "scanner_text"):
-        if figure in extra:
-            print(f"sitewarden {figure.replace('_', ' ')}: {fmt(extra[figure]['mb_per_s'])} MB/s")
+    if "normalise_alone" in extra:
+        print(f"sitewarden normalise alone: {fmt(extra['normalise_alone']['mb_per_s'])} MB/s")
+    for figure in ("scanner_html", "scanner_text"):
+        row = extra.get(figure)
+        if row:
+            print(f"sitewarden Scanner::scan_bytes {figure[8:]}: {fmt(row['mb_per_s'])} MB/s "
+                  f"({row['hits']} findings, {row['problems']} problems in {row['files']} files)")
     for kind in ("docx", "xlsx", "pdf"):
         row = extra.get("office_" + kind)
         if row:
             print(f"sitewarden Scanner::scan_bytes {kind}: {row['files_per_s']:,.1f} files/s "
-                  f"(planted word found in {row['found']}/{row['files']} files)")
+                  f"(planted word found in {row['found']}/{row['files']} files, {row['problems']} problems)")
 
 
 if __name__ == "__main__":
