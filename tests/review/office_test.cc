@@ -458,6 +458,51 @@ TEST(Pptx, SlidesInPresentationOrderNotesAndComments_N3_2) {
   EXPECT_NE(find_segment(*segments, "property:company", "某工会"), nullptr);
 }
 
+// ---- PDF ----
+
+TEST(Pdf, EveryPageIsASegmentAndInfoIsHidden_N3_2) {
+  const std::string pdf = make_pdf({"第一页 公开内容", "第二页\n绝密文件"}, {.title = "通知", .author = "张三"});
+  ExtractBudget budget;
+  auto segments = extract_pdf("附件.pdf", pdf, {}, budget);
+  ASSERT_TRUE(segments) << segments.error().to_string();
+  const Segment* page = find_segment(*segments, "pdf:page", "绝密");
+  ASSERT_NE(page, nullptr) << parts_of(*segments);
+  EXPECT_EQ(page->locator, "page 2");
+  EXPECT_EQ(page->path, "附件.pdf");
+  EXPECT_FALSE(page->hidden);
+  const Segment* author = find_segment(*segments, "pdf:info", "张三");
+  ASSERT_NE(author, nullptr) << parts_of(*segments);
+  EXPECT_EQ(author->locator, "Author");
+  EXPECT_TRUE(author->hidden);
+  EXPECT_NE(find_segment(*segments, "pdf:info", "通知"), nullptr);
+}
+
+TEST(Pdf, PasswordProtectedPdfIsEncrypted) {
+  ExtractBudget budget;
+  auto segments = extract_pdf("locked.pdf", make_encrypted_pdf(), {}, budget);
+  ASSERT_FALSE(segments);
+  EXPECT_EQ(segments.error().code, "review.encrypted");
+  EXPECT_NE(segments.error().message.find("locked.pdf"), std::string::npos);
+}
+
+TEST(Pdf, GarbageIsCorrupt) {
+  ExtractBudget budget;
+  auto segments = extract_pdf("broken.pdf", "%PDF-1.7\nnothing else", {}, budget);
+  ASSERT_FALSE(segments);
+  EXPECT_EQ(segments.error().code, "review.corrupt");
+  EXPECT_NE(segments.error().message.find("broken.pdf"), std::string::npos);
+}
+
+TEST(Pdf, TooManyPagesIsRefused_N4_6) {
+  ExtractLimits limits;
+  limits.max_pages = 2;
+  ExtractBudget budget;
+  auto segments = extract_pdf("long.pdf", make_pdf({"一", "二", "三"}), limits, budget);
+  ASSERT_FALSE(segments);
+  EXPECT_EQ(segments.error().code, "review.limit");
+  EXPECT_NE(segments.error().message.find("3 pages, limit 2 (max_pages)"), std::string::npos) << segments.error().message;
+}
+
 TEST(HumanSize, NamesSizesInBinaryUnits) {
   EXPECT_EQ(human_size(512), "512 bytes");
   EXPECT_EQ(human_size(200u << 10), "200 KB");
