@@ -112,6 +112,9 @@ def main():
     extra = figures.get(sw, {})
     if "normalise_alone" in extra:
         print(f"sitewarden normalise alone: {fmt(extra['normalise_alone']['mb_per_s'])} MB/s")
+    if "matching_alone_targets_only" in extra:
+        row = extra["matching_alone_targets_only"]
+        print(f"sitewarden matching alone, {row['entries']} planted words only: {fmt(row['mb_per_s'])} MB/s")
     for figure in ("scanner_html", "scanner_text"):
         row = extra.get(figure)
         if row:
