@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <iterator>
 #include <map>
 #include <optional>
@@ -87,23 +88,20 @@ std::string to_utf8(U32View s) {
 }
 
 struct FoldedText {
-  std::u32string cps;                   // folded code points
-  std::string utf8;                     // the same, encoded (what find_personal_data reads)
-  std::vector<std::size_t> cp_at_byte;  // for each byte of utf8, the index of its code point
+  std::u32string cps;  // folded code points
+  std::string utf8;    // the same, encoded (what find_personal_data reads)
 };
 
 FoldedText fold_text(std::string_view original) {
   FoldedText t;
   t.cps.reserve(original.size());
   t.utf8.reserve(original.size());
-  t.cp_at_byte.reserve(original.size());
   for (std::size_t i = 0; i < original.size();) {
     const char32_t c = decode_utf8(original, i);
-    if (is_zero_width(c)) continue;
-    const char32_t f = fold(c) == U'\r' ? U'\n' : fold(c);
-    const std::size_t before = t.utf8.size();
+    const bool crlf = c == U'\r' && i < original.size() && original[i] == '\n';
+    if (is_zero_width(c) || crlf) continue;
+    const char32_t f = c == U'\r' ? U'\n' : fold(c);
     append_utf8(t.utf8, f);
-    t.cp_at_byte.insert(t.cp_at_byte.end(), t.utf8.size() - before, t.cps.size());
     t.cps.push_back(f);
   }
   return t;
@@ -185,17 +183,18 @@ class Surnames {
 
   // The length of the surname `text` starts with (2 for a compound surname), 0 when none.
   std::size_t length_at(U32View text) const {
-    if (text.size() >= 2 && compound_.contains(std::u32string(text.substr(0, 2)))) return 2;
+    if (text.size() >= 2 && compound_.contains(pair_key(text[0], text[1]))) return 2;
     return !text.empty() && single_.contains(text[0]) ? 1 : 0;
   }
 
  private:
   void add(const std::u32string& word) {
     if (word.size() == 1) single_.insert(word[0]);
-    if (word.size() == 2) compound_.insert(word);
+    if (word.size() == 2) compound_.insert(pair_key(word[0], word[1]));
   }
   std::unordered_set<char32_t> single_;
-  std::unordered_set<std::u32string> compound_;
+  static std::uint64_t pair_key(char32_t a, char32_t b) { return (std::uint64_t{a} << 32) | b; }
+  std::unordered_set<std::uint64_t> compound_;
 };
 
 const Surnames& surnames() {
@@ -381,22 +380,31 @@ std::size_t address_tail(U32View cps, std::size_t at, std::size_t line_end) {
   return end;
 }
 
+bool after_address_label(U32View cps, std::size_t at) {
+  return std::any_of(kAddressLabels.begin(), kAddressLabels.end(),
+                     [&](U32View l) { return at >= l.size() && starts_with_at(cps, at - l.size(), l); });
+}
+
+// Where the road name ends before the house number that ends at `number_sign` ("北京东路 41号"),
+// or nullopt when no road, street, lane or village is written there.
+std::optional<std::size_t> road_end_before(U32View cps, const Line& line, std::size_t number_sign) {
+  if (number_sign == line.begin || !is_digit(cps[number_sign - 1])) return std::nullopt;
+  std::size_t end = number_sign;
+  while (end > line.begin && (is_digit(cps[end - 1]) || cps[end - 1] == U'-')) --end;
+  while (end > line.begin && is_space(cps[end - 1])) --end;
+  if (end == line.begin || kRoadSuffixes.find(cps[end - 1]) == U32View::npos) return std::nullopt;
+  return end;
+}
+
 void find_addresses(U32View cps, const Line& line, std::vector<Span>& found) {
   for (std::size_t h = line.begin; h < line.end; ++h) {
     if (cps[h] != U'号') continue;
-    std::size_t digits = h;
-    while (digits > line.begin && (is_digit(cps[digits - 1]) || cps[digits - 1] == U'-')) --digits;
-    std::size_t road_end = digits;
-    while (road_end > line.begin && is_space(cps[road_end - 1])) --road_end;
-    if (digits == h || road_end == line.begin || kRoadSuffixes.find(cps[road_end - 1]) == U32View::npos)
-      continue;
-    const std::size_t start = address_start(cps, line.begin, road_end);
+    const auto road_end = road_end_before(cps, line, h);
+    if (!road_end) continue;
+    const std::size_t start = address_start(cps, line.begin, *road_end);
     const bool at_boundary =
-        start == line.begin || !is_cjk(cps[start - 1]) ||
-        kAddressLabels.end() != std::find_if(kAddressLabels.begin(), kAddressLabels.end(), [&](U32View l) {
-          return start >= l.size() && starts_with_at(cps, start - l.size(), l);
-        });
-    const auto head = address_head(cps, start, road_end, at_boundary);
+        start == line.begin || !is_cjk(cps[start - 1]) || after_address_label(cps, start);
+    const auto head = address_head(cps, start, *road_end, at_boundary);
     if (!head) continue;
     const std::size_t end = address_tail(cps, h + 1, line.end);
     std::u32string value;
@@ -588,11 +596,12 @@ class ItemText {
 
   std::vector<Located> personal_data() const {
     std::vector<Located> found;
+    std::size_t byte = 0, cp = 0;  // found in order: one walk maps byte offsets to code points
     for (const PersonalData& pd : find_personal_data(text_.utf8)) {
-      const std::size_t begin = text_.cp_at_byte[pd.offset];
-      const std::size_t end = text_.cp_at_byte[pd.offset + pd.text.size() - 1] + 1;
-      found.push_back(
-          Located{begin, end, Entity{std::string(to_string(pd.kind)), canonical(pd.kind, pd.text)}});
+      for (; byte < pd.offset; ++byte) cp += (static_cast<unsigned char>(text_.utf8[byte]) & 0xC0) != 0x80;
+      // Personal data is ASCII: one code point per byte.
+      found.push_back(Located{cp, cp + pd.text.size(),
+                              Entity{std::string(to_string(pd.kind)), canonical(pd.kind, pd.text)}});
     }
     return found;
   }

@@ -108,6 +108,19 @@ TEST(ExtractEntities, IdentifierInAnotherParagraphBelongsToNoOne) {
   EXPECT_EQ(find(entities, "mobile", "13800138000")->person, "");
 }
 
+TEST(ExtractEntities, WindowsLineEndsKeepAFormTogether) {
+  const auto entities = extract_entities("姓名：李四\r\n手机：13800138000\r\n");
+  ASSERT_NE(find(entities, "mobile", "13800138000"), nullptr);
+  EXPECT_EQ(find(entities, "mobile", "13800138000")->person, "李四");
+}
+
+TEST(ExtractEntities, InvalidUtf8AndDegenerateTextAreHandled) {
+  EXPECT_TRUE(extract_entities("\xff\xfe号\x80路号1号\xe5\x8f").empty());
+  std::string long_line;
+  for (int i = 0; i < 20000; ++i) long_line += "路1号同志数1人：";
+  EXPECT_TRUE(values(extract_entities(long_line), "address").empty());
+}
+
 TEST(ExtractEntities, AddressWithBuildingUnitAndRoom) {
   const auto entities = extract_entities("他家住南京市玄武区北京东路41号3栋2单元501室，离单位不远。");
   EXPECT_EQ(values(entities, "address"), (std::vector<std::string>{"南京市玄武区北京东路41号3栋2单元501室"}));
