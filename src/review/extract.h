@@ -125,6 +125,8 @@ Result<std::vector<Segment>> extract_pptx(std::string_view path, std::string_vie
 Result<std::vector<Segment>> extract_pdf(std::string_view path, std::string_view bytes, const ExtractLimits& limits,
                                          ExtractBudget& budget);
 // The kind of OOXML package ("docx", "xlsx", "pptx") from [Content_Types].xml, or "zip" for any other zip.
-Result<std::string> zip_kind(std::string_view bytes, const ExtractLimits& limits, ExtractBudget& budget);
+// Errors ("review.corrupt" for a damaged zip...) name `path` when given.
+Result<std::string> zip_kind(std::string_view bytes, const ExtractLimits& limits, ExtractBudget& budget,
+                             std::string_view path = {});
 
 }  // namespace sw::review

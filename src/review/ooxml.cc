@@ -778,8 +778,9 @@ Status read_slide(const ZipArchive& archive, const std::string& part, int number
 
 }  // namespace
 
-Result<std::string> zip_kind(std::string_view bytes, const ExtractLimits& limits, ExtractBudget& budget) {
-  SW_TRY(archive, ZipArchive::open("zip", bytes, limits));
+Result<std::string> zip_kind(std::string_view bytes, const ExtractLimits& limits, ExtractBudget& budget,
+                             std::string_view path) {
+  SW_TRY(archive, ZipArchive::open(path.empty() ? "archive" : path, bytes, limits));
   SW_TRY(main, main_part(archive, budget));
   return main.kind;
 }

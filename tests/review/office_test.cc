@@ -333,10 +333,21 @@ TEST(Docx, PartWithEntityDeclarationsIsRefused_N4_6) {
       << segments.error().message;
 }
 
-TEST(Docx, ZipKindComesFromContentTypes) {
+TEST(ZipKind, ComesFromTheMainPartInContentTypes) {
   ExtractBudget budget;
   EXPECT_EQ(zip_kind(make_docx({.paragraphs = {"x"}}), {}, budget).value_or("?"), "docx");
+  EXPECT_EQ(zip_kind(make_xlsx({.sheets = {{.name = "S", .cells = {{"A1", "x"}}}}}), {}, budget).value_or("?"), "xlsx");
+  EXPECT_EQ(zip_kind(make_pptx({.slides = {{.text = "x"}}}), {}, budget).value_or("?"), "pptx");
   EXPECT_EQ(zip_kind(make_zip({{"a.txt", "x"}}), {}, budget).value_or("?"), "zip");
+}
+
+TEST(ZipKind, DamagedArchiveIsCorruptAndNamed) {
+  const std::string docx = make_docx({.paragraphs = {"x"}});
+  ExtractBudget budget;
+  auto kind = zip_kind(std::string_view(docx).substr(0, 100), {}, budget, "a/半截.docx");
+  ASSERT_FALSE(kind);
+  EXPECT_EQ(kind.error().code, "review.corrupt");
+  EXPECT_NE(kind.error().message.find("a/半截.docx"), std::string::npos) << kind.error().message;
 }
 
 TEST(Docx, ExtractedTextIsChargedToTheTextBudget_N4_6) {
