@@ -29,45 +29,45 @@ constexpr std::size_t kMaxControlShare = 100;
 
 // ---- UTF-8 ----
 
-// Length of the UTF-8 sequence starting at `s[i]`, or 0 when it is not a valid sequence (RFC 3629:
-// no overlong forms, no surrogates, nothing above U+10FFFF).
+// Length of the UTF-8 sequence starting at `s[i]` (not ASCII), or 0 when it is not a valid sequence
+// (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF).
 std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
-  auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  auto continuation = [&](std::size_t k) { return k < s.size() && (byte(k) & 0xC0) == 0x80; };
-  const unsigned char lead = byte(i);
-  if (lead < 0x80) return 1;
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data()) + i;
+  const std::size_t left = s.size() - i;
+  auto continuation = [&](std::size_t k) { return k < left && (p[k] & 0xC0) == 0x80; };
+  const unsigned char lead = p[0];
   if (lead < 0xC2) return 0;
-  if (lead < 0xE0) return continuation(i + 1) ? 2 : 0;
+  if (lead < 0xE0) return continuation(1) ? 2 : 0;
   if (lead < 0xF0) {
-    if (!continuation(i + 1) || !continuation(i + 2)) return 0;
-    const unsigned char second = byte(i + 1);
-    if (lead == 0xE0 && second < 0xA0) return 0;  // overlong
-    if (lead == 0xED && second > 0x9F) return 0;  // surrogate
+    if (!continuation(1) || !continuation(2)) return 0;
+    if (lead == 0xE0 && p[1] < 0xA0) return 0;  // overlong
+    if (lead == 0xED && p[1] > 0x9F) return 0;  // surrogate
     return 3;
   }
-  if (lead < 0xF5) {
-    if (!continuation(i + 1) || !continuation(i + 2) || !continuation(i + 3)) return 0;
-    const unsigned char second = byte(i + 1);
-    if (lead == 0xF0 && second < 0x90) return 0;  // overlong
-    if (lead == 0xF4 && second > 0x8F) return 0;  // above U+10FFFF
-    return 4;
-  }
-  return 0;
+  if (lead >= 0xF5 || !continuation(1) || !continuation(2) || !continuation(3)) return 0;
+  if (lead == 0xF0 && p[1] < 0x90) return 0;  // overlong
+  if (lead == 0xF4 && p[1] > 0x8F) return 0;  // above U+10FFFF
+  return 4;
 }
 
 // The offset of the first byte that is not valid UTF-8, or kNpos. ASCII is skipped eight bytes at a
 // time, so the common case costs a load and a mask per word.
 std::size_t first_invalid_utf8(std::string_view s) {
   constexpr std::uint64_t kHighBits = 0x8080808080808080ull;
+  const auto* bytes = reinterpret_cast<const unsigned char*>(s.data());
   std::size_t i = 0;
   while (i < s.size()) {
     if (i + 8 <= s.size()) {
       std::uint64_t word;
-      std::memcpy(&word, s.data() + i, sizeof word);
+      std::memcpy(&word, bytes + i, sizeof word);
       if ((word & kHighBits) == 0) {
         i += 8;
         continue;
       }
+    }
+    if (bytes[i] < 0x80) {
+      ++i;
+      continue;
     }
     const std::size_t length = utf8_sequence_length(s, i);
     if (length == 0) return i;
@@ -102,8 +102,8 @@ std::optional<Error> binary_data_error(std::string_view s) {
   for (const char c : s) controls += kControl[static_cast<unsigned char>(c)];
   if (controls * kMaxControlShare > s.size()) {
     return Error{"review.encoding",
-                 fmt::format("binary data, not text: {} control bytes in {} bytes (more than 1 in {})", controls,
-                             s.size(), kMaxControlShare)};
+                 fmt::format("binary data, not text: {} control bytes in {} bytes (more than 1 in {})",
+                             controls, s.size(), kMaxControlShare)};
   }
   return std::nullopt;
 }
@@ -147,7 +147,8 @@ std::string hex_bytes(std::string_view s, std::size_t at) {
 
 // Converts `s` from `iconv_name` to UTF-8. `base` is the offset of `s` in the file (after a BOM) and
 // `name` the encoding as reported, both for the error message.
-Result<std::string> convert(std::string_view s, const char* iconv_name, std::string_view name, std::size_t base) {
+Result<std::string> convert(std::string_view s, const char* iconv_name, std::string_view name,
+                            std::size_t base) {
   iconv_t cd = iconv_open("UTF-8", iconv_name);
   if (cd == reinterpret_cast<iconv_t>(-1)) {
     return fail("review.encoding", fmt::format("encoding {} is not supported by iconv", name));
@@ -167,8 +168,9 @@ Result<std::string> convert(std::string_view s, const char* iconv_name, std::str
     if (errno == E2BIG) {
       out.resize(out.size() * 2);
     } else if (errno == EINVAL) {
-      return fail("review.encoding", fmt::format("text ends inside a {} character at byte offset {} (bytes {})", name,
-                                                 base + at, hex_bytes(s, at)));
+      return fail("review.encoding",
+                  fmt::format("text ends inside a {} character at byte offset {} (bytes {})", name, base + at,
+                              hex_bytes(s, at)));
     } else {
       return fail("review.encoding", fmt::format("not valid {} at byte offset {} (bytes {})", name, base + at,
                                                  hex_bytes(s, at)));
@@ -233,7 +235,8 @@ std::string uchardet_guess(std::string_view s) {
 std::string canonical_encoding(std::string_view label) {
   std::string name;
   for (const char c : label) name += static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
-  for (std::string_view gb : {"GB2312", "GBK", "GB18030", "EUC-CN", "CP936", "X-GBK", "X-EUC-CN", "CSGB2312"}) {
+  for (std::string_view gb :
+       {"GB2312", "GBK", "GB18030", "EUC-CN", "CP936", "X-GBK", "X-EUC-CN", "CSGB2312"}) {
     if (name == gb) return "GB18030";
   }
   for (std::string_view big5 : {"BIG5", "BIG-5", "CP950", "X-X-BIG5", "CN-BIG5", "CSBIG5"}) {
@@ -243,7 +246,9 @@ std::string canonical_encoding(std::string_view label) {
   return name;
 }
 
-bool is_chinese_encoding(std::string_view name) { return name == "GB18030" || name == "BIG5" || name == "EUC-TW"; }
+bool is_chinese_encoding(std::string_view name) {
+  return name == "GB18030" || name == "BIG5" || name == "EUC-TW";
+}
 
 // Legacy (non-Unicode) text: uchardet's guess when it names a Chinese encoding; otherwise GB18030,
 // the encoding of nearly every legacy file on a mainland site (uchardet cannot judge short texts and
@@ -251,9 +256,12 @@ bool is_chinese_encoding(std::string_view name) { return name == "GB18030" || na
 Result<std::string> decode_legacy(std::string_view bytes, std::string* encoding) {
   const std::string guess = canonical_encoding(uchardet_guess(bytes));
   std::vector<std::string> candidates;
-  if (is_chinese_encoding(guess)) candidates = {guess};
-  else if (guess.empty()) candidates = {"GB18030"};
-  else candidates = {"GB18030", guess};
+  if (is_chinese_encoding(guess))
+    candidates = {guess};
+  else if (guess.empty())
+    candidates = {"GB18030"};
+  else
+    candidates = {"GB18030", guess};
   Result<std::string> decoded = fail("review.encoding", "no encoding tried");
   for (const auto& candidate : candidates) {
     decoded = decode_as(bytes, candidate, 0);
@@ -325,8 +333,8 @@ std::string_view charset_in_content(std::string_view content) {
     ++i;
     while (i < content.size() && (is_html_space(content[i]) || content[i] == '"' || content[i] == '\'')) ++i;
     std::size_t end = i;
-    while (end < content.size() && !is_html_space(content[end]) && content[end] != ';' && content[end] != '"' &&
-           content[end] != '\'') {
+    while (end < content.size() && !is_html_space(content[end]) && content[end] != ';' &&
+           content[end] != '"' && content[end] != '\'') {
       ++end;
     }
     return content.substr(i, end - i);
@@ -358,7 +366,8 @@ std::string declared_html_charset(std::string_view bytes) {
     for (const auto& attribute : read_attributes(head, at)) {
       if (attribute.name == "charset") charset = attribute.value;
       if (attribute.name == "content") content = attribute.value;
-      if (attribute.name == "http-equiv") content_type = canonical_encoding(attribute.value) == "CONTENT-TYPE";
+      if (attribute.name == "http-equiv")
+        content_type = canonical_encoding(attribute.value) == "CONTENT-TYPE";
     }
     if (charset.empty() && content_type) charset = charset_in_content(content);
     if (charset.empty()) continue;

@@ -42,34 +42,35 @@ using TagTable = std::array<unsigned char, GUMBO_TAG_LAST + 1>;
 
 TagTable make_tag_table() {
   TagTable table{};
-  for (GumboTag tag : {GUMBO_TAG_ADDRESS,  GUMBO_TAG_ARTICLE, GUMBO_TAG_ASIDE,    GUMBO_TAG_BLOCKQUOTE,
-                       GUMBO_TAG_BODY,     GUMBO_TAG_CAPTION, GUMBO_TAG_CENTER,   GUMBO_TAG_DD,
-                       GUMBO_TAG_DETAILS,  GUMBO_TAG_DIR,     GUMBO_TAG_DIV,      GUMBO_TAG_DL,
-                       GUMBO_TAG_DT,       GUMBO_TAG_FIELDSET, GUMBO_TAG_FIGCAPTION, GUMBO_TAG_FIGURE,
-                       GUMBO_TAG_FOOTER,   GUMBO_TAG_FORM,    GUMBO_TAG_FRAMESET, GUMBO_TAG_H1,
-                       GUMBO_TAG_H2,       GUMBO_TAG_H3,      GUMBO_TAG_H4,       GUMBO_TAG_H5,
-                       GUMBO_TAG_H6,       GUMBO_TAG_HEADER,  GUMBO_TAG_HGROUP,   GUMBO_TAG_HR,
-                       GUMBO_TAG_HTML,     GUMBO_TAG_HEAD,    GUMBO_TAG_LEGEND,   GUMBO_TAG_LI,
-                       GUMBO_TAG_LISTING,  GUMBO_TAG_MAIN,    GUMBO_TAG_MENU,     GUMBO_TAG_NAV,
-                       GUMBO_TAG_OL,       GUMBO_TAG_OPTGROUP, GUMBO_TAG_OPTION,  GUMBO_TAG_P,
-                       GUMBO_TAG_PRE,      GUMBO_TAG_SECTION, GUMBO_TAG_SUMMARY,  GUMBO_TAG_TABLE,
-                       GUMBO_TAG_TBODY,    GUMBO_TAG_TD,      GUMBO_TAG_TFOOT,    GUMBO_TAG_TH,
-                       GUMBO_TAG_THEAD,    GUMBO_TAG_TR,      GUMBO_TAG_UL,       GUMBO_TAG_SELECT,
-                       GUMBO_TAG_TEXTAREA, GUMBO_TAG_BUTTON,  GUMBO_TAG_IFRAME,   GUMBO_TAG_NOSCRIPT,
-                       GUMBO_TAG_TEMPLATE, GUMBO_TAG_NOEMBED, GUMBO_TAG_NOFRAMES, GUMBO_TAG_TITLE,
+  for (GumboTag tag : {GUMBO_TAG_ADDRESS,  GUMBO_TAG_ARTICLE,   GUMBO_TAG_ASIDE,      GUMBO_TAG_BLOCKQUOTE,
+                       GUMBO_TAG_BODY,     GUMBO_TAG_CAPTION,   GUMBO_TAG_CENTER,     GUMBO_TAG_DD,
+                       GUMBO_TAG_DETAILS,  GUMBO_TAG_DIR,       GUMBO_TAG_DIV,        GUMBO_TAG_DL,
+                       GUMBO_TAG_DT,       GUMBO_TAG_FIELDSET,  GUMBO_TAG_FIGCAPTION, GUMBO_TAG_FIGURE,
+                       GUMBO_TAG_FOOTER,   GUMBO_TAG_FORM,      GUMBO_TAG_FRAMESET,   GUMBO_TAG_H1,
+                       GUMBO_TAG_H2,       GUMBO_TAG_H3,        GUMBO_TAG_H4,         GUMBO_TAG_H5,
+                       GUMBO_TAG_H6,       GUMBO_TAG_HEADER,    GUMBO_TAG_HGROUP,     GUMBO_TAG_HR,
+                       GUMBO_TAG_HTML,     GUMBO_TAG_HEAD,      GUMBO_TAG_LEGEND,     GUMBO_TAG_LI,
+                       GUMBO_TAG_LISTING,  GUMBO_TAG_MAIN,      GUMBO_TAG_MENU,       GUMBO_TAG_NAV,
+                       GUMBO_TAG_OL,       GUMBO_TAG_OPTGROUP,  GUMBO_TAG_OPTION,     GUMBO_TAG_P,
+                       GUMBO_TAG_PRE,      GUMBO_TAG_SECTION,   GUMBO_TAG_SUMMARY,    GUMBO_TAG_TABLE,
+                       GUMBO_TAG_TBODY,    GUMBO_TAG_TD,        GUMBO_TAG_TFOOT,      GUMBO_TAG_TH,
+                       GUMBO_TAG_THEAD,    GUMBO_TAG_TR,        GUMBO_TAG_UL,         GUMBO_TAG_SELECT,
+                       GUMBO_TAG_TEXTAREA, GUMBO_TAG_BUTTON,    GUMBO_TAG_IFRAME,     GUMBO_TAG_NOSCRIPT,
+                       GUMBO_TAG_TEMPLATE, GUMBO_TAG_NOEMBED,   GUMBO_TAG_NOFRAMES,   GUMBO_TAG_TITLE,
                        GUMBO_TAG_XMP,      GUMBO_TAG_PLAINTEXT, GUMBO_TAG_MARQUEE}) {
     table[tag] |= kBlock;
   }
-  for (GumboTag tag : {GUMBO_TAG_AREA, GUMBO_TAG_BASE, GUMBO_TAG_BASEFONT, GUMBO_TAG_BGSOUND, GUMBO_TAG_BR,
-                       GUMBO_TAG_COL, GUMBO_TAG_EMBED, GUMBO_TAG_FRAME, GUMBO_TAG_HR, GUMBO_TAG_IMAGE,
-                       GUMBO_TAG_IMG, GUMBO_TAG_INPUT, GUMBO_TAG_KEYGEN, GUMBO_TAG_LINK, GUMBO_TAG_MENUITEM,
-                       GUMBO_TAG_META, GUMBO_TAG_PARAM, GUMBO_TAG_SOURCE, GUMBO_TAG_TRACK, GUMBO_TAG_WBR,
-                       GUMBO_TAG_ISINDEX}) {
+  for (GumboTag tag :
+       {GUMBO_TAG_AREA,   GUMBO_TAG_BASE,  GUMBO_TAG_BASEFONT, GUMBO_TAG_BGSOUND, GUMBO_TAG_BR,
+        GUMBO_TAG_COL,    GUMBO_TAG_EMBED, GUMBO_TAG_FRAME,    GUMBO_TAG_HR,      GUMBO_TAG_IMAGE,
+        GUMBO_TAG_IMG,    GUMBO_TAG_INPUT, GUMBO_TAG_KEYGEN,   GUMBO_TAG_LINK,    GUMBO_TAG_MENUITEM,
+        GUMBO_TAG_META,   GUMBO_TAG_PARAM, GUMBO_TAG_SOURCE,   GUMBO_TAG_TRACK,   GUMBO_TAG_WBR,
+        GUMBO_TAG_ISINDEX}) {
     table[tag] |= kVoid;
   }
-  for (GumboTag tag : {GUMBO_TAG_P, GUMBO_TAG_LI, GUMBO_TAG_DT, GUMBO_TAG_DD, GUMBO_TAG_OPTION, GUMBO_TAG_OPTGROUP,
-                       GUMBO_TAG_TR, GUMBO_TAG_TD, GUMBO_TAG_TH, GUMBO_TAG_THEAD, GUMBO_TAG_TBODY, GUMBO_TAG_TFOOT,
-                       GUMBO_TAG_COLGROUP, GUMBO_TAG_CAPTION}) {
+  for (GumboTag tag : {GUMBO_TAG_P, GUMBO_TAG_LI, GUMBO_TAG_DT, GUMBO_TAG_DD, GUMBO_TAG_OPTION,
+                       GUMBO_TAG_OPTGROUP, GUMBO_TAG_TR, GUMBO_TAG_TD, GUMBO_TAG_TH, GUMBO_TAG_THEAD,
+                       GUMBO_TAG_TBODY, GUMBO_TAG_TFOOT, GUMBO_TAG_COLGROUP, GUMBO_TAG_CAPTION}) {
     table[tag] |= kSelfClosing;
   }
   for (GumboTag tag : {GUMBO_TAG_SCRIPT, GUMBO_TAG_STYLE, GUMBO_TAG_XMP, GUMBO_TAG_IFRAME, GUMBO_TAG_NOEMBED,
@@ -77,8 +78,8 @@ TagTable make_tag_table() {
     table[tag] |= kRawText;
   }
   for (GumboTag tag : {GUMBO_TAG_A, GUMBO_TAG_B, GUMBO_TAG_BIG, GUMBO_TAG_CODE, GUMBO_TAG_EM, GUMBO_TAG_FONT,
-                       GUMBO_TAG_I, GUMBO_TAG_NOBR, GUMBO_TAG_S, GUMBO_TAG_SMALL, GUMBO_TAG_STRIKE, GUMBO_TAG_STRONG,
-                       GUMBO_TAG_TT, GUMBO_TAG_U}) {
+                       GUMBO_TAG_I, GUMBO_TAG_NOBR, GUMBO_TAG_S, GUMBO_TAG_SMALL, GUMBO_TAG_STRIKE,
+                       GUMBO_TAG_STRONG, GUMBO_TAG_TT, GUMBO_TAG_U}) {
     table[tag] |= kFormatting;
   }
   table[GUMBO_TAG_SCRIPT] |= kSkipped;
@@ -146,8 +147,15 @@ Status limit_error(std::string_view path, std::string what) {
 
 bool is_table_part(GumboTag tag) {
   switch (tag) {
-    case GUMBO_TAG_CAPTION: case GUMBO_TAG_COLGROUP: case GUMBO_TAG_COL: case GUMBO_TAG_TBODY:
-    case GUMBO_TAG_THEAD: case GUMBO_TAG_TFOOT: case GUMBO_TAG_TR: case GUMBO_TAG_TD: case GUMBO_TAG_TH:
+    case GUMBO_TAG_CAPTION:
+    case GUMBO_TAG_COLGROUP:
+    case GUMBO_TAG_COL:
+    case GUMBO_TAG_TBODY:
+    case GUMBO_TAG_THEAD:
+    case GUMBO_TAG_TFOOT:
+    case GUMBO_TAG_TR:
+    case GUMBO_TAG_TD:
+    case GUMBO_TAG_TH:
       return true;
     default:
       return false;
@@ -157,11 +165,15 @@ bool is_table_part(GumboTag tag) {
 // Siblings that close each other: a new li closes the open li, a td the open td or th, and so on.
 GumboTag sibling_family(GumboTag tag) {
   switch (tag) {
-    case GUMBO_TAG_DD: return GUMBO_TAG_DT;
-    case GUMBO_TAG_TH: return GUMBO_TAG_TD;
+    case GUMBO_TAG_DD:
+      return GUMBO_TAG_DT;
+    case GUMBO_TAG_TH:
+      return GUMBO_TAG_TD;
     case GUMBO_TAG_THEAD:
-    case GUMBO_TAG_TFOOT: return GUMBO_TAG_TBODY;
-    default: return tag;
+    case GUMBO_TAG_TFOOT:
+      return GUMBO_TAG_TBODY;
+    default:
+      return tag;
   }
 }
 
@@ -351,12 +363,14 @@ Status check_markup(std::string_view path, std::string_view html) {
     }
     text_start = at;
     if (!nesting_ok) {
-      return limit_error(path, fmt::format("HTML nests elements deeper than {} (kMaxHtmlNesting) before byte {}",
-                                           kMaxHtmlNesting, at));
+      return limit_error(path,
+                         fmt::format("HTML nests elements deeper than {} (kMaxHtmlNesting) before byte {}",
+                                     kMaxHtmlNesting, at));
     }
     if (markup > kMaxHtmlMarkup) {
-      return limit_error(path, fmt::format("HTML has more than {} tags, attributes and comments (kMaxHtmlMarkup)",
-                                           kMaxHtmlMarkup));
+      return limit_error(path,
+                         fmt::format("HTML has more than {} tags, attributes and comments (kMaxHtmlMarkup)",
+                                     kMaxHtmlMarkup));
     }
   }
   return ok();
@@ -394,8 +408,10 @@ class ParseArena {
     if (pointer == nullptr) return;
     auto* self = static_cast<ParseArena*>(arena);
     Block* block = static_cast<Block*>(pointer) - 1;
-    if (block->previous != nullptr) block->previous->next = block->next;
-    else self->head_ = block->next;
+    if (block->previous != nullptr)
+      block->previous->next = block->next;
+    else
+      self->head_ = block->next;
     if (block->next != nullptr) block->next->previous = block->previous;
     std::free(block);
   }
@@ -465,7 +481,8 @@ bool is_zero(std::string_view value) {
   const std::size_t number_end = std::min(value.find_first_not_of("0."), value.size());
   if (number_end == 0 || value.substr(0, number_end).find('0') == std::string_view::npos) return false;
   const std::string_view unit = value.substr(number_end);
-  for (std::string_view zero_unit : {"", "px", "pt", "pc", "em", "rem", "ex", "ch", "%", "vw", "vh", "mm", "cm", "in"}) {
+  for (std::string_view zero_unit :
+       {"", "px", "pt", "pc", "em", "rem", "ex", "ch", "%", "vw", "vh", "mm", "cm", "in"}) {
     if (unit == zero_unit) return true;
   }
   return false;
@@ -538,7 +555,8 @@ class Run {
       }
       if (text_.empty()) {
         source_offset_ = verbatim ? offset + i : kNpos;
-        line_ = line + static_cast<unsigned>(std::count(text.begin(), text.begin() + static_cast<long>(i), '\n'));
+        line_ =
+            line + static_cast<unsigned>(std::count(text.begin(), text.begin() + static_cast<long>(i), '\n'));
       } else {
         if (spaces > 0 || pending_space_) text_ += ' ';
         if (!contributed || (spaces > 0 && !single_space)) source_offset_ = kNpos;
@@ -620,9 +638,9 @@ class HtmlText {
   struct Frame {
     const GumboNode* node;
     unsigned next_child = 0;
-    bool block = false;   // a block boundary at its end
-    bool hider = false;   // it hides its contents: the hidden run ends with it
-    bool title = false;   // <title>: the title run ends with it
+    bool block = false;  // a block boundary at its end
+    bool hider = false;  // it hides its contents: the hidden run ends with it
+    bool title = false;  // <title>: the title run ends with it
   };
 
   static const GumboVector& children_of(const GumboNode& node) {
@@ -650,8 +668,8 @@ class HtmlText {
       return limit_error(path_, fmt::format("extracted text reaches {} bytes, over max_text_bytes ({} bytes)",
                                             budget_.text, limits_.max_text_bytes));
     }
-    segments_.push_back(Segment{std::string(path_), std::string(part), std::move(locator), std::move(text), hidden,
-                                offset});
+    segments_.push_back(
+        Segment{std::string(path_), std::string(part), std::move(locator), std::move(text), hidden, offset});
     return ok();
   }
 
@@ -682,10 +700,11 @@ class HtmlText {
     const std::size_t begin = std::min(text.find_first_not_of(" \t\r\n\f"), text.size());
     const std::size_t end = text.find_last_not_of(" \t\r\n\f") + 1;
     const bool verbatim = original.substr(4, text.size()) == text;  // after "<!--"
-    const unsigned line = comment.start_pos.line + static_cast<unsigned>(std::count(
-                                                       text.begin(), text.begin() + static_cast<long>(begin), '\n'));
-    return emit("html:comment", fmt::format("line {}", line), std::string(text.substr(begin, end - begin)), true,
-                verbatim ? comment.start_pos.offset + 4 + begin : kNpos);
+    const unsigned line =
+        comment.start_pos.line +
+        static_cast<unsigned>(std::count(text.begin(), text.begin() + static_cast<long>(begin), '\n'));
+    return emit("html:comment", fmt::format("line {}", line), std::string(text.substr(begin, end - begin)),
+                true, verbatim ? comment.start_pos.offset + 4 + begin : kNpos);
   }
 
   Status element(const GumboNode& node, std::vector<Frame>& stack) {
@@ -767,7 +786,8 @@ class HtmlText {
 Result<std::vector<Segment>> extract_html(std::string_view path, std::string_view utf8_html,
                                           const ExtractLimits& limits, ExtractBudget& budget) {
   if (utf8_html.size() > std::numeric_limits<unsigned>::max()) {  // gumbo's positions are 32-bit
-    return fail("review.limit", fmt::format("{}: HTML of {} bytes is over gumbo's 4 GiB", path, utf8_html.size()));
+    return fail("review.limit",
+                fmt::format("{}: HTML of {} bytes is over gumbo's 4 GiB", path, utf8_html.size()));
   }
   SW_CHECK(check_markup(path, utf8_html));
   ParseArena arena;

@@ -21,10 +21,12 @@ constexpr std::size_t kNpos = static_cast<std::size_t>(-1);
 // Prose long enough for an encoding detector, with a secret marking in it.
 const std::string kProse =
     "关于召开全省工会工作会议的通知。各市总工会、各产业工会：经研究，定于下月召开全省工会工作会议，"
-    "请各单位按时参加。本文件属机密，不得外传，会后收回。会议地点在省总工会大楼三楼会议室，请提前十分钟到场签到。";
+    "请各单位按时参加。本文件属机密，不得外传，会后收回。会议地点在省总工会大楼三楼会议室，请提前十分钟到场签"
+    "到。";
 const std::string kTraditionalProse =
     "關於召開全省工會工作會議的通知。各市總工會、各產業工會：經研究，定於下月召開全省工會工作會議，"
-    "請各單位按時參加。本文件屬機密，不得外傳，會後收回。會議地點在省總工會大樓三樓會議室，請提前十分鐘到場簽到。";
+    "請各單位按時參加。本文件屬機密，不得外傳，會後收回。會議地點在省總工會大樓三樓會議室，請提前十分鐘到場簽"
+    "到。";
 
 // `utf8` encoded in `encoding` by iconv, as an editor would have saved it.
 std::string encode(const std::string& utf8, const char* encoding) {
@@ -109,8 +111,8 @@ TEST(DecodeText, Big5TraditionalTextIsRead) {
 }
 
 TEST(DecodeText, Utf16WithByteOrderMarks) {
-  for (const auto& [bom, encoding] : std::vector<std::pair<std::string, std::string>>{
-           {"\xFF\xFE", "UTF-16LE"}, {"\xFE\xFF", "UTF-16BE"}}) {
+  for (const auto& [bom, encoding] :
+       std::vector<std::pair<std::string, std::string>>{{"\xFF\xFE", "UTF-16LE"}, {"\xFE\xFF", "UTF-16BE"}}) {
     const auto decoded = decode(bom + encode(kProse, encoding.c_str()));
     ASSERT_TRUE(decoded.text) << encoding << ": " << decoded.text.error().to_string();
     EXPECT_EQ(decoded.encoding, encoding);
@@ -145,11 +147,15 @@ TEST(DecodeText, NulByteInTextIsNamedWithItsOffset) {
   const auto decoded = decode(std::string("plain text\0more", 15));
   ASSERT_FALSE(decoded.text);
   EXPECT_EQ(decoded.text.error().code, "review.encoding");
-  EXPECT_NE(decoded.text.error().message.find("offset 10"), std::string::npos) << decoded.text.error().message;
+  EXPECT_NE(decoded.text.error().message.find("offset 10"), std::string::npos)
+      << decoded.text.error().message;
 }
 
 TEST(DecodeText, InvalidUtf8AfterBomNamesTheOffsetAndEncoding) {
-  const auto decoded = decode("\xEF\xBB\xBF" "abc\xC3\x28" "def");
+  const auto decoded = decode(
+      "\xEF\xBB\xBF"
+      "abc\xC3\x28"
+      "def");
   ASSERT_FALSE(decoded.text);
   EXPECT_EQ(decoded.text.error().code, "review.encoding");
   EXPECT_NE(decoded.text.error().message.find("UTF-8"), std::string::npos) << decoded.text.error().message;
@@ -230,8 +236,9 @@ TEST(ExtractHtml, VisibleTextIsOneSegmentPerBlockWithItsLine) {
 }
 
 TEST(ExtractHtml, TableCellsAreNeverJoined) {
-  const auto body = in_part(extract_ok("<table><tr><td>机</td><td>密</td></tr><tr><th>秘</th><td>密</td></tr></table>"),
-                            "html:body");
+  const auto body =
+      in_part(extract_ok("<table><tr><td>机</td><td>密</td></tr><tr><th>秘</th><td>密</td></tr></table>"),
+              "html:body");
   EXPECT_THAT(texts(body), ElementsAre("机", "密", "秘", "密"));
 }
 
@@ -248,11 +255,15 @@ TEST(ExtractHtml, EntitiesAreDecodedAndTheOffsetIsThenUnknown) {
 }
 
 TEST(ExtractHtml, SourceOffsetPointsAtTheTextInThePage) {
-  const std::string html = "<html><head><title>通知</title></head><body><div>\n   本文件属机密  </div>"
-                           "<img alt=\"机密照片\" src=a.png><!-- 内部备注 --></body></html>";
+  const std::string html =
+      "<html><head><title>通知</title></head><body><div>\n   本文件属机密  </div>"
+      "<img alt=\"机密照片\" src=a.png><!-- 内部备注 --></body></html>";
   const auto segments = extract_ok(html);
-  for (const auto& [part, needle] : std::vector<std::pair<std::string, std::string>>{
-           {"html:body", "本文件属机密"}, {"html:title", "通知"}, {"html:alt", "机密照片"}, {"html:comment", "内部备注"}}) {
+  for (const auto& [part, needle] :
+       std::vector<std::pair<std::string, std::string>>{{"html:body", "本文件属机密"},
+                                                        {"html:title", "通知"},
+                                                        {"html:alt", "机密照片"},
+                                                        {"html:comment", "内部备注"}}) {
     const Segment segment = only(segments, part, needle);
     ASSERT_NE(segment.source_offset, kNpos) << part;
     EXPECT_EQ(html.substr(segment.source_offset, segment.text.size()), segment.text) << part;
@@ -266,7 +277,8 @@ TEST(ExtractHtml, SourceOffsetIsUnknownWhenInlineMarkupJoinsText) {
 }
 
 TEST(ExtractHtml, TitleIsItsOwnPart) {
-  const auto segments = extract_ok("<html><head>\n<title>关于 机密 文件</title></head><body>正文</body></html>");
+  const auto segments =
+      extract_ok("<html><head>\n<title>关于 机密 文件</title></head><body>正文</body></html>");
   const Segment title = only(segments, "html:title", "机密");
   EXPECT_EQ(title.text, "关于 机密 文件");
   EXPECT_EQ(title.locator, "line 2");
@@ -275,8 +287,9 @@ TEST(ExtractHtml, TitleIsItsOwnPart) {
 }
 
 TEST(ExtractHtml, AltAndTitleAttributesAreHiddenTextWithTheirElement) {
-  const auto segments = extract_ok("<p>正文</p>\n\n<img src=\"a.png\" alt=\"绝密地图\">\n"
-                                   "<a href=\"/x\" title=\"内部资料\">链接</a>");
+  const auto segments = extract_ok(
+      "<p>正文</p>\n\n<img src=\"a.png\" alt=\"绝密地图\">\n"
+      "<a href=\"/x\" title=\"内部资料\">链接</a>");
   const Segment alt = only(segments, "html:alt", "绝密地图");
   EXPECT_TRUE(alt.hidden);
   EXPECT_EQ(alt.locator, "<img src=a.png> line 3");
@@ -288,7 +301,8 @@ TEST(ExtractHtml, AltAndTitleAttributesAreHiddenTextWithTheirElement) {
 TEST(ExtractHtml, MetaContentIsReportedUnderItsName) {
   const auto segments = extract_ok(
       "<html><head><meta charset=utf-8>\n<meta name=\"description\" content=\"机密会议纪要\">"
-      "<meta name=keywords content=\"工会,内部\"><meta property=\"og:title\" content=\"秘密★\"></head></html>");
+      "<meta name=keywords content=\"工会,内部\"><meta property=\"og:title\" "
+      "content=\"秘密★\"></head></html>");
   const auto metas = in_part(segments, "html:meta");
   ASSERT_EQ(metas.size(), 3u);
   EXPECT_EQ(metas[0].locator, "description");
@@ -299,7 +313,8 @@ TEST(ExtractHtml, MetaContentIsReportedUnderItsName) {
 }
 
 TEST(ExtractHtml, CommentsAreHiddenTextWithTheirLine) {
-  const Segment comment = only(extract_ok("<p>正文</p>\n<!--  此段内部讨论，勿公开  -->"), "html:comment", "内部");
+  const Segment comment =
+      only(extract_ok("<p>正文</p>\n<!--  此段内部讨论，勿公开  -->"), "html:comment", "内部");
   EXPECT_EQ(comment.text, "此段内部讨论，勿公开");
   EXPECT_EQ(comment.locator, "line 2");
   EXPECT_TRUE(comment.hidden);
@@ -332,7 +347,8 @@ TEST(ExtractHtml, HiddenInlineTextDoesNotSplitTheVisibleWord) {
 
 TEST(ExtractHtml, HiddenInputValueNoscriptAndTemplateAreHidden) {
   const auto segments = extract_ok(
-      "<body><form>\n<input type=\"hidden\" name=\"note\" value=\"内部编号 机密-3\">\n<input name=q value=\"\"></form>\n"
+      "<body><form>\n<input type=\"hidden\" name=\"note\" value=\"内部编号 机密-3\">\n<input name=q "
+      "value=\"\"></form>\n"
       "<noscript>请启用脚本 秘密</noscript>\n<template><p>模板 机密</p></template></body>");
   const Segment input = only(segments, "html:hidden", "机密-3");
   EXPECT_EQ(input.locator, "<input type=hidden name=note> line 2");
@@ -352,7 +368,8 @@ TEST(ExtractHtml, ScriptAndStyleAreNotText) {
 }
 
 TEST(ExtractHtml, MalformedHtmlIsStillExtracted) {
-  const auto segments = extract_ok("<div><p>第一段<p>第二段 <b>机密<td>单元 <img alt=图片 src=x.png <i>未闭合");
+  const auto segments =
+      extract_ok("<div><p>第一段<p>第二段 <b>机密<td>单元 <img alt=图片 src=x.png <i>未闭合");
   const auto body = texts(in_part(segments, "html:body"));
   EXPECT_NE(std::find(body.begin(), body.end(), "第一段"), body.end());
   EXPECT_NE(std::find_if(body.begin(), body.end(),
@@ -435,7 +452,8 @@ TEST(ExtractHtml, TooMuchMarkupIsALimitError) {
 // ---- decoding HTML ----
 
 TEST(DecodeHtml, MetaCharsetGbkPageIsDecoded) {
-  const std::string page = "<html><head><meta charset=\"gbk\"><title>通知</title></head><body><p>本文件属机密</p></body></html>";
+  const std::string page =
+      "<html><head><meta charset=\"gbk\"><title>通知</title></head><body><p>本文件属机密</p></body></html>";
   std::string encoding;
   const auto decoded = decode_html(encode(page, "GBK"), &encoding);
   ASSERT_TRUE(decoded) << decoded.error().to_string();
@@ -444,8 +462,9 @@ TEST(DecodeHtml, MetaCharsetGbkPageIsDecoded) {
 }
 
 TEST(DecodeHtml, HttpEquivContentTypeCharsetIsHonoured) {
-  const std::string page = "<html><head><!-- <meta charset=big5> -->\n<meta http-equiv=\"Content-Type\" "
-                           "content=\"text/html; charset=gb2312\"></head><body>机密</body></html>";
+  const std::string page =
+      "<html><head><!-- <meta charset=big5> -->\n<meta http-equiv=\"Content-Type\" "
+      "content=\"text/html; charset=gb2312\"></head><body>机密</body></html>";
   std::string encoding;
   const auto decoded = decode_html(encode(page, "GB2312"), &encoding);
   ASSERT_TRUE(decoded) << decoded.error().to_string();
