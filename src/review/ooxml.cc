@@ -373,10 +373,12 @@ struct Story {
 
 // Collects one story. Text goes to the innermost open buffer (the story or unit, or a text box inside
 // it); a tracked insertion's text also goes to its own "docx:insert" segment (the body reads as with all
-// changes accepted), a deletion's only to "docx:delete" (hidden).
+// changes accepted), a deletion's only to "docx:delete" (hidden); runs formatted hidden (w:vanish) go to
+// one "docx:hidden" segment per part.
 class StoryReader {
  public:
-  StoryReader(const Story& story, SegmentSink& sink) : story_(story), sink_(sink) {
+  StoryReader(const Story& story, SegmentSink& sink)
+      : story_(story), sink_(sink), vanished_{"docx:hidden", story.locator + " hidden text", true, {}, {}} {
     if (story.unit.empty()) open_.push_back({story.part, story.locator, story.hidden, {}, {}});
   }
 
@@ -385,7 +387,7 @@ class StoryReader {
       SW_TRY(more, xml.next());
       if (!more) break;
       if (xml.node() == XmlCursor::Node::start) {
-        start(xml);
+        SW_CHECK(start(xml));
       } else if (xml.node() == XmlCursor::Node::end) {
         SW_CHECK(end(xml.name()));
       } else {
@@ -393,7 +395,7 @@ class StoryReader {
       }
     }
     while (!open_.empty()) SW_CHECK(close_innermost());
-    return ok();
+    return emit(std::move(vanished_));
   }
 
  private:
@@ -409,9 +411,31 @@ class StoryReader {
     return author.empty() ? locator : locator + " (" + author + ")";
   }
 
-  void start(XmlCursor& xml) {
+  // Reads a run's w:rPr to its end: is the run hidden (w:vanish, unless w:val says off)?
+  static Result<bool> vanishes(XmlCursor& xml) {
+    bool hidden = false;
+    for (int depth = 1; depth > 0;) {
+      SW_TRY(more, xml.next());
+      if (!more) return fail("review.corrupt", xml.where() + ": ends inside run properties");
+      if (xml.node() == XmlCursor::Node::start) {
+        ++depth;
+        const std::string value = xml.name() == "vanish" ? xml.attribute("val") : std::string("0");
+        if (value != "0" && value != "false" && value != "off") hidden = true;
+      } else if (xml.node() == XmlCursor::Node::end) {
+        --depth;
+      }
+    }
+    return hidden;
+  }
+
+  Status start(XmlCursor& xml) {
     const std::string_view name = xml.name();
-    if (name == "t") {
+    if (name == "rPr") {
+      SW_TRY(hidden, vanishes(xml));
+      run_hidden_ = hidden;
+    } else if (name == "r") {
+      run_hidden_ = false;
+    } else if (name == "t") {
       in_text_ = true;
     } else if (name == "delText") {
       in_deleted_text_ = true;
@@ -419,8 +443,8 @@ class StoryReader {
       append("\t");
     } else if (name == "br" || name == "cr") {
       append("\n");
-    } else if (name == "pPr" || name == "rPr" || name == "Fallback" || name == "instrText") {
-      xml.skip();   // properties (tab stops are w:tab too), the VML copy of a text box, field codes
+    } else if (name == "pPr" || name == "Fallback" || name == "instrText") {
+      xml.skip();   // paragraph properties (tab stops are w:tab too), the VML copy of a text box, field codes
     } else if (name == story_.unit) {
       start_unit(xml);
     } else if (name == "txbxContent") {
@@ -434,6 +458,7 @@ class StoryReader {
                                    xml.attribute("author")),
                        !insertion || story_.hidden, {}, insertion ? "ins" : "del"};
     }
+    return ok();
   }
 
   void start_unit(XmlCursor& xml) {
@@ -452,8 +477,11 @@ class StoryReader {
       in_text_ = false;
     } else if (name == "delText") {
       in_deleted_text_ = false;
+    } else if (name == "r") {
+      run_hidden_ = false;
     } else if (name == "p") {
       append("\n");
+      if (!vanished_.text.empty() && vanished_.text.back() != '\n') vanished_.text += '\n';
     } else if (change_ && name == change_->closed_by) {
       Buffer change = std::move(*change_);
       change_.reset();
@@ -473,7 +501,11 @@ class StoryReader {
   }
 
   void append(std::string_view text) {
-    if (!open_.empty()) open_.back().text += text;
+    if (run_hidden_) {
+      vanished_.text += text;
+    } else if (!open_.empty()) {
+      open_.back().text += text;
+    }
     if (change_ && change_->part == "docx:insert") change_->text += text;
   }
 
@@ -492,6 +524,8 @@ class StoryReader {
   SegmentSink& sink_;
   std::vector<Buffer> open_;
   std::optional<Buffer> change_;
+  Buffer vanished_;
+  bool run_hidden_ = false;
   bool in_text_ = false;
   bool in_deleted_text_ = false;
   int units_ = 0;

@@ -210,8 +210,8 @@ constexpr const char* kWordNamespaces =
     " xmlns:v=\"urn:schemas-microsoft-com:vml\" mc:Ignorable=\"wps\"";
 
 // Runs for `text`, with '\t' as w:tab and '\n' as w:br.
-std::string word_runs(std::string_view text, const char* text_element = "w:t") {
-  std::string xml = "<w:r><w:rPr><w:rFonts w:hint=\"eastAsia\"/></w:rPr>";
+std::string word_runs(std::string_view text, const char* text_element = "w:t", bool vanish = false) {
+  std::string xml = std::string("<w:r><w:rPr><w:rFonts w:hint=\"eastAsia\"/>") + (vanish ? "<w:vanish/>" : "") + "</w:rPr>";
   std::string pending;
   auto flush = [&] {
     if (!pending.empty()) xml += std::string("<") + text_element + " xml:space=\"preserve\">" + escape(pending) + "</" + text_element + ">";
@@ -255,6 +255,7 @@ std::string docx_body(const DocxSpec& spec) {
     body += "<w:p>";
     if (commented) body += "<w:commentRangeStart w:id=\"0\"/>";
     body += word_runs(spec.paragraphs[i]);
+    if (i == 0 && !spec.hidden_text.empty()) body += word_runs(spec.hidden_text, "w:t", true);
     if (commented) body += "<w:commentRangeEnd w:id=\"0\"/><w:r><w:commentReference w:id=\"0\"/></w:r>";
     if (noted) body += "<w:r><w:footnoteReference w:id=\"1\"/></w:r>";
     body += "</w:p>";

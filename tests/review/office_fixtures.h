@@ -38,6 +38,7 @@ struct DocxSpec {
   std::string deletion;                  // a tracked deletion (w:del / w:delText) in its own paragraph
   std::string change_author = "修订人";
   std::string textbox;                   // a text box (w:txbxContent, with the VML fallback Word writes)
+  std::string hidden_text;               // a run formatted hidden (w:vanish) at the end of the first paragraph
   std::string footnote;                  // word/footnotes.xml, referenced from the last paragraph
   DocProps props;
 };

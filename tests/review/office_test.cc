@@ -286,6 +286,17 @@ TEST(Docx, TextBoxIsReportedOnceNotInTheBody_N3_2) {
   EXPECT_EQ(textbox->locator, "document.xml text box 1");
 }
 
+TEST(Docx, HiddenTextRunIsAHiddenSegmentNotInTheBody_N3_2) {
+  const auto segments = docx_segments({.paragraphs = {"公开正文", "第二段"}, .hidden_text = "隐藏的绝密"});
+  const Segment* hidden = find_segment(segments, "docx:hidden", "隐藏的绝密");
+  ASSERT_NE(hidden, nullptr) << parts_of(segments);
+  EXPECT_EQ(hidden->locator, "document.xml hidden text");
+  EXPECT_TRUE(hidden->hidden);
+  const Segment* body = find_segment(segments, "docx:body", "公开正文");
+  ASSERT_NE(body, nullptr);
+  EXPECT_EQ(body->text, "公开正文\n第二段");
+}
+
 TEST(Docx, FootnoteIsFoundAndSeparatorsAreNot) {
   const auto segments = docx_segments({.paragraphs = {"正文"}, .footnote = "注：绝密来源"});
   const Segment* note = find_segment(segments, "docx:footnote", "绝密");
