@@ -96,8 +96,9 @@ void rebase_source_offsets(std::vector<Segment>& segments, std::size_t start);
 // caller applies rebase_source_offsets(segments, verbatim_start(bytes, encoding)).
 std::vector<Segment> text_segments(std::string_view path, std::string_view utf8);
 // HTML guards, checked on the markup before gumbo parses it (gumbo takes time quadratic in the depth
-// of nesting and memory tens of times the size of dense markup): elements open at once (Blink stops
-// nesting at 512 too) and tags + attributes + comments in one page. Over either: "review.limit".
+// of nesting and memory tens of times the size of dense markup): elements open at once, as a small
+// model of gumbo's tree builder counts them, misnested formatting reopened included (Blink stops
+// nesting at 512 too), and tags + attributes + comments in one page. Over either: "review.limit".
 inline constexpr std::size_t kMaxHtmlNesting = 512;
 inline constexpr std::size_t kMaxHtmlMarkup = 500000;
 // HTML (already UTF-8) parsed with gumbo: visible text (part "html:body", locator "line N" of the
