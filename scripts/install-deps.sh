@@ -13,7 +13,7 @@ PACKAGES=(
   libspdlog-dev libfmt-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev
   libzxcvbn-dev liboath-dev libkainjow-mustache-dev
   # review scanner (issue 3): matching, Chinese text, extraction
-  libvectorscan-dev libopencc-dev opencc rime-data-pinyin-simp unicode-data
+  libvectorscan-dev opencc python3 rime-data-pinyin-simp unicode-data
   libuchardet-dev libgumbo-dev libzip-dev libxml2-dev libpoppler-cpp-dev
   libxlsxwriter-dev libcairo2-dev  # tests write xlsx and pdf fixtures
   # tests and benchmarks

@@ -1,5 +1,5 @@
 // sitewarden: the one binary. Subcommands: init, serve, demo-seed, user add/reset/lock/unlock,
-// audit verify/export, config check, version. Exit codes: 0 ok, 1 the operation failed (message on
+// audit verify/export, config check, scan, version. Exit codes: 0 ok, 1 the operation failed (message on
 // stderr names what and why), 2 bad command line, 3 audit verification found tampering.
 #include <csignal>
 #include <cstdio>
@@ -11,6 +11,7 @@
 #include "base/log.h"
 #include "cli/demo.h"
 #include "cli/platform.h"
+#include "cli/scan.h"
 #include "console/console.h"
 #include "http/router.h"
 #include "http/server.h"
@@ -310,6 +311,24 @@ int main(int argc, char** argv) {
   check->add_option("--config", config, "config file")->capture_default_str();
   cfg->require_subcommand(1);
 
+  auto* scan = app.add_subcommand(
+      "scan", "scan files or directories for secret markings, sensitive content and personal data (exit 10-13 by "
+              "highest severity: low..critical; 4 some file could not be scanned)");
+  cli::ScanArgs scan_args;
+  scan->add_option("paths", scan_args.paths, "files or directories")->required();
+  scan->add_option("--lexicon", scan_args.lexicons, "a lexicon file (TOML or plain list) added to the starter set");
+  scan->add_option("--protected", scan_args.protected_names,
+                   "a protected-names file: near misses of these names are serious wording errors");
+  scan->add_flag("--no-builtin", scan_args.no_builtin, "do not use the shipped starter lexicons");
+  scan->add_flag("--json", scan_args.json, "print JSON instead of a table");
+  scan->add_option("--min-severity", scan_args.min_severity, "list findings at or above: info, low, medium, high, critical")
+      ->capture_default_str();
+  scan->add_option("--jobs", scan_args.jobs, "files scanned at once (default: one per core)");
+  scan->add_option("--max-file-mb", scan_args.max_file_mb, "largest file read, in MiB")->capture_default_str()
+      ->check(CLI::Range(1, 4096));
+  bool no_progress = false;
+  scan->add_flag("--no-progress", no_progress, "no progress bar on standard error");
+
   app.add_subcommand("version", "print the version");
 
   CLI11_PARSE(app, argc, argv);
@@ -323,6 +342,10 @@ int main(int argc, char** argv) {
   if (vexp->parsed()) return cmd_audit_verify_export(export_file, public_key, config);
   if (node_key->parsed()) return cmd_node_key(config);
   if (check->parsed()) return cmd_config_check(config);
+  if (scan->parsed()) {
+    scan_args.progress = !no_progress;
+    return cli::run_scan(scan_args);
+  }
   std::cout << "sitewarden " << kVersion << "\n";
   return 0;
 }

@@ -59,6 +59,7 @@ struct ScanOptions {
   std::size_t bulk_personal_data = 5;  // this many validated personal data in one item is a finding of its own
   std::size_t excerpt_chars = 12;      // characters of context either side
   int max_year = 2100;                 // upper bound for birth dates in ID numbers (tests pin it)
+  bool entities = true;                // collect names, addresses and figures for aggregation (N3.3)
 };
 
 class Scanner {
