@@ -16,6 +16,7 @@
 //   matching_alone_targets_only  the same with only the planted words (47 entries) in the lexicon
 //   scanner_html    Scanner::scan_bytes() of the .html files: extraction (gumbo), normalisation, lexicon,
 //   scanner_text    ... of the .txt files                     personal data, entities
+//   scanner_html_no_entities, scanner_text_no_entities   the same with ScanOptions::entities off
 //   office_docx, office_xlsx, office_pdf   Scanner::scan_bytes() of generated files, files/s, and in how
 //                   many the word planted in each was found
 // Hits files (file, begin, end, word; byte offsets into the file): hits-sitewarden.tsv (end_to_end,
@@ -107,7 +108,7 @@ Timing best_of(int repeat, const std::function<void()>& run) {
   return best;
 }
 
-nlohmann::json rate_figure(std::string_view figure, const Timing& t, std::size_t files, std::size_t bytes,
+nlohmann::json rate_figure(const std::string& figure, const Timing& t, std::size_t files, std::size_t bytes,
                            std::size_t hits, int repeat) {
   return {{"figure", figure},         {"files", files},       {"bytes", bytes},
           {"hits", hits},             {"cpu_s", t.cpu},       {"wall_s", t.wall},
@@ -219,8 +220,12 @@ void bench_corpus(const Settings& s, const review::Lexicon& lexicon, std::size_t
   print(figure);
 }
 
-void bench_scanner(const Settings& s, const review::Scanner& scanner, const std::vector<CorpusFile>& files) {
-  std::ofstream out(s.hits_dir / "hits-sitewarden-scanner.tsv");
+// Scanner::scan_bytes of the HTML files, then of the text files. `suffix` names the figures
+// ("scanner_html" + suffix); the hits go to `hits_file` when it is not empty.
+void bench_scanner(const Settings& s, const review::Scanner& scanner, const std::vector<CorpusFile>& files,
+                   std::string_view suffix, const std::string& hits_file) {
+  std::ofstream out;
+  if (!hits_file.empty()) out.open(s.hits_dir / hits_file);
   for (bool html : {true, false}) {
     std::vector<const CorpusFile*> subset;
     for (const auto& f : files)
@@ -239,7 +244,8 @@ void bench_scanner(const Settings& s, const review::Scanner& scanner, const std:
             << finding.rule << '\n';
       }
     }
-    auto figure = rate_figure(html ? "scanner_html" : "scanner_text", t, subset.size(), bytes, findings, 1);
+    auto figure = rate_figure(std::string(html ? "scanner_html" : "scanner_text") + std::string(suffix), t,
+                              subset.size(), bytes, findings, 1);
     figure["problems"] = problems;
     print(figure);
   }
@@ -426,7 +432,13 @@ int main(int argc, char** argv) {
   bench_corpus(settings, *lexicon, targets.size(), files);
   auto scanner = review::Scanner::create(*lexicon);
   if (!scanner) die("scanner: " + scanner.error().to_string());
-  bench_scanner(settings, *scanner, files);
+  bench_scanner(settings, *scanner, files, "", "hits-sitewarden-scanner.tsv");
+  // The same without entities (names, addresses, figures for aggregation across items, N3.3).
+  review::ScanOptions no_entities;
+  no_entities.entities = false;
+  auto lexicon_only = review::Scanner::create(*lexicon, no_entities);
+  if (!lexicon_only) die("scanner: " + lexicon_only.error().to_string());
+  bench_scanner(settings, *lexicon_only, files, "_no_entities", "");
   bench_office(settings, *scanner, files, targets);
   return 0;
 }

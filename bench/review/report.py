@@ -115,10 +115,10 @@ def main():
     if "matching_alone_targets_only" in extra:
         row = extra["matching_alone_targets_only"]
         print(f"sitewarden matching alone, {row['entries']} planted words only: {fmt(row['mb_per_s'])} MB/s")
-    for figure in ("scanner_html", "scanner_text"):
+    for figure in ("scanner_html", "scanner_text", "scanner_html_no_entities", "scanner_text_no_entities"):
         row = extra.get(figure)
         if row:
-            print(f"sitewarden Scanner::scan_bytes {figure[8:]}: {fmt(row['mb_per_s'])} MB/s "
+            print(f"sitewarden Scanner::scan_bytes {figure[8:].replace('_', ' ')}: {fmt(row['mb_per_s'])} MB/s "
                   f"({row['hits']} findings, {row['problems']} problems in {row['files']} files)")
     for kind in ("docx", "xlsx", "pdf"):
         row = extra.get("office_" + kind)

@@ -6,8 +6,7 @@
 #
 # 1. gen_corpus.py writes a seeded corpus (default 106,000,000 bytes, >= 100 MiB, of Chinese HTML and
 #    text), a 10,000-entry lexicon with a whitelist and the ground truth to a temp dir (removed at exit).
-# 2. BUILD_DIR/bench/review_bench (built here: it is not in the default build while src/review is being
-#    written) — normalise + match, matching alone, Scanner::scan_bytes, docx/xlsx/pdf files per second.
+# 2. BUILD_DIR/bench/review_bench (built here if it is not yet) — normalise + match, matching alone, Scanner::scan_bytes, docx/xlsx/pdf files per second.
 # 3. The peers on the same files and words: mint-filter (npm, pinned in package-lock.json, `npm ci` when
 #    node_modules is missing) and python3-ahocorasick (Debian).
 # 4. report.py: recall per disguise, hits inside whitelisted words, and a table with the ratios.
@@ -36,7 +35,7 @@ echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f
 # The sitewarden side; a failed build is reported and the peers still run.
 bench_bin="$build_dir/bench/review_bench"
 if ! cmake --build "$build_dir" --target review_bench -j "${JOBS:-2}" >"$tmp/build.log" 2>&1; then
-  echo "review bench: review_bench does not build yet (src/review in progress); sitewarden skipped:" >&2
+  echo "review bench: review_bench does not build; sitewarden skipped:" >&2
   grep -m5 -E 'error|undefined reference' "$tmp/build.log" >&2 || tail -5 "$tmp/build.log" >&2
   bench_bin=""
 fi
