@@ -112,9 +112,12 @@ def main():
     extra = figures.get(sw, {})
     if "normalise_alone" in extra:
         print(f"sitewarden normalise alone: {fmt(extra['normalise_alone']['mb_per_s'])} MB/s")
-    if "matching_alone_targets_only" in extra:
-        row = extra["matching_alone_targets_only"]
-        print(f"sitewarden matching alone, {row['entries']} planted words only: {fmt(row['mb_per_s'])} MB/s")
+    for figure, row in extra.items():
+        if figure.startswith("matching_alone_") and figure.endswith("_entries"):
+            print(f"sitewarden matching alone, first {row['entries']} entries: {fmt(row['mb_per_s'])} MB/s")
+    if "vectorscan_direct" in extra:
+        row = extra["vectorscan_direct"]
+        print(f"vectorscan alone (hs_scan, no Matcher), {row['entries']} literals: {fmt(row['mb_per_s'])} MB/s")
     for figure in ("scanner_html", "scanner_text", "scanner_html_no_entities", "scanner_text_no_entities"):
         row = extra.get(figure)
         if row:
