@@ -699,7 +699,8 @@ class HtmlText {
     const std::string_view original(comment.original_text.data, comment.original_text.length);
     const std::size_t begin = std::min(text.find_first_not_of(" \t\r\n\f"), text.size());
     const std::size_t end = text.find_last_not_of(" \t\r\n\f") + 1;
-    const bool verbatim = original.substr(4, text.size()) == text;  // after "<!--"
+    // A bogus comment ("<!x>", "<?x>") has no "<!--" before its text; only a real one can be verbatim.
+    const bool verbatim = original.starts_with("<!--") && original.substr(4).starts_with(text);
     const unsigned line =
         comment.start_pos.line +
         static_cast<unsigned>(std::count(text.begin(), text.begin() + static_cast<long>(begin), '\n'));

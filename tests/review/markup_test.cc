@@ -320,6 +320,18 @@ TEST(ExtractHtml, CommentsAreHiddenTextWithTheirLine) {
   EXPECT_TRUE(comment.hidden);
 }
 
+// Found by review_html_fuzz: a bogus comment shorter than "<!--" must not throw (make fuzz).
+TEST(ExtractHtml, BogusCommentsAreHiddenTextAndNeverVerbatim) {
+  for (std::string_view page : {"<!<", "<!x>", "<?php 机密 ?>", "<!>"}) {
+    ExtractBudget budget;
+    auto segments = extract_html("bogus.html", page, ExtractLimits{}, budget);
+    ASSERT_TRUE(segments) << page;
+    for (const auto& s : *segments) EXPECT_EQ(s.source_offset, static_cast<std::size_t>(-1)) << page;
+  }
+  const Segment php = only(extract_ok("<p>正文</p><?php 机密 ?>"), "html:comment", "机密");
+  EXPECT_TRUE(php.hidden);
+}
+
 TEST(ExtractHtml, HiddenElementsAreReportedWithWhatHidesThem) {
   const auto segments = extract_ok(
       "<body><p>公开内容</p>\n"
