@@ -581,7 +581,7 @@ std::string canonical(PersonalDataKind kind, std::string_view text) {
   for (char c : text) {
     if (kind == PersonalDataKind::email) {
       value += static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
-    } else if ((c >= '0' && c <= '9') || kind == PersonalDataKind::credit_code) {
+    } else if ((c >= '0' && c <= '9') || kind == PersonalDataKind::credit_code || kind == PersonalDataKind::passport) {
       value += static_cast<char>(c >= 'a' && c <= 'z' ? c - 32 : c);
     } else if (c == 'x' || c == 'X') {
       value += 'X';
@@ -665,9 +665,9 @@ class ItemText {
 // Aggregation across items.
 
 // The identifier kinds of a personal profile, in the order explanations list them.
-constexpr std::array<std::string_view, 6> kProfileKinds = {"resident_id", "bank_card", "mobile",
-                                                           "landline",    "email",     "address"};
-constexpr std::array<std::string_view, 6> kProfileKindNames = {"身份证号", "银行卡号", "手机号",
+constexpr std::array<std::string_view, 7> kProfileKinds = {"resident_id", "passport", "bank_card", "mobile",
+                                                           "landline",    "email",    "address"};
+constexpr std::array<std::string_view, 7> kProfileKindNames = {"身份证号", "护照号", "银行卡号", "手机号",
                                                                "固定电话", "电子邮箱", "住址"};
 // Contact data that makes a name an entry of a roster.
 constexpr std::array<std::string_view, 3> kRosterKinds = {"mobile", "landline", "resident_id"};
@@ -679,9 +679,10 @@ std::optional<std::size_t> profile_kind(std::string_view kind) {
   return static_cast<std::size_t>(it - kProfileKinds.begin());
 }
 
-// An ID number or a bank card: enough on its own to impersonate or defraud; such a profile is high.
+// An ID or passport number or a bank card: enough on its own to impersonate or defraud; such a profile is high.
 bool identifies_alone(std::size_t profile_kind) {
-  return kProfileKinds[profile_kind] == "resident_id" || kProfileKinds[profile_kind] == "bank_card";
+  return kProfileKinds[profile_kind] == "resident_id" || kProfileKinds[profile_kind] == "passport" ||
+         kProfileKinds[profile_kind] == "bank_card";
 }
 
 bool is_roster_kind(std::string_view kind) {

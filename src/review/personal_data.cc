@@ -50,6 +50,7 @@ std::string_view to_string(PersonalDataKind k) {
     case PersonalDataKind::bank_card: return "bank_card";
     case PersonalDataKind::credit_code: return "credit_code";
     case PersonalDataKind::email: return "email";
+    case PersonalDataKind::passport: return "passport";
   }
   return "unknown";
 }
@@ -146,6 +147,32 @@ bool is_email(std::string_view s) {
   return s.find("..") == std::string_view::npos;
 }
 
+bool is_passport_form(std::string_view t) {
+  if (t.size() != 9) return false;
+  const char first = static_cast<char>(t[0] & ~0x20);  // upper case
+  if (first == 'G') return all_digits(t.substr(1));
+  if (first != 'E') return false;
+  if (all_digits(t.substr(1))) return true;
+  const char second = static_cast<char>(t[1] & ~0x20);
+  return second >= 'A' && second <= 'Z' && second != 'I' && second != 'O' && all_digits(t.substr(2));
+}
+
+namespace {
+// The word that makes a passport-shaped run a passport number: within 24 bytes (8 CJK characters) before.
+bool passport_word_before(std::string_view text, std::size_t at) {
+  const std::size_t from = at > 24 ? at - 24 : 0;
+  const std::string_view before = text.substr(from, at - from);
+  if (before.find("护照") != std::string_view::npos || before.find("護照") != std::string_view::npos) return true;
+  for (std::size_t i = 0; i + 8 <= before.size(); ++i) {
+    bool match = true;
+    for (std::size_t k = 0; k < 8 && match; ++k)
+      match = (before[i + k] | 0x20) == "passport"[k];
+    if (match) return true;
+  }
+  return false;
+}
+}  // namespace
+
 std::vector<PersonalData> find_personal_data(std::string_view text, int max_year) {
   std::vector<PersonalData> found;
   auto add = [&](PersonalDataKind k, std::string_view t, std::size_t at) {
@@ -177,6 +204,8 @@ std::vector<PersonalData> find_personal_data(std::string_view text, int max_year
       add(PersonalDataKind::landline, run, i);
     } else if (is_bank_card(run)) {
       add(PersonalDataKind::bank_card, run, i);
+    } else if (is_passport_form(run) && passport_word_before(text, i)) {
+      add(PersonalDataKind::passport, run, i);
     }
     i = end;
   }

@@ -11,7 +11,7 @@
 
 namespace sw::review {
 
-enum class PersonalDataKind { resident_id, mobile, landline, bank_card, credit_code, email };
+enum class PersonalDataKind { resident_id, mobile, landline, bank_card, credit_code, email, passport };
 std::string_view to_string(PersonalDataKind k);  // "resident_id", "mobile", ...
 
 // True for an 18-character mainland resident ID: 17 digits and a check character (digit or X/x)
@@ -28,6 +28,11 @@ bool is_bank_card(std::string_view digits);
 bool is_credit_code(std::string_view text);
 // True for local@domain.tld with conventional characters.
 bool is_email(std::string_view text);
+// True for the form of a People's Republic of China passport number: E + 8 digits, E + a letter
+// (not I or O) + 7 digits (e-passports), G + 8 digits (older passports). The number has no check
+// character, so find_personal_data reports one only after the word 护照/護照/passport (within 8
+// characters before it): "E12345678" alone may be any serial number.
+bool is_passport_form(std::string_view text);
 
 struct PersonalData {
   PersonalDataKind kind;

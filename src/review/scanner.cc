@@ -47,11 +47,12 @@ std::string excerpt(std::string_view text, std::size_t begin, std::size_t end, s
   return out;
 }
 
-// Personal data shown on a public page: an ID number or a bank card is serious; a mobile number is a
+// Personal data shown on a public page: an ID or passport number or a bank card is serious; a mobile number is a
 // person's; landlines, e-mail addresses and credit codes are usually an office's published contacts.
 Severity personal_data_severity(PersonalDataKind k) {
   switch (k) {
     case PersonalDataKind::resident_id:
+    case PersonalDataKind::passport:
     case PersonalDataKind::bank_card: return Severity::high;
     case PersonalDataKind::mobile: return Severity::medium;
     case PersonalDataKind::landline:
@@ -65,6 +66,7 @@ std::string_view personal_data_note(PersonalDataKind k) {
   switch (k) {
     case PersonalDataKind::resident_id: return "居民身份证号码（校验位与出生日期有效），公开前须删除或脱敏";
     case PersonalDataKind::bank_card: return "银行卡号（Luhn 校验有效），公开前须删除或脱敏";
+    case PersonalDataKind::passport: return "护照号码，公开前须删除或脱敏";
     case PersonalDataKind::mobile: return "个人手机号码，确认本人同意公开或脱敏";
     case PersonalDataKind::landline: return "固定电话";
     case PersonalDataKind::email: return "电子邮箱";

@@ -88,3 +88,27 @@ TEST(FindPersonalData, AMobileNumberInsideALongerNumberIsNotReported) {
 
 }  // namespace
 }  // namespace sw::review
+
+namespace sw::review {
+namespace {
+
+TEST(Passport, FormsOfChinesePassportNumbers_N4_6) {
+  EXPECT_TRUE(is_passport_form("E12345678"));
+  EXPECT_TRUE(is_passport_form("EA1234567"));
+  EXPECT_TRUE(is_passport_form("g12345678"));
+  EXPECT_FALSE(is_passport_form("EI1234567"));   // no I or O after E
+  EXPECT_FALSE(is_passport_form("E1234567"));    // too short
+  EXPECT_FALSE(is_passport_form("K12345678"));
+}
+
+TEST(FindPersonalData, APassportNumberCountsOnlyAfterTheWordPassport_N4_6) {
+  const auto found = find_personal_data("出访人员护照号码：EA1234567；设备序列号 E12345678；Passport No. G87654321");
+  ASSERT_EQ(found.size(), 2u);
+  EXPECT_EQ(found[0].kind, PersonalDataKind::passport);
+  EXPECT_EQ(found[0].text, "EA1234567");
+  EXPECT_EQ(found[1].text, "G87654321");
+  EXPECT_EQ(to_string(found[1].kind), "passport");
+}
+
+}  // namespace
+}  // namespace sw::review
