@@ -3,6 +3,8 @@
 // (N3.2 secret markings, N3.4 sensitive content and wording errors, N4.6 personal data).
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "office_fixtures.h"
 #include "review/scanner.h"
 #include "review/wording.h"
@@ -160,6 +162,32 @@ TEST(Scanner, TheShippedStarterSetFindsASecretMarkingAtTheHeadOfADocument) {
   const auto r = scanner->scan_text("notice", "秘密★1年\n关于召开年度工作会议的通知");
   ASSERT_FALSE(of_category(r, "secret_marking").empty());
   EXPECT_EQ(r.highest(), Severity::critical);
+}
+
+// `sitewarden scan` scans files on every core: one Scanner shared by threads over every extractor
+// (poppler, libzip, libxml2, gumbo, iconv) must give each thread the same findings.
+TEST(Scanner, ScansOnSeveralThreadsAtOnceGiveTheSameFindings) {
+  const auto scanner = test_scanner();
+  const std::vector<std::pair<std::string, std::string>> files = {
+      {"a.pdf", fixtures::make_pdf({"第一页", "本页绝密"}, {.author = "内部资料室"})},
+      {"b.docx", fixtures::make_docx({.paragraphs = {"绝密"}, .header = "内部资料"})},
+      {"c.xlsx", fixtures::make_xlsx({.sheets = {{.name = "表", .state = "hidden", .cells = {{.ref = "A1", .value = "绝密"}}}}})},
+      {"d.html", "<html><body><p>绝密</p><img alt=\"内部资料\" src=x></body></html>"},
+      {"e.zip", fixtures::make_zip({{"inner.txt", "\xbe\xf8\xc3\xdc"}})}};
+  std::vector<std::size_t> expected;
+  for (const auto& [name, bytes] : files) expected.push_back(scanner.scan_bytes(name, bytes).findings.size());
+  for (std::size_t n : expected) EXPECT_GT(n, 0u);
+  std::vector<std::vector<std::size_t>> seen(4);
+  {
+    std::vector<std::jthread> threads;
+    for (auto& out : seen)
+      threads.emplace_back([&] {
+        for (int round = 0; round < 20; ++round)
+          for (const auto& [name, bytes] : files) out.push_back(scanner.scan_bytes(name, bytes).findings.size());
+      });
+  }
+  for (const auto& out : seen)
+    for (std::size_t i = 0; i < out.size(); ++i) EXPECT_EQ(out[i], expected[i % files.size()]) << files[i % files.size()].first;
 }
 
 }  // namespace
