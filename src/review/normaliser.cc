@@ -1,5 +1,6 @@
 // Normalisation for matching (N3.2, N3.4): one pass over the UTF-8 text with one table lookup per
-// code point, writing the normalised text and, for each of its bytes, the offset in the original.
+// code point, writing the normalised text and, for each of its bytes, the offset in the original, and
+// the same text as UTF-16LE units (the dense form the matcher scans for literals) with their offsets.
 // The foldings (traditional → simplified, radicals and compatibility ideographs, look-alike
 // letters, enclosed digits) are generated at build time by src/review/data/generate_text_tables.py.
 #include "review/normaliser.h"
@@ -27,7 +28,8 @@ struct CodePoint {
 };
 
 // Decodes one UTF-8 sequence at `at`; an invalid byte decodes as itself with valid = false.
-CodePoint decode(std::string_view s, std::size_t at) {
+// Inlined: the hot loops of normalise_into() and dense_form() call it once per code point.
+[[gnu::always_inline]] inline CodePoint decode(std::string_view s, std::size_t at) {
   const auto b0 = static_cast<unsigned char>(s[at]);
   auto cont = [&](std::size_t i) {
     return at + i < s.size() && (static_cast<unsigned char>(s[at + i]) & 0xC0) == 0x80;
@@ -160,8 +162,35 @@ Entry fold(const std::array<Entry, 0x10000>& table, char32_t cp) {
   return cp < 0x10000 ? table[cp] : make_entry(cp, generated_folding(cp));
 }
 
-// The output of normalise() being written: text and origin grow together, and a run of
-// separators can be taken back once it turns out to stand between two CJK characters.
+// A UTF-16 code unit of the dense form written little-endian at `out`.
+void put_unit(char* out, std::uint32_t unit) {
+  out[0] = static_cast<char>(unit & 0xFF);
+  out[1] = static_cast<char>(unit >> 8);
+}
+
+// The dense unit standing for an invalid UTF-8 byte (always >= 0x80): a lone low surrogate.
+constexpr std::uint32_t kInvalidByteUnit = 0xDC00;
+
+// Writes the dense form of cp at `out` (the UTF-16LE units); returns the number of units (1 or 2).
+std::size_t encode_dense(char32_t cp, char* out) {
+  if (cp < 0x10000) {
+    put_unit(out, cp);
+    return 1;
+  }
+  const char32_t v = cp - 0x10000;
+  put_unit(out, 0xD800 + (v >> 10));
+  put_unit(out + 2, 0xDC00 + (v & 0x3FF));
+  return 2;
+}
+
+// A point in the output to go back to: sizes of the text and of the dense form (in units).
+struct Mark {
+  std::size_t bytes;
+  std::size_t units;
+};
+
+// The output of normalise() being written: text, origin and the dense form grow together, and a run
+// of separators can be taken back once it turns out to stand between two CJK characters.
 class Output {
  public:
   Output(NormalisedText& out, std::size_t input_size) : out_(out) {
@@ -169,30 +198,55 @@ class Output {
     const std::size_t bound = input_size + input_size / 3 + 4;
     out_.text.resize(bound);
     out_.origin.resize(bound);
+    // At most one unit per input byte: n bytes become at most min(n, 2) units, an invalid byte one.
+    out_.dense.resize(2 * input_size + 4);
+    out_.dense_at.resize(input_size + 3);
+    // Raw pointers held here (not reloaded from `out` after every byte written, which may alias it).
+    text_ = out_.text.data();
+    origin_ = out_.origin.data();
+    dense_ = out_.dense.data();
+    dense_at_ = out_.dense_at.data();
   }
   void code_point(char32_t cp, std::size_t offset) {
-    const std::size_t length = encode(cp, out_.text.data() + size_);
-    std::fill_n(out_.origin.data() + size_, length, offset);
+    const auto at = static_cast<std::uint32_t>(size_);
+    dense_at_[units_] = at;
+    dense_at_[units_ + 1] = at;  // the low surrogate's, if any (else overwritten by the next unit)
+    units_ += encode_dense(cp, dense_ + 2 * units_);
+    const std::size_t length = encode(cp, text_ + size_);
+    std::fill_n(origin_ + size_, length, offset);
     size_ += length;
   }
   void byte(char b, std::size_t offset) {
-    out_.text[size_] = b;
-    out_.origin[size_] = offset;
+    put_unit(dense_ + 2 * units_, kInvalidByteUnit + static_cast<unsigned char>(b));
+    dense_at_[units_++] = static_cast<std::uint32_t>(size_);
+    text_[size_] = b;
+    origin_[size_] = offset;
     ++size_;
   }
-  std::size_t size() const { return size_; }
-  void truncate(std::size_t size) { size_ = size; }
+  Mark mark() const { return {size_, units_}; }
+  void truncate(Mark mark) {
+    size_ = mark.bytes;
+    units_ = mark.units;
+  }
   void finish() {
+    dense_at_[units_] = static_cast<std::uint32_t>(size_);
     out_.text.resize(size_);
     out_.origin.resize(size_);
+    out_.dense.resize(2 * units_);
+    out_.dense_at.resize(units_ + 1);
   }
 
  private:
   NormalisedText& out_;
+  char* text_;
+  std::size_t* origin_;
+  char* dense_;
+  std::uint32_t* dense_at_;
   std::size_t size_ = 0;
+  std::size_t units_ = 0;
 };
 
-constexpr std::size_t kNoSeparatorRun = static_cast<std::size_t>(-1);
+constexpr Mark kNoSeparatorRun{static_cast<std::size_t>(-1), 0};
 
 }  // namespace
 
@@ -215,7 +269,7 @@ void normalise_into(std::string_view original, NormalisedText& result) {
   result.original_size = original.size();
   Output out(result, original.size());
   bool after_cjk = false;  // the last character kept (or a separator run after it) is CJK
-  std::size_t separator_run = kNoSeparatorRun;  // output size where separators after a CJK character began
+  Mark separator_run = kNoSeparatorRun;  // output size where separators after a CJK character began
   for (std::size_t at = 0; at < original.size();) {
     const CodePoint cp = decode(original, at);
     const std::size_t offset = at;
@@ -231,10 +285,10 @@ void normalise_into(std::string_view original, NormalisedText& result) {
       case Kind::dropped:
         continue;
       case Kind::separator:
-        if (after_cjk && separator_run == kNoSeparatorRun) separator_run = out.size();
+        if (after_cjk && separator_run.bytes == kNoSeparatorRun.bytes) separator_run = out.mark();
         break;
       case Kind::cjk:
-        if (separator_run != kNoSeparatorRun) out.truncate(separator_run);
+        if (separator_run.bytes != kNoSeparatorRun.bytes) out.truncate(separator_run);
         separator_run = kNoSeparatorRun;
         after_cjk = true;
         break;
@@ -246,6 +300,25 @@ void normalise_into(std::string_view original, NormalisedText& result) {
     out.code_point(value_of(entry), offset);
   }
   out.finish();
+}
+
+void dense_form(std::string_view utf8, std::string& dense, std::vector<std::uint32_t>& dense_at) {
+  dense.resize(2 * utf8.size() + 4);
+  dense_at.resize(utf8.size() + 3);
+  std::size_t units = 0;
+  for (std::size_t at = 0; at < utf8.size();) {
+    const CodePoint cp = decode(utf8, at);
+    dense_at[units] = dense_at[units + 1] = static_cast<std::uint32_t>(at);
+    if (cp.valid) {
+      units += encode_dense(cp.value, dense.data() + 2 * units);
+    } else {
+      put_unit(dense.data() + 2 * units++, kInvalidByteUnit + static_cast<unsigned char>(utf8[at]));
+    }
+    at += cp.length;
+  }
+  dense_at[units] = static_cast<std::uint32_t>(utf8.size());
+  dense.resize(2 * units);
+  dense_at.resize(units + 1);
 }
 
 }  // namespace sw::review

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +29,14 @@ struct NormalisedText {
   std::string text;                 // UTF-8
   std::vector<std::size_t> origin;  // for each byte of `text`, the byte offset in the original
   std::size_t original_size = 0;
+  // The same text as UTF-16LE code units, two bytes each (a supplementary code point is a surrogate
+  // pair; an invalid UTF-8 byte b kept in `text` is the lone low surrogate 0xDC00 + b, which no valid
+  // text or lexicon word contains). The matcher scans its literals here: two bytes per Chinese
+  // character instead of three, all of them informative.
+  std::string dense;
+  // For each unit of `dense`, the byte offset in `text` of the code point it encodes, then one final
+  // entry text.size(): units [u, v) are bytes [dense_at[u], dense_at[v]) of `text`.
+  std::vector<std::uint32_t> dense_at;
 
   // The original byte range [begin, end) that normalised bytes [from, to) came from.
   std::pair<std::size_t, std::size_t> original_range(std::size_t from, std::size_t to) const;
@@ -40,5 +49,9 @@ NormalisedText normalise(std::string_view original);
 // NormalisedText per thread, so the text and the map (8 bytes per byte) are not allocated and
 // faulted in afresh for every item.
 void normalise_into(std::string_view original, NormalisedText& out);
+
+// The dense form (NormalisedText::dense and dense_at) of UTF-8 text as it is, without normalising
+// it: for lexicon words (already normalised) and for text normalised elsewhere. Replaces both.
+void dense_form(std::string_view utf8, std::string& dense, std::vector<std::uint32_t>& dense_at);
 
 }  // namespace sw::review

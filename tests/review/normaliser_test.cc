@@ -3,6 +3,11 @@
 
 #include "review/normaliser.h"
 
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <vector>
+
 namespace sw::review {
 namespace {
 
@@ -132,6 +137,81 @@ TEST(Normaliser, EmptyInputGivesEmptyText) {
   EXPECT_TRUE(n.text.empty());
   EXPECT_TRUE(n.origin.empty());
   EXPECT_EQ(n.original_range(0, 0), std::make_pair(std::size_t{0}, std::size_t{0}));
+}
+
+// The dense form the matcher scans: UTF-16LE units, each with the byte offset in `text` of its code point.
+std::string units(std::initializer_list<std::uint32_t> list) {
+  std::string out;
+  for (std::uint32_t u : list) {
+    out += static_cast<char>(u & 0xFF);
+    out += static_cast<char>(u >> 8);
+  }
+  return out;
+}
+
+using Offsets = std::vector<std::uint32_t>;
+
+TEST(NormaliserDense, ChineseIsTwoBytesPerCharacterWithItsOffsetInTheText) {
+  const auto n = normalise("机密");
+  EXPECT_EQ(n.dense, units({0x673A, 0x5BC6}));
+  EXPECT_EQ(n.dense_at, (Offsets{0, 3, 6}));
+}
+
+TEST(NormaliserDense, AsciiIsOneUnitPerLetterAfterFolding) {
+  const auto n = normalise("ＱＱ群 Ab");
+  EXPECT_EQ(n.text, "qq群 ab");
+  EXPECT_EQ(n.dense, units({'q', 'q', 0x7FA4, ' ', 'a', 'b'}));
+  EXPECT_EQ(n.dense_at, (Offsets{0, 1, 2, 5, 6, 7, 8}));
+}
+
+TEST(NormaliserDense, SupplementaryCharacterIsASurrogatePairAtOneOffset) {
+  // 僤 simplifies to U+2B8B8: high surrogate 0xD86E, low 0xDCB8, both at the 4-byte character.
+  const auto n = normalise("甲\u50E4乙");
+  EXPECT_EQ(n.text, "甲\U0002B8B8乙");
+  EXPECT_EQ(n.dense, units({0x7532, 0xD86E, 0xDCB8, 0x4E59}));
+  EXPECT_EQ(n.dense_at, (Offsets{0, 3, 3, 7, 10}));
+}
+
+TEST(NormaliserDense, InvalidByteIsALoneLowSurrogateNoWordContains) {
+  const auto n = normalise("a\xff\xe7\xbb");
+  EXPECT_EQ(n.text, "a\xff\xe7\xbb");
+  EXPECT_EQ(n.dense, units({'a', 0xDCFF, 0xDCE7, 0xDCBB}));
+  EXPECT_EQ(n.dense_at, (Offsets{0, 1, 2, 3, 4}));
+}
+
+TEST(NormaliserDense, EmptyTextHasOnlyTheEndOffset) {
+  const auto n = normalise("");
+  EXPECT_TRUE(n.dense.empty());
+  EXPECT_EQ(n.dense_at, (Offsets{0}));
+}
+
+TEST(NormaliserDense, RemovedSeparatorsAndZeroWidthCharactersLeaveNoUnits) {
+  const auto n = normalise("機 * \u200b密");
+  EXPECT_EQ(n.text, "机密");
+  EXPECT_EQ(n.dense, units({0x673A, 0x5BC6}));
+  EXPECT_EQ(n.dense_at, (Offsets{0, 3, 6}));
+}
+
+TEST(NormaliserDense, DenseFormOfTheTextIsTheSameAndReuseKeepsItExact) {
+  NormalisedText n;
+  normalise_into("A⼯\u200b會 ① саsino 機*密\xff 甲\u50E4乙 ＱＱ群", n);
+  normalise_into("機 * 密\xfe乙", n);  // shorter, into the same buffers
+  for (std::string_view original : {"機 * 密\xfe乙", "A⼯\u200b會 ① саsino 機*密\xff 甲\u50E4乙"}) {
+    normalise_into(original, n);
+    ASSERT_EQ(n.dense.size() % 2, 0u);
+    ASSERT_EQ(n.dense_at.size(), n.dense.size() / 2 + 1);
+    EXPECT_EQ(n.dense_at.back(), n.text.size());
+    std::string dense;
+    std::vector<std::uint32_t> dense_at;
+    dense_form(n.text, dense, dense_at);
+    EXPECT_EQ(dense, n.dense);
+    EXPECT_EQ(dense_at, n.dense_at);
+    for (std::size_t u = 0; u + 1 < n.dense_at.size(); ++u) {
+      ASSERT_LT(n.dense_at[u], n.text.size());
+      EXPECT_NE(static_cast<unsigned char>(n.text[n.dense_at[u]]) & 0xC0, 0x80) << "unit " << u;
+      EXPECT_LE(n.dense_at[u], n.dense_at[u + 1]);
+    }
+  }
 }
 
 }  // namespace
