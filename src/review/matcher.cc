@@ -1,7 +1,9 @@
 // The vectorscan matcher (N3.2, N3.4): a lexicon compiled into two block-mode databases — literals
-// and whitelist phrases with hs_compile_lit_multi (the start is end - length), regexes with start of
-// match — cached per Lexicon::version(), then the raw matches filtered by the whitelist, the context
-// rules and leftmost-longest de-duplication.
+// and whitelist phrases in their dense (UTF-16LE) form, matched on NormalisedText::dense (the start
+// is end - length; a match not on a unit boundary is dropped; units map back to bytes of the text
+// through dense_at), regexes on the UTF-8 text with start of match — cached per Lexicon::version(),
+// then the raw matches filtered by the whitelist, the context rules and leftmost-longest
+// de-duplication.
 #include "review/matcher.h"
 
 #include <hs/hs.h>
@@ -45,6 +47,7 @@ struct ScanState {
   std::vector<std::uint32_t> per_pattern;                    // raw-hit counts, then end of the last kept hit
   std::vector<std::size_t> category_end;
   std::string sanitised;
+  NormalisedText dense;  // the dense form of a text that came without one (count_raw(string_view))
 };
 
 std::string compile_error_text(hs_compile_error_t* error) {
@@ -202,7 +205,8 @@ struct Matcher::Impl {
     pool.push_back(std::move(state));
   }
 
-  void collect(std::string_view text, ScanState& state) const;
+  void collect(const NormalisedText& text, ScanState& state) const;
+  std::size_t count(const NormalisedText& text, ScanState& state) const;
   std::vector<Hit> filter(std::string_view text, ScanState& state) const;
 };
 
@@ -212,20 +216,37 @@ struct Collector {
   const Matcher::Impl* impl;
   ScanState* state;
   std::size_t entries;
+  const std::uint32_t* dense_at;  // the text's NormalisedText::dense_at, for literal matches
 };
 
-int on_match(unsigned int id, unsigned long long from, unsigned long long to, unsigned int, void* context) {
-  auto& c = *static_cast<Collector*>(context);
+// Keeps a raw match [from, to) (bytes of the text) of pattern `id`; returns 1 to stop the scan.
+int keep(Collector& c, unsigned int id, std::size_t from, std::size_t to) {
   ScanState& state = *c.state;
   if (state.raw.size() + state.allowed.size() >= kMaxRawHits) return 1;  // stop: the limit is reached
   if (state.per_pattern[id]++ >= kMaxRawHitsPerPattern) return 0;
-  const std::uint32_t length = c.impl->literal_length[id];
-  if (length != 0) from = to - length;
   if (id >= c.entries) {
     state.allowed.emplace_back(from, to);
   } else {
-    state.raw.push_back(Hit{id, static_cast<std::size_t>(from), static_cast<std::size_t>(to)});
+    state.raw.push_back(Hit{id, from, to});
   }
+  return 0;
+}
+
+// A literal's match in the dense form: units are two bytes, so a match ending at an odd byte offset
+// straddles two units (the high byte of one and the low byte of the next) and is no match at all.
+int on_literal(unsigned int id, unsigned long long, unsigned long long to, unsigned int, void* context) {
+  if (to & 1) return 0;
+  auto& c = *static_cast<Collector*>(context);
+  const std::size_t from_unit = (to - c.impl->literal_length[id]) / 2, to_unit = to / 2;
+  return keep(c, id, c.dense_at[from_unit], c.dense_at[to_unit]);
+}
+
+int on_regex(unsigned int id, unsigned long long from, unsigned long long to, unsigned int, void* context) {
+  return keep(*static_cast<Collector*>(context), id, static_cast<std::size_t>(from), static_cast<std::size_t>(to));
+}
+
+int count_literal(unsigned int, unsigned long long, unsigned long long to, unsigned int, void* context) {
+  *static_cast<std::size_t*>(context) += (to & 1) == 0;
   return 0;
 }
 
@@ -234,29 +255,51 @@ int count_match(unsigned int, unsigned long long, unsigned long long, unsigned i
   return 0;
 }
 
+// "\xHH" for every byte: hs_compile_multi takes NUL-terminated expressions, and dense literals hold
+// NUL bytes (the high byte of every ASCII unit), which the literal API refuses at a literal's start.
+std::string escaped(std::string_view bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(4 * bytes.size());
+  for (const char b : bytes) {
+    const auto v = static_cast<unsigned char>(b);
+    out += "\\x";
+    out += kHex[v >> 4];
+    out += kHex[v & 0xF];
+  }
+  return out;
+}
+
+// Literals and whitelist phrases in their dense form (NormalisedText::dense), as escaped expressions;
+// literal_length: by id, the length in bytes of the dense form (regex entries: 0).
 Result<Database> compile_literals(const Lexicon& lexicon, std::vector<std::uint32_t>& literal_length) {
-  std::vector<const char*> patterns;
-  std::vector<std::size_t> lengths;
+  std::vector<std::string> expressions;
   std::vector<unsigned> ids;
   const std::size_t entries = lexicon.entries.size();
   literal_length.assign(entries + lexicon.whitelist.size(), 0);
+  std::string dense;
+  std::vector<std::uint32_t> dense_at;
   auto add = [&](const std::string& text, std::size_t id) {
-    patterns.push_back(text.data());
-    lengths.push_back(text.size());
+    dense_form(text, dense, dense_at);
+    expressions.push_back(escaped(dense));
     ids.push_back(static_cast<unsigned>(id));
-    literal_length[id] = static_cast<std::uint32_t>(text.size());
+    literal_length[id] = static_cast<std::uint32_t>(dense.size());
   };
   for (std::size_t i = 0; i < entries; ++i) {
     if (!lexicon.entries[i].regex) add(lexicon.entries[i].pattern, i);
   }
   for (std::size_t i = 0; i < lexicon.whitelist.size(); ++i) add(lexicon.whitelist[i], entries + i);
-  if (patterns.empty()) return Database{};
+  if (expressions.empty()) return Database{};
+  std::vector<const char*> patterns;
+  patterns.reserve(expressions.size());
+  for (const auto& e : expressions) patterns.push_back(e.c_str());
+  // No flags: the bytes are matched as they are (HS_FLAG_UTF8 would be wrong, this is not UTF-8);
+  // every occurrence is wanted (no HS_FLAG_SINGLEMATCH), and start of match is end - length.
   const std::vector<unsigned> flags(patterns.size(), 0);
   hs_database_t* db = nullptr;
   hs_compile_error_t* error = nullptr;
-  if (hs_compile_lit_multi(patterns.data(), flags.data(), ids.data(), lengths.data(),
-                           static_cast<unsigned>(patterns.size()), HS_MODE_BLOCK, nullptr, &db,
-                           &error) != HS_SUCCESS) {
+  if (hs_compile_multi(patterns.data(), flags.data(), ids.data(), static_cast<unsigned>(patterns.size()),
+                       HS_MODE_BLOCK, nullptr, &db, &error) != HS_SUCCESS) {
     const int index = error ? error->expression : -1;
     std::string where = "the literal set";
     if (index >= 0) {
@@ -335,16 +378,54 @@ unsigned scan_length(std::string_view text) {
   return static_cast<unsigned>(std::min<std::size_t>(text.size(), std::numeric_limits<unsigned>::max()));
 }
 
+// The text's dense form, made here when it came without one (a NormalisedText not from normalise()).
+const NormalisedText& with_dense(const NormalisedText& text, ScanState& state) {
+  if (text.dense_at.size() == text.dense.size() / 2 + 1 && (text.text.empty() || !text.dense.empty())) return text;
+  dense_form(text.text, state.dense.dense, state.dense.dense_at);
+  return state.dense;
+}
+
+// The bytes of the dense form to scan: whole units, as many as hs_scan takes, and only units whose
+// 32-bit dense_at offsets (and the one after them) are exact — all of them unless the text passes
+// 4 GiB, when its literals are matched in about its first 4 GiB.
+unsigned dense_scan_length(const NormalisedText& text) {
+  std::size_t units = std::min<std::size_t>(text.dense.size(), std::numeric_limits<unsigned>::max()) / 2;
+  if (text.text.size() > std::numeric_limits<std::uint32_t>::max()) {
+    std::size_t u = 1;  // the first offset past 4 GiB wraps round to less than the one before it
+    while (u <= units && text.dense_at[u] >= text.dense_at[u - 1]) ++u;
+    units = u - 1;
+  }
+  return static_cast<unsigned>(2 * units);
+}
+
 }  // namespace
 
-void Matcher::Impl::collect(std::string_view text, ScanState& state) const {
-  Collector collector{this, &state, lexicon.entries.size()};
-  const unsigned length = scan_length(text);
-  if (literals) hs_scan(literals.get(), text.data(), length, 0, state.scratch.get(), on_match, &collector);
-  if (regexes) {
-    const std::string_view valid = valid_for_regex(text, state.sanitised);
-    hs_scan(regexes.get(), valid.data(), length, 0, state.scratch.get(), on_match, &collector);
+void Matcher::Impl::collect(const NormalisedText& text, ScanState& state) const {
+  if (literals) {
+    const NormalisedText& dense = with_dense(text, state);
+    Collector collector{this, &state, lexicon.entries.size(), dense.dense_at.data()};
+    hs_scan(literals.get(), dense.dense.data(), dense_scan_length(dense), 0, state.scratch.get(), on_literal,
+            &collector);
   }
+  if (regexes) {
+    Collector collector{this, &state, lexicon.entries.size(), nullptr};
+    const std::string_view valid = valid_for_regex(text.text, state.sanitised);
+    hs_scan(regexes.get(), valid.data(), scan_length(valid), 0, state.scratch.get(), on_regex, &collector);
+  }
+}
+
+std::size_t Matcher::Impl::count(const NormalisedText& text, ScanState& state) const {
+  std::size_t count = 0;
+  if (literals) {
+    const NormalisedText& dense = with_dense(text, state);
+    hs_scan(literals.get(), dense.dense.data(), dense_scan_length(dense), 0, state.scratch.get(), count_literal,
+            &count);
+  }
+  if (regexes) {
+    const std::string_view valid = valid_for_regex(text.text, state.sanitised);
+    hs_scan(regexes.get(), valid.data(), scan_length(valid), 0, state.scratch.get(), count_match, &count);
+  }
+  return count;
 }
 
 std::vector<Hit> Matcher::Impl::filter(std::string_view text, ScanState& state) const {
@@ -431,24 +512,26 @@ const Lexicon& Matcher::lexicon() const { return impl_->lexicon; }
 std::vector<Hit> Matcher::scan(const NormalisedText& text) const {
   if (!impl_->prototype || text.text.empty()) return {};
   auto state = impl_->acquire();
-  impl_->collect(text.text, *state);
+  impl_->collect(text, *state);
   std::vector<Hit> hits = impl_->filter(text.text, *state);
   impl_->release(std::move(state));
   return hits;
 }
 
+std::size_t Matcher::count_raw(const NormalisedText& normalised) const {
+  if (!impl_->prototype || normalised.text.empty()) return 0;
+  auto state = impl_->acquire();
+  const std::size_t count = impl_->count(normalised, *state);
+  impl_->release(std::move(state));
+  return count;
+}
+
 std::size_t Matcher::count_raw(std::string_view normalised) const {
   if (!impl_->prototype || normalised.empty()) return 0;
   auto state = impl_->acquire();
-  std::size_t count = 0;
-  const unsigned length = scan_length(normalised);
-  if (impl_->literals) {
-    hs_scan(impl_->literals.get(), normalised.data(), length, 0, state->scratch.get(), count_match, &count);
-  }
-  if (impl_->regexes) {
-    const std::string_view valid = valid_for_regex(normalised, state->sanitised);
-    hs_scan(impl_->regexes.get(), valid.data(), length, 0, state->scratch.get(), count_match, &count);
-  }
+  dense_form(normalised, state->dense.dense, state->dense.dense_at);
+  state->dense.text.assign(normalised);
+  const std::size_t count = impl_->count(state->dense, *state);
   impl_->release(std::move(state));
   return count;
 }

@@ -32,8 +32,11 @@ class Matcher {
   // whitelisted phrase dropped; a hit lying inside a longer hit of the same category is dropped too
   // (秘密 inside 秘密★1年 is one finding). Thread-safe (scratch space per thread).
   std::vector<Hit> scan(const NormalisedText& text) const;
-  // Matching alone on already-normalised text, without context rules, whitelist or de-duplication:
-  // returns the number of raw matches. For benchmarks of the matching engine.
+  // Matching alone on normalised text (literals on its dense form, regexes on the UTF-8), without
+  // context rules, whitelist or de-duplication: returns the number of raw matches. For benchmarks of
+  // the matching engine.
+  std::size_t count_raw(const NormalisedText& normalised) const;
+  // The same on UTF-8 text normalised elsewhere: its dense form is made first (a copy and a pass).
   std::size_t count_raw(std::string_view normalised) const;
 
   const Lexicon& lexicon() const;

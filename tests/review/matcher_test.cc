@@ -5,8 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 namespace sw::review {
 namespace {
@@ -191,6 +194,90 @@ TEST(Matcher, InvalidUtf8IsScannedSafely) {
   auto matcher = compiled(lexicon_of(kMarkings));
   const std::string text = std::string("\xff\xfe") + "秘密★3年" + "\xe7\xbb";
   EXPECT_EQ(found(*matcher, text), Words{"秘密★3年"});
+}
+
+// Literals are matched on the dense (UTF-16LE) form: two bytes a unit, so a literal's bytes found
+// across two units (at an odd offset) are no match. "a乎" is 61 00 4E 4E, holding 一 (00 4E) at
+// offset 1; "礼怀" is 3C 79 00 60, holding y (79 00) at offset 1.
+TEST(MatcherDense, NoLiteralMatchesAcrossAUnitBoundary) {
+  auto matcher = compiled(lexicon_of(R"([lexicon]
+name = "d"
+category = "illegal"
+[[entry]]
+word = "一"
+[[entry]]
+word = "y"
+category = "other"
+)"));
+  for (const auto& [text, word] : {std::pair<std::string, std::string>{"a乎", "一"}, {"礼怀", "y"}}) {
+    const NormalisedText n = normalise(text);
+    std::string dense;
+    std::vector<std::uint32_t> dense_at;
+    dense_form(word, dense, dense_at);
+    ASSERT_EQ(n.dense.find(dense), 1u) << text;  // the test is what it says: the bytes are there, misaligned
+    EXPECT_EQ(found(*matcher, text), Words{}) << text;
+    EXPECT_EQ(matcher->count_raw(n), 0u) << text;
+    EXPECT_EQ(matcher->count_raw(n.text), 0u) << text;
+  }
+  EXPECT_EQ(found(*matcher, "一y"), (Words{"一", "y"}));
+  EXPECT_EQ(matcher->count_raw(normalise("礼怀一y")), 2u);
+}
+
+// Hits carry byte ranges of the UTF-8 text, exactly where the word is written there: ASCII words,
+// words mixing CJK and ASCII, a supplementary character, a word at the very end, a whitelist phrase.
+TEST(MatcherDense, HitsMapBackToTheirBytesInTheText) {
+  auto matcher = compiled(lexicon_of(R"([lexicon]
+name = "m"
+category = "advertising"
+[[entry]]
+word = "qq群"
+[[entry]]
+word = "vip"
+[[entry]]
+word = "代开发票"
+category = "illegal"
+[[entry]]
+word = "甲𫢸乙"
+category = "other"
+[[entry]]
+word = "a"
+category = "letters"
+[whitelist]
+words = ["vip会员卡"]
+)"));
+  const NormalisedText text = normalise("加ＱＱ群领vip会员，甲僤乙 vip会员卡，代开发票");
+  ASSERT_EQ(text.text, "加qq群领vip会员,甲\U0002B8B8乙 vip会员卡,代开发票");
+  std::vector<std::pair<std::size_t, std::size_t>> ranges;
+  std::size_t after = 0;
+  for (const Hit& hit : matcher->scan(text)) {
+    const std::string& word = matcher->lexicon().entries[hit.entry].pattern;
+    const std::size_t at = text.text.find(word, after);
+    EXPECT_EQ(hit.from, at) << word;
+    EXPECT_EQ(hit.to, at + word.size()) << word;
+    ranges.emplace_back(hit.from, hit.to);
+    after = hit.to;
+  }
+  const std::size_t end = text.text.size();
+  EXPECT_EQ(ranges, (std::vector<std::pair<std::size_t, std::size_t>>{
+                        {3, 8}, {11, 14}, {21, 31}, {end - 12, end}}));
+  EXPECT_EQ(text.original_range(3, 8), std::make_pair(std::size_t{3}, std::size_t{12}));  // ＱＱ群 as written
+  // An ASCII word alone, and at the very end.
+  const NormalisedText a = normalise("xa");
+  const auto hits = matcher->scan(a);
+  ASSERT_EQ(hits.size(), 1u);
+  EXPECT_EQ(std::make_pair(hits[0].from, hits[0].to), std::make_pair(std::size_t{1}, std::size_t{2}));
+}
+
+// A NormalisedText made by hand, without the dense form, is still matched (its dense form is made).
+TEST(MatcherDense, TextWithoutADenseFormIsStillMatched) {
+  auto matcher = compiled(lexicon_of(kMarkings));
+  NormalisedText text;
+  text.text = "这是绝密。";
+  const auto hits = matcher->scan(text);
+  ASSERT_EQ(hits.size(), 1u);
+  EXPECT_EQ(hits[0].from, 6u);
+  EXPECT_EQ(hits[0].to, 12u);
+  EXPECT_EQ(matcher->count_raw(text), 1u);
 }
 
 // A lexicon the size of a real deployment (N3.4): 10,000 literals compile and every planted word is found.
