@@ -268,6 +268,30 @@ words = ["vip会员卡"]
   EXPECT_EQ(std::make_pair(hits[0].from, hits[0].to), std::make_pair(std::size_t{1}, std::size_t{2}));
 }
 
+// The scanned form is mixed 16 units at a time, the rest one by one: a word is found at every place.
+TEST(MatcherDense, WordsAreFoundAtEveryOffsetInALongText) {
+  auto matcher = compiled(lexicon_of(R"([lexicon]
+name = "w"
+category = "illegal"
+[[entry]]
+word = "代开发票"
+[[entry]]
+word = "qq群"
+)"));
+  for (std::size_t k = 0; k < 40; ++k) {
+    std::string text;
+    for (std::size_t i = 0; i < k; ++i) text += i % 3 == 0 ? "a" : "工";
+    const std::size_t at = text.size();
+    text += k % 2 ? "代开发票" : "qq群";
+    if (k % 4 == 0) text += "会";
+    const NormalisedText n = normalise(text);
+    const auto hits = matcher->scan(n);
+    ASSERT_EQ(hits.size(), 1u) << k;
+    EXPECT_EQ(hits[0].from, at) << k;
+    EXPECT_EQ(hits[0].to, at + (k % 2 ? std::string("代开发票") : std::string("qq群")).size()) << k;
+  }
+}
+
 // A NormalisedText made by hand, without the dense form, is still matched (its dense form is made).
 TEST(MatcherDense, TextWithoutADenseFormIsStillMatched) {
   auto matcher = compiled(lexicon_of(kMarkings));
