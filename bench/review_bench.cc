@@ -15,7 +15,8 @@
 //   matching_alone  Matcher::count_raw() over the already-normalised text of every file (the NormalisedText:
 //                   literals on its dense UTF-16LE form, as Matcher::scan does)
 //   matching_alone_47_entries, matching_alone_1000_entries   the same with the first entries only
-//   vectorscan_direct  hs_scan of the same texts with the lexicon's literals, no Matcher (the ceiling)
+//   vectorscan_direct  hs_scan of the normalised UTF-8 texts with the lexicon's literals, no Matcher: the
+//                   engine on UTF-8, for comparison (the Matcher matches literals on the UTF-16LE form)
 //   scanner_html    Scanner::scan_bytes() of the .html files: extraction (gumbo), normalisation, lexicon,
 //   scanner_text    ... of the .txt files                     personal data, entities
 //   scanner_html_no_entities, scanner_text_no_entities   the same with ScanOptions::entities off
@@ -240,7 +241,8 @@ int count_match(unsigned, unsigned long long, unsigned long long, unsigned, void
 }
 
 // vectorscan itself, without the Matcher: the lexicon's literals in one hs_compile_lit_multi database,
-// hs_scan over the same normalised texts — the engine's ceiling for "matching alone".
+// hs_scan over the normalised UTF-8 texts — what matching alone costs on UTF-8, next to the Matcher's
+// figure on the dense UTF-16LE form.
 void bench_vectorscan_direct(const Settings& s, const review::Lexicon& lexicon, const std::vector<std::string>& texts,
                              std::size_t bytes) {
   std::vector<const char*> patterns;
