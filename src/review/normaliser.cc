@@ -198,16 +198,17 @@ class Output {
     const std::size_t bound = input_size + input_size / 3 + 4;
     out_.text.resize(bound);
     out_.origin.resize(bound);
-    // At most one unit per input byte: n bytes become at most min(n, 2) units, an invalid byte one.
-    out_.dense.resize(2 * input_size + 4);
-    out_.dense_at.resize(input_size + 3);
+    // The dense form is sized for text that is mostly three-byte characters (a third of a unit per
+    // byte) and grows once to the bound (one unit per byte: ASCII) if that is not enough, so the
+    // buffers a reused NormalisedText shrinks to are not zero-filled again up to the bound each time.
+    input_size_ = input_size;
+    size_units(input_size / 2 + 16);
     // Raw pointers held here (not reloaded from `out` after every byte written, which may alias it).
     text_ = out_.text.data();
     origin_ = out_.origin.data();
-    dense_ = out_.dense.data();
-    dense_at_ = out_.dense_at.data();
   }
   void code_point(char32_t cp, std::size_t offset) {
+    if (units_ + 2 > unit_capacity_) [[unlikely]] size_units(input_size_ + 2);
     const auto at = static_cast<std::uint32_t>(size_);
     dense_at_[units_] = at;
     dense_at_[units_ + 1] = at;  // the low surrogate's, if any (else overwritten by the next unit)
@@ -217,6 +218,7 @@ class Output {
     size_ += length;
   }
   void byte(char b, std::size_t offset) {
+    if (units_ + 2 > unit_capacity_) [[unlikely]] size_units(input_size_ + 2);
     put_unit(dense_ + 2 * units_, kInvalidByteUnit + static_cast<unsigned char>(b));
     dense_at_[units_++] = static_cast<std::uint32_t>(size_);
     text_[size_] = b;
@@ -237,7 +239,18 @@ class Output {
   }
 
  private:
+  // Room for `units` units and the final offset (and the second of a pair written past them).
+  void size_units(std::size_t units) {
+    unit_capacity_ = units;
+    out_.dense.resize(2 * units + 4);
+    out_.dense_at.resize(units + 3);
+    dense_ = out_.dense.data();
+    dense_at_ = out_.dense_at.data();
+  }
+
   NormalisedText& out_;
+  std::size_t input_size_;
+  std::size_t unit_capacity_;
   char* text_;
   std::size_t* origin_;
   char* dense_;
