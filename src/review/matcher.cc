@@ -1,9 +1,9 @@
-// The vectorscan matcher (N3.2, N3.4): a lexicon compiled into two block-mode databases — literals
-// and whitelist phrases in their dense (UTF-16LE) form, matched on NormalisedText::dense with every
-// unit mixed (mix_units; the start is end - length; a match not on a unit boundary is dropped; units
-// map back to bytes of the text through dense_at), regexes on the UTF-8 text with start of match — cached per Lexicon::version(),
-// then the raw matches filtered by the whitelist, the context rules and leftmost-longest
-// de-duplication.
+// The vectorscan matcher (N3.2, N3.4): a lexicon compiled into two block-mode databases, cached per
+// Lexicon::version() — literals and whitelist phrases in their dense (UTF-16LE) form, matched on
+// NormalisedText::dense with every unit mixed (mix_units; the start is end - length; a match not on a
+// unit boundary is dropped; units map back to bytes of the text through dense_at), and regexes on the
+// UTF-8 text with start of match — then the raw matches filtered by the whitelist, the context rules
+// and leftmost-longest de-duplication.
 #include "review/matcher.h"
 
 #include <hs/hs.h>
@@ -245,7 +245,8 @@ int on_literal(unsigned int id, unsigned long long, unsigned long long to, unsig
 }
 
 int on_regex(unsigned int id, unsigned long long from, unsigned long long to, unsigned int, void* context) {
-  return keep(*static_cast<Collector*>(context), id, static_cast<std::size_t>(from), static_cast<std::size_t>(to));
+  return keep(*static_cast<Collector*>(context), id, static_cast<std::size_t>(from),
+              static_cast<std::size_t>(to));
 }
 
 int count_literal(unsigned int, unsigned long long, unsigned long long to, unsigned int, void* context) {
@@ -421,7 +422,8 @@ unsigned scan_length(std::string_view text) {
 
 // The text's dense form, made here when it came without one (a NormalisedText not from normalise()).
 const NormalisedText& with_dense(const NormalisedText& text, ScanState& state) {
-  if (text.dense_at.size() == text.dense.size() / 2 + 1 && (text.text.empty() || !text.dense.empty())) return text;
+  if (text.dense_at.size() == text.dense.size() / 2 + 1 && (text.text.empty() || !text.dense.empty()))
+    return text;
   dense_form(text.text, state.dense.dense, state.dense.dense_at);
   return state.dense;
 }

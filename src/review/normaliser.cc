@@ -208,7 +208,8 @@ class Output {
     origin_ = out_.origin.data();
   }
   void code_point(char32_t cp, std::size_t offset) {
-    if (units_ + 2 > unit_capacity_) [[unlikely]] size_units(input_size_ + 2);
+    if (units_ + 2 > unit_capacity_) [[unlikely]]
+      size_units(input_size_ + 2);
     const auto at = static_cast<std::uint32_t>(size_);
     dense_at_[units_] = at;
     dense_at_[units_ + 1] = at;  // the low surrogate's, if any (else overwritten by the next unit)
@@ -218,7 +219,8 @@ class Output {
     size_ += length;
   }
   void byte(char b, std::size_t offset) {
-    if (units_ + 2 > unit_capacity_) [[unlikely]] size_units(input_size_ + 2);
+    if (units_ + 2 > unit_capacity_) [[unlikely]]
+      size_units(input_size_ + 2);
     put_unit(dense_ + 2 * units_, kInvalidByteUnit + static_cast<unsigned char>(b));
     dense_at_[units_++] = static_cast<std::uint32_t>(size_);
     text_[size_] = b;

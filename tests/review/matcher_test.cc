@@ -258,8 +258,8 @@ words = ["vip会员卡"]
     after = hit.to;
   }
   const std::size_t end = text.text.size();
-  EXPECT_EQ(ranges, (std::vector<std::pair<std::size_t, std::size_t>>{
-                        {3, 8}, {11, 14}, {21, 31}, {end - 12, end}}));
+  EXPECT_EQ(ranges,
+            (std::vector<std::pair<std::size_t, std::size_t>>{{3, 8}, {11, 14}, {21, 31}, {end - 12, end}}));
   EXPECT_EQ(text.original_range(3, 8), std::make_pair(std::size_t{3}, std::size_t{12}));  // ＱＱ群 as written
   // An ASCII word alone, and at the very end.
   const NormalisedText a = normalise("xa");

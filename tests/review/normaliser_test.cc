@@ -198,8 +198,9 @@ TEST(NormaliserDense, DenseFormOfTheTextIsTheSameAndReuseKeepsItExact) {
   normalise_into("機 * 密\xfe乙", n);  // shorter, into the same buffers
   // The last: ASCII, one unit a byte, past the room first made for mostly three-byte characters.
   const std::string ascii = std::string(200, 'x') + "機*密" + std::string(100, '\xff');
-  for (std::string_view original : {std::string_view("機 * 密\xfe乙"), std::string_view("A⼯\u200b會 ① саsino 機*密\xff 甲\u50E4乙"),
-                                    std::string_view(ascii)}) {
+  for (std::string_view original :
+       {std::string_view("機 * 密\xfe乙"), std::string_view("A⼯\u200b會 ① саsino 機*密\xff 甲\u50E4乙"),
+        std::string_view(ascii)}) {
     normalise_into(original, n);
     ASSERT_EQ(n.dense.size() % 2, 0u);
     ASSERT_EQ(n.dense_at.size(), n.dense.size() / 2 + 1);
