@@ -156,6 +156,40 @@ nlohmann::json to_json(const review::Finding& f) {
           {"excerpt", f.excerpt}, {"source", f.source}};
 }
 
+// Text from scanned files goes to a terminal: control characters (C0, DEL, C1) and bidirectional
+// overrides are shown as escapes, so a hostile file cannot move the cursor, retitle the window or
+// reorder what the reviewer reads.
+std::string printable(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  char buf[16];
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c == 0x7f) {
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    } else if (c == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) < 0xa0 &&
+               static_cast<unsigned char>(text[i + 1]) >= 0x80) {  // U+0080–U+009F
+      std::snprintf(buf, sizeof buf, "<U+%04X>", static_cast<unsigned char>(text[i + 1]));
+      out += buf;
+      ++i;
+    } else if (c == 0xe2 && i + 2 < text.size() &&
+               ((text[i + 1] == '\x80' && static_cast<unsigned char>(text[i + 2]) >= 0xaa &&
+                 static_cast<unsigned char>(text[i + 2]) <= 0xae) ||   // U+202A–U+202E
+                (text[i + 1] == '\x81' && static_cast<unsigned char>(text[i + 2]) >= 0xa6 &&
+                 static_cast<unsigned char>(text[i + 2]) <= 0xa9))) {  // U+2066–U+2069
+      const unsigned cp = 0x2000 + ((static_cast<unsigned char>(text[i + 1]) & 0x3f) << 6) +
+                          (static_cast<unsigned char>(text[i + 2]) & 0x3f);
+      std::snprintf(buf, sizeof buf, "<U+%04X>", cp);
+      out += buf;
+      i += 2;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
 std::string place(const review::Finding& f) {
   std::string p = f.part;
   if (!f.locator.empty()) p += " " + f.locator;
@@ -221,25 +255,30 @@ int run_scan(const ScanArgs& args) {
       auto print_header = [&] {
         if (header) return;
         header = true;
-        std::cout << r.path << "  (" << r.type << ")\n";
+        std::cout << printable(r.path) << "  (" << r.type << ")\n";
       };
       for (const auto& f : r.findings) {
         if (f.severity < *min_severity) continue;
         print_header();
         ++listed;
         std::cout << "  [" << review::to_string(f.severity) << " " << severity_zh(f.severity) << "] "
-                  << category_zh(f.category) << "  " << place(f) << "\n      「" << f.matched << "」";
-        if (!f.excerpt.empty()) std::cout << "  …" << f.excerpt << "…";
-        if (!f.note.empty()) std::cout << "  " << f.note;
+                  << printable(category_zh(f.category)) << "  " << printable(place(f)) << "\n      「"
+                  << printable(f.matched) << "」";
+        if (!f.excerpt.empty()) std::cout << "  …" << printable(f.excerpt) << "…";
+        if (!f.note.empty()) std::cout << "  " << printable(f.note);
         std::cout << "\n";
       }
       for (const auto& p : r.problems) {
         print_header();
-        std::cout << "  [无法扫描] " << p.path << ": " << p.error.message << " [" << p.error.code << "]\n";
+        // Errors name their file already; the path is added only when one does not.
+        const bool named = p.error.message.starts_with(p.path);
+        std::cout << "  [无法扫描] " << printable(named ? p.error.message : p.path + ": " + p.error.message) << " ["
+                  << p.error.code << "]\n";
       }
     }
     for (const auto& w : warnings) {
-      std::cout << "[汇聚风险 " << review::to_string(w.severity) << "] " << w.kind << ": " << w.explanation << "\n";
+      std::cout << "[汇聚风险 " << review::to_string(w.severity) << "] " << w.kind << ": " << printable(w.explanation)
+                << "\n";
     }
     std::cout << "共扫描 " << reports.size() << " 个文件，发现 " << total << " 处（列出 " << listed << " 处";
     for (auto s : {Severity::critical, Severity::high, Severity::medium, Severity::low, Severity::info})

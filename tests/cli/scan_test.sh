@@ -107,6 +107,14 @@ check "a missing path is an error" 1 "$SW" scan "$DIR/nope"
 check "a bad lexicon names file and line" 1 bash -c "printf '[lexicon]\nname = \"x\"\nseverity = \"urgent\"\n' >'$DIR/bad.toml' && '$SW' scan --lexicon '$DIR/bad.toml' '$SITE/news/book.txt'"
 if grep -q "bad.toml" "$DIR/err"; then pass=$((pass + 1)); else failed=$((failed + 1)); echo "FAIL: bad lexicon error lacks the file name"; cat "$DIR/err"; fi
 
+# Hostile text meant for the reviewer's terminal: escape sequences and a bidi override are shown escaped.
+{ printf '\033]0;pwned\007绝密\033[2J 内部资料\xe2\x80\xae反转\n'; for i in $(seq 20); do printf '全省职工技能竞赛圆满落幕，各级工会积极参与。\n'; done; } >"$DIR/hostile.txt"
+check "hostile text is still scanned" 13 "$SW" scan --no-progress "$DIR/hostile.txt"
+if grep -q "$(printf '\033')" "$DIR/out" || grep -q "$(printf '\xe2\x80\xae')" "$DIR/out"; then
+  failed=$((failed + 1)); echo "FAIL: an escape sequence or bidi override reached the terminal"; od -c "$DIR/out" | head
+else pass=$((pass + 1)); fi
+expect_text "the override is named" "<U+202E>"
+
 # A site's own lexicon adds words; protected names catch near misses (N3.4 serious wording errors).
 printf '# name: local\n# category: internal\n# severity: high\n职工疗休养\n' >"$DIR/local.txt"
 check "site lexicon adds a word (high = 12)" 12 "$SW" scan --json --no-progress --no-builtin --lexicon "$DIR/local.txt" "$SITE/files/header-marking.docx"
