@@ -566,6 +566,145 @@ void find_figures(U32View cps, const Line& line, std::vector<Span>& found) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The cheap pass: most text names no one and gives no figure, so before any of the above runs, one
+// walk over the UTF-8 (decoded and folded as fold_text does, without storing anything) marks the
+// lines holding an anchor — a name label followed by a colon or space, 同志/先生/女士, a number
+// followed by a unit or 号, or a run of ASCII letters and digits long enough for personal data.
+// Every finder above works within one line and needs one of these anchors on it; a line without any
+// holds no entity. Such lines are kept only for what crosses lines: their blankness (paragraphs),
+// their length up to kFormReach (a name's reach) and their last characters (passport_word_before
+// looks 24 bytes back), so a long one is replaced by filler of the same effect.
+
+constexpr std::size_t kKeptLine = 200;  // code points of a line without anchors kept as written
+constexpr std::size_t kKeptTail = 32;   // ... and of a longer one's end (more than 24 bytes)
+
+// What a folded code point means to the anchor scan.
+enum class Anchor : unsigned char { none, run, digit, number_joiner, space, separator, unit, honorific_end };
+
+Anchor anchor_class(char32_t c) {
+  if (c < 0x80) {
+    if (c >= U'0' && c <= U'9') return Anchor::digit;
+    if ((c | 0x20) >= U'a' && (c | 0x20) <= U'z') return Anchor::run;
+    switch (c) {
+      case U'@':
+      case U'_':
+      case U'+':
+      case U'-':
+        return Anchor::run;
+      case U'.':
+      case U',':
+        return Anchor::number_joiner;  // '.' is also a run character
+      case U' ':
+      case U'\t':
+        return Anchor::space;
+      case U':':
+        return Anchor::separator;
+      case U'%':
+        return Anchor::unit;
+      default:
+        return Anchor::none;
+    }
+  }
+  switch (c) {
+    case U'万':
+    case U'人':
+    case U'亿':
+    case U'元':
+    case U'名':
+    case U'个':
+    case U'次':
+    case U'户':
+    case U'家':
+    case U'号':
+      return Anchor::unit;  // 人 and 名 also end labels (负责人, 姓名)
+    case U'志':
+    case U'生':
+    case U'士':
+      return Anchor::honorific_end;
+    default:
+      return Anchor::none;
+  }
+}
+
+bool ends_label(char32_t before, char32_t last) {
+  constexpr std::array<std::pair<char32_t, char32_t>, 10> kLabelEnds = {{{U'姓', U'名'},
+                                                                         {U'系', U'人'},
+                                                                         {U'责', U'人'},
+                                                                         {U'办', U'人'},
+                                                                         {U'请', U'人'},
+                                                                         {U'会', U'员'},
+                                                                         {U'主', U'席'},
+                                                                         {U'书', U'记'},
+                                                                         {U'款', U'人'},
+                                                                         {U'户', U'名'}}};
+  return std::find(kLabelEnds.begin(), kLabelEnds.end(), std::pair{before, last}) != kLabelEnds.end();
+}
+
+bool ends_honorific(char32_t before, char32_t last) {
+  return (before == U'同' && last == U'志') || (before == U'先' && last == U'生') ||
+         (before == U'女' && last == U'士');
+}
+
+// `utf8` with the lines that hold no anchor shortened (see above) into `out`; false when no line holds one.
+bool reduce_to_anchored_lines(std::string_view utf8, std::string& out) {
+  out.clear();
+  bool any = false;
+  std::size_t line_begin = 0;
+  while (line_begin <= utf8.size()) {
+    std::array<std::size_t, kKeptTail> starts{};  // byte offsets of the last kKeptTail code points
+    std::size_t count = 0, run = 0;
+    bool blank = true, anchored = false, run_has_digit = false, in_number = false;
+    char32_t prev = 0, prev2 = 0;
+    std::size_t i = line_begin;
+    auto end_run = [&] {
+      if ((run >= 6 && run_has_digit) || run >= 18) anchored = true;
+      run = 0;
+      run_has_digit = false;
+    };
+    while (i < utf8.size() && utf8[i] != '\n' && utf8[i] != '\r') {
+      const std::size_t at = i;
+      const auto b = static_cast<unsigned char>(utf8[i]);
+      const char32_t raw = b < 0x80 ? (++i, char32_t{b}) : decode_utf8(utf8, i);
+      if (raw >= 0x80 && is_zero_width(raw)) continue;
+      const char32_t c = fold(raw);
+      starts[count % kKeptTail] = at;
+      ++count;
+      const Anchor a = anchor_class(c);
+      blank = blank && a == Anchor::space;
+      // Personal data: a run of what find_personal_data reads, long enough to be any kind.
+      if (a == Anchor::run || a == Anchor::digit || c == U'.') {
+        ++run;
+        run_has_digit = run_has_digit || a == Anchor::digit || c == U'@';
+      } else if (run > 0) {
+        end_run();
+      }
+      // Figures and house numbers: a number, spaces, then a unit or 号.
+      if (a == Anchor::unit && in_number) anchored = true;
+      in_number = a == Anchor::digit || (in_number && (a == Anchor::number_joiner || a == Anchor::space));
+      // Names: a label before a colon or a space; a name before 同志, 先生 or 女士.
+      if ((a == Anchor::separator || a == Anchor::space) && ends_label(prev2, prev)) anchored = true;
+      if (a == Anchor::honorific_end && ends_honorific(prev, c)) anchored = true;
+      prev2 = prev;
+      prev = c;
+    }
+    if (run > 0) end_run();
+    const std::size_t line_end = i;
+    if (line_begin > 0) out += '\n';
+    if (anchored || blank || count <= kKeptLine) {
+      out.append(utf8.substr(line_begin, line_end - line_begin));
+    } else {
+      out.append(kKeptLine - kKeptTail, '~');
+      const std::size_t tail = starts[count % kKeptTail];  // the kKeptTail-th code point from the end
+      out.append(utf8.substr(tail, line_end - tail));
+    }
+    any = any || anchored;
+    if (i == utf8.size()) break;
+    line_begin = i + (utf8[i] == '\r' && i + 1 < utf8.size() && utf8[i + 1] == '\n' ? 2 : 1);
+  }
+  return any;
+}
+
+// ---------------------------------------------------------------------------------------------
 // One item's entities.
 
 constexpr std::size_t kFormReach = 160;  // code points from a name to an identifier of the same form
@@ -1078,7 +1217,9 @@ void sort_warnings(const std::vector<ItemEntities>& items, std::vector<Aggregate
 }  // namespace
 
 std::vector<Entity> extract_entities(std::string_view utf8, std::string_view path, std::string_view part) {
-  const ItemText text(utf8);
+  thread_local std::string anchored;  // reused: about the size of the text when every line has an anchor
+  if (!reduce_to_anchored_lines(utf8, anchored)) return {};
+  const ItemText text(anchored);
   std::vector<Located> found = text.personal_data();
   const std::vector<Span> names = text.names(found);
   for (const Span& a : text.spans(find_addresses))

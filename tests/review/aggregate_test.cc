@@ -155,6 +155,72 @@ TEST(ExtractEntities, CountsThatAreNoStatisticAreNotFigures) {
   EXPECT_TRUE(values(extract_entities("参加活动50人，发放礼品3个，2026年3月5日"), "figure").empty());
 }
 
+// extract_entities first looks for anchors (labels, 同志/先生/女士, numbers with a unit or 号, runs of
+// letters and digits) and shortens the lines without any; what crosses lines must not change.
+constexpr const char* kPlainLine = "全市各级工会组织深入开展劳动和技能竞赛，广大职工积极参与，取得了良好成效。";  // 37 characters
+
+std::string repeated(const char* s, int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) out += s;
+  return out;
+}
+
+TEST(ExtractEntities, LongLinesWithoutAnchorsStillSeparateANameFromAnIdentifier) {
+  // 74 characters between the name and the phone: the same form.
+  auto entities = extract_entities("姓名：张三\n" + repeated(kPlainLine, 2) + "\n手机：13800138000");
+  ASSERT_NE(find(entities, "mobile", "13800138000"), nullptr);
+  EXPECT_EQ(find(entities, "mobile", "13800138000")->person, "张三");
+  // 296 characters between them: beyond a form's reach, whatever the line in between is shortened to.
+  entities = extract_entities("姓名：张三\n" + repeated(kPlainLine, 8) + "\n手机：13800138000\n" + repeated(kPlainLine, 8));
+  EXPECT_EQ(values(entities, "person_name"), (std::vector<std::string>{"张三"}));
+  ASSERT_NE(find(entities, "mobile", "13800138000"), nullptr);
+  EXPECT_EQ(find(entities, "mobile", "13800138000")->person, "");
+}
+
+TEST(ExtractEntities, AnchorsFarApartInALongTextAreAllFound) {
+  std::string text;
+  for (int i = 0; i < 200; ++i) {
+    text += repeated(kPlainLine, 3) + (i % 2 == 0 ? "\n" : "\r\n");
+    if (i == 10) text += "联系人：王芳\n";
+    if (i == 120) text += "会员人数 12,345人\n";
+    if (i == 199) text += "李明同志";
+  }
+  const auto entities = extract_entities(text);
+  EXPECT_EQ(values(entities, "person_name"), (std::vector<std::string>{"王芳", "李明"}));
+  EXPECT_EQ(values(entities, "figure"), (std::vector<std::string>{"会员人数||12345人"}));
+  EXPECT_TRUE(extract_entities(repeated(kPlainLine, 5000)).empty());
+}
+
+TEST(ExtractEntities, PassportWordAtTheEndOfALongLineWithoutAnchors) {
+  EXPECT_EQ(values(extract_entities(repeated(kPlainLine, 8) + "护照\nE12345678"), "passport"),
+            (std::vector<std::string>{"E12345678"}));
+}
+
+TEST(ExtractEntities, TextEndingMidLabelOrHonorific) {
+  for (const char* end : {"联系", "姓名", "姓名：", "王小明同", "\xe5\x90"}) {
+    EXPECT_EQ(values(extract_entities(std::string("会员人数 12,345人\n") + end), "figure"),
+              (std::vector<std::string>{"会员人数||12345人"}))
+        << end;
+    EXPECT_TRUE(values(extract_entities(std::string("会员人数 12,345人\n") + end), "person_name").empty()) << end;
+  }
+}
+
+TEST(ExtractEntities, InvalidUtf8AroundAnchors) {
+  const auto entities =
+      extract_entities("\xff姓名\xef\xbc\x9a张三\x80\n\xe5手机 13800138000\xe5\x8f");  // 姓名：张三
+  EXPECT_EQ(values(entities, "person_name"), (std::vector<std::string>{"张三"}));
+  ASSERT_NE(find(entities, "mobile", "13800138000"), nullptr);
+  EXPECT_EQ(find(entities, "mobile", "13800138000")->person, "张三");
+}
+
+TEST(ExtractEntities, ZeroWidthAndFullWidthCharactersInsideAnchors) {
+  EXPECT_EQ(values(extract_entities("姓\u200b名\u200b：张三"), "person_name"), (std::vector<std::string>{"张三"}));
+  EXPECT_EQ(values(extract_entities("王小明同\u200b志获得表彰。"), "person_name"),
+            (std::vector<std::string>{"王小明"}));
+  EXPECT_EQ(values(extract_entities("会员人数 １２，３４５\u200b人"), "figure"),
+            (std::vector<std::string>{"会员人数||12345人"}));
+}
+
 TEST(ExtractEntities, EntitiesCarryPathAndPart) {
   const auto entities = extract_entities("姓名：张三", "news/1.html", "html:body");
   ASSERT_EQ(entities.size(), 1u);
