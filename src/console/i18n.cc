@@ -1,6 +1,9 @@
 #include "console/i18n.h"
 
+#include <map>
 #include <optional>
+#include <utility>
+#include <vector>
 
 namespace sw::console {
 
@@ -10,6 +13,20 @@ Language parse_language(std::string_view text, Language fallback) {
   if (text == "en" || text.starts_with("en-")) return Language::en;
   if (text == "zh-CN" || text == "zh" || text.starts_with("zh-")) return Language::zh_cn;
   return fallback;
+}
+
+// Generated at build time from src/console/assets (cmake/embed_files.cmake).
+std::vector<std::pair<std::string_view, std::string_view>> embedded_asset_files();
+
+std::optional<std::string_view> embedded_asset(std::string_view name) {
+  static const std::map<std::string_view, std::string_view> assets = [] {
+    std::map<std::string_view, std::string_view> m;
+    for (const auto& [file, content] : embedded_asset_files()) m.emplace(file, content);
+    return m;
+  }();
+  const auto it = assets.find(name);
+  if (it == assets.end()) return std::nullopt;
+  return it->second;
 }
 
 namespace {
