@@ -149,9 +149,28 @@ class DepthEstimate {
 
   std::size_t depth() const { return open_.size() + reopened_.size(); }
 
+  // Closes the open element of `family`, looking no further than the element that scopes it (the
+  // table for td, tr; the list for li ...): a nested table's row never closes the outer table's row.
   void close_family(GumboTag family) {
     for (std::size_t i = open_.size(); i-- > 0;) {
       if (self_closing_family(open_[i].tag) == family) return pop_to(i);
+      if (scopes(family, open_[i].tag)) return;
+    }
+  }
+
+  static bool scopes(GumboTag family, GumboTag open) {
+    if (open == GUMBO_TAG_TABLE || open == GUMBO_TAG_TEMPLATE) return true;
+    if (family == GUMBO_TAG_TD || family == GUMBO_TAG_TR || family == GUMBO_TAG_TBODY) return false;
+    switch (open) {
+      case GUMBO_TAG_TD: case GUMBO_TAG_TH: case GUMBO_TAG_CAPTION: case GUMBO_TAG_BUTTON:
+      case GUMBO_TAG_OBJECT: case GUMBO_TAG_MARQUEE: case GUMBO_TAG_APPLET: case GUMBO_TAG_SELECT:
+        return true;
+      case GUMBO_TAG_UL: case GUMBO_TAG_OL:
+        return family == GUMBO_TAG_LI;
+      case GUMBO_TAG_DL:
+        return family == GUMBO_TAG_DT;
+      default:
+        return false;
     }
   }
 

@@ -359,9 +359,20 @@ TEST(Sanitiser, ReopenedFormattingCountsTowardsTheDepth) {
   EXPECT_EQ(result.error().code, "content.too_deep");
 }
 
+TEST(Sanitiser, NestedTablesCountTowardsTheDepth) {
+  std::string html;
+  for (int i = 0; i < 20000; ++i) html += "<table><tr><td>";  // a row of an inner table closes no outer row
+  const auto result = sanitise_html(html);
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().code, "content.too_deep");
+}
+
 TEST(Sanitiser, SloppyButShallowMarkupIsAccepted) {
   std::string html;
-  for (int i = 0; i < 2000; ++i) html += "<p><font color=red>段落<li>项<td>格";  // never closed, never deep
+  for (int i = 0; i < 2000; ++i) html += "<p><font color=red>段落<ul><li>项<li>项</ul>";  // p never closed
+  html += "<table>";
+  for (int i = 0; i < 2000; ++i) html += "<tr><td>格<td>格";  // rows and cells never closed
+  html += "</table>";
   const auto result = sanitise_html(html);
   ASSERT_TRUE(result.has_value()) << result.error().to_string();
 }
