@@ -571,12 +571,13 @@ void find_figures(U32View cps, const Line& line, std::vector<Span>& found) {
 // lines holding an anchor — a name label followed by a colon or space, 同志/先生/女士, a number
 // followed by a unit or 号, or a run of ASCII letters and digits long enough for personal data.
 // Every finder above works within one line and needs one of these anchors on it; a line without any
-// holds no entity. Such lines are kept only for what crosses lines: their blankness (paragraphs),
-// their length up to kFormReach (a name's reach) and their last characters (passport_word_before
-// looks 24 bytes back), so a long one is replaced by filler of the same effect.
+// holds no entity. Text without anchors has no entities; otherwise the lines without anchors are kept
+// only for what crosses lines: blank lines (paragraphs), distance up to kFormReach (a name's reach)
+// and the last characters before an anchored line (passport_word_before looks 24 bytes back).
 
-constexpr std::size_t kKeptLine = 200;  // code points of a line without anchors kept as written
-constexpr std::size_t kKeptTail = 32;   // ... and of a longer one's end (more than 24 bytes)
+constexpr std::size_t kKeptRun = 200;  // code points of lines without anchors kept as written
+constexpr std::size_t kFiller = 170;   // what stands for more: farther than kFormReach
+constexpr std::size_t kKeptTail = 32;  // ... then the last code points of such lines (more than 24 bytes)
 
 // What a folded code point means to the anchor scan.
 enum class Anchor : unsigned char { none, run, digit, number_joiner, space, separator, unit, honorific_end };
@@ -645,69 +646,143 @@ bool ends_honorific(char32_t before, char32_t last) {
          (before == U'女' && last == U'士');
 }
 
-// `utf8` with the lines that hold no anchor shortened (see above) into `out`; false when no line holds one.
-bool reduce_to_anchored_lines(std::string_view utf8, std::string& out) {
-  out.clear();
-  bool any = false;
-  std::size_t line_begin = 0;
-  while (line_begin <= utf8.size()) {
-    std::array<std::size_t, kKeptTail> starts{};  // byte offsets of the last kKeptTail code points
-    std::size_t count = 0, run = 0;
-    bool blank = true, anchored = false, run_has_digit = false, in_number = false;
-    char32_t prev = 0, prev2 = 0;
-    std::size_t i = line_begin;
-    auto end_run = [&] {
-      if ((run >= 6 && run_has_digit) || run >= 18) anchored = true;
-      run = 0;
-      run_has_digit = false;
-    };
-    while (i < utf8.size() && utf8[i] != '\n' && utf8[i] != '\r') {
-      const std::size_t at = i;
-      const auto b = static_cast<unsigned char>(utf8[i]);
-      const char32_t raw = b < 0x80 ? (++i, char32_t{b}) : decode_utf8(utf8, i);
-      if (raw >= 0x80 && is_zero_width(raw)) continue;
-      const char32_t c = fold(raw);
-      starts[count % kKeptTail] = at;
-      ++count;
-      const Anchor a = anchor_class(c);
-      blank = blank && a == Anchor::space;
-      // Personal data: a run of what find_personal_data reads, long enough to be any kind.
-      if (a == Anchor::run || a == Anchor::digit || c == U'.') {
-        ++run;
-        run_has_digit = run_has_digit || a == Anchor::digit || c == U'@';
-      } else if (run > 0) {
-        end_run();
-      }
-      // Figures and house numbers: a number, spaces, then a unit or 号.
-      if (a == Anchor::unit && in_number) anchored = true;
-      in_number = a == Anchor::digit || (in_number && (a == Anchor::number_joiner || a == Anchor::space));
-      // Names: a label before a colon or a space; a name before 同志, 先生 or 女士.
-      if ((a == Anchor::separator || a == Anchor::space) && ends_label(prev2, prev)) anchored = true;
-      if (a == Anchor::honorific_end && ends_honorific(prev, c)) anchored = true;
+struct ScannedLine {
+  std::size_t begin, end;  // bytes, the line break excluded
+  std::size_t tail;        // where its last kKeptTail code points begin
+  std::size_t count;       // code points after folding
+  bool blank, anchored;
+};
+
+// Decodes as decode_utf8, with the three-byte sequences of Chinese text read in place.
+char32_t next_code_point(std::string_view s, std::size_t& i) {
+  const auto b0 = static_cast<unsigned char>(s[i]);
+  if (b0 < 0x80) {
+    ++i;
+    return b0;
+  }
+  if ((b0 & 0xF0) == 0xE0 && i + 2 < s.size()) {
+    const auto b1 = static_cast<unsigned char>(s[i + 1]);
+    const auto b2 = static_cast<unsigned char>(s[i + 2]);
+    if ((b1 & 0xC0) == 0x80 && (b2 & 0xC0) == 0x80) {
+      i += 3;
+      return (char32_t{b0 & 0x0Fu} << 12) | (char32_t{b1 & 0x3Fu} << 6) | (b2 & 0x3Fu);
+    }
+  }
+  return decode_utf8(s, i);
+}
+
+// The lines of `utf8` as fold_text and split_lines see them, each with whether it holds an anchor.
+ScannedLine scan_line(std::string_view utf8, std::size_t begin) {
+  std::array<std::size_t, kKeptTail> starts{};  // byte offsets of the last kKeptTail code points
+  std::size_t count = 0, run = 0;
+  bool blank = true, anchored = false, run_has_digit = false, in_number = false;
+  char32_t prev = 0, prev2 = 0;
+  auto end_run = [&] {
+    if ((run >= 6 && run_has_digit) || run >= 18) anchored = true;
+    run = 0;
+    run_has_digit = false;
+  };
+  std::size_t i = begin;
+  while (i < utf8.size() && utf8[i] != '\n' && utf8[i] != '\r') {
+    const std::size_t at = i;
+    const char32_t raw = next_code_point(utf8, i);
+    if (raw >= 0x80 && is_zero_width(raw)) continue;
+    const char32_t c = fold(raw);
+    starts[count % kKeptTail] = at;
+    ++count;
+    const Anchor a = anchor_class(c);
+    if (a == Anchor::none && run == 0 && !in_number) {  // most characters
+      blank = false;
       prev2 = prev;
       prev = c;
+      continue;
     }
-    if (run > 0) end_run();
-    const std::size_t line_end = i;
-    if (line_begin > 0) out += '\n';
-    if (anchored || blank || count <= kKeptLine) {
-      out.append(utf8.substr(line_begin, line_end - line_begin));
-    } else {
-      out.append(kKeptLine - kKeptTail, '~');
-      const std::size_t tail = starts[count % kKeptTail];  // the kKeptTail-th code point from the end
-      out.append(utf8.substr(tail, line_end - tail));
+    blank = blank && a == Anchor::space;
+    // Personal data: a run of what find_personal_data reads, long enough to be any kind.
+    if (a == Anchor::run || a == Anchor::digit || c == U'.') {
+      ++run;
+      run_has_digit = run_has_digit || a == Anchor::digit || c == U'@';
+    } else if (run > 0) {
+      end_run();
     }
-    any = any || anchored;
-    if (i == utf8.size()) break;
-    line_begin = i + (utf8[i] == '\r' && i + 1 < utf8.size() && utf8[i + 1] == '\n' ? 2 : 1);
+    // Figures and house numbers: a number, spaces, then a unit or 号.
+    if (a == Anchor::unit && in_number) anchored = true;
+    in_number = a == Anchor::digit || (in_number && (a == Anchor::number_joiner || a == Anchor::space));
+    // Names: a label before a colon or a space; a name before 同志, 先生 or 女士.
+    if ((a == Anchor::separator || a == Anchor::space) && ends_label(prev2, prev)) anchored = true;
+    if (a == Anchor::honorific_end && ends_honorific(prev, c)) anchored = true;
+    prev2 = prev;
+    prev = c;
   }
-  return any;
+  if (run > 0) end_run();
+  // The kKeptTail-th code point from the end (the line's start when it is shorter).
+  const std::size_t tail = count > kKeptTail ? starts[count % kKeptTail] : begin;
+  return ScannedLine{begin, i, tail, count, blank, anchored};
+}
+
+// `utf8` with what lies between anchored lines shortened (see above) into `out`; false when no line
+// holds an anchor. A stretch of lines without anchors longer than kKeptRun becomes a line of filler,
+// a blank line if it had one, and its last kKeptTail code points as written (behind a '~' when they
+// begin inside a line that is not blank); what follows the last anchored line is left out.
+bool reduce_to_anchored_lines(std::string_view utf8, std::string& out) {
+  thread_local std::vector<ScannedLine> lines;
+  lines.clear();
+  std::size_t last_anchored = 0;
+  bool any = false;
+  for (std::size_t begin = 0;;) {
+    lines.push_back(scan_line(utf8, begin));
+    if (lines.back().anchored) {
+      last_anchored = lines.size() - 1;
+      any = true;
+    }
+    const std::size_t i = lines.back().end;
+    if (i == utf8.size()) break;
+    begin = i + (utf8[i] == '\r' && i + 1 < utf8.size() && utf8[i + 1] == '\n' ? 2 : 1);
+  }
+  out.clear();
+  if (!any) return false;
+  bool first = true;
+  auto put = [&](std::string_view piece) {
+    if (!first) out += '\n';
+    first = false;
+    out.append(piece);
+  };
+  auto text_of = [&](const ScannedLine& l, std::size_t from) { return utf8.substr(from, l.end - from); };
+  for (std::size_t l = 0; l <= last_anchored;) {
+    if (lines[l].anchored) {
+      put(text_of(lines[l], lines[l].begin));
+      ++l;
+      continue;
+    }
+    std::size_t r = l, total = 0;  // [l, r): lines without anchors; r is anchored
+    for (; !lines[r].anchored; ++r) total += lines[r].count + 1;
+    if (total <= kKeptRun) {
+      for (; l < r; ++l) put(text_of(lines[l], lines[l].begin));
+      continue;
+    }
+    std::size_t k = r, need = kKeptTail;  // the tail begins in line k
+    while (lines[--k].count < need) need -= lines[k].count + 1;
+    bool blank = false;
+    for (std::size_t j = l; j < k; ++j) blank = blank || lines[j].blank;
+    put(std::string(kFiller, '~'));
+    if (blank) put("");
+    const ScannedLine& t = lines[k];
+    if (t.tail != t.begin && !t.blank) {
+      put("~");
+      out.append(text_of(t, t.tail));
+    } else {
+      put(text_of(t, t.tail));
+    }
+    for (l = k + 1; l < r; ++l) put(text_of(lines[l], lines[l].begin));
+  }
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------------
 // One item's entities.
 
 constexpr std::size_t kFormReach = 160;  // code points from a name to an identifier of the same form
+static_assert(kFiller > kFormReach && kKeptRun > kFormReach);
 
 struct Located {
   std::size_t begin, end;

@@ -191,6 +191,18 @@ TEST(ExtractEntities, AnchorsFarApartInALongTextAreAllFound) {
   EXPECT_TRUE(extract_entities(repeated(kPlainLine, 5000)).empty());
 }
 
+TEST(ExtractEntities, ManyShortLinesWithoutAnchorsBetweenANameAndAnIdentifier) {
+  const std::string lines = repeated((std::string(kPlainLine) + "\n").c_str(), 3);  // 114 characters
+  auto entities = extract_entities("姓名：张三\n" + lines + "手机：13800138000");
+  ASSERT_NE(find(entities, "mobile", "13800138000"), nullptr);
+  EXPECT_EQ(find(entities, "mobile", "13800138000")->person, "张三");
+  entities = extract_entities("姓名：张三\n" + lines + lines + lines + "\r\n手机：13800138000\n\n" + lines);
+  ASSERT_NE(find(entities, "mobile", "13800138000"), nullptr);
+  EXPECT_EQ(find(entities, "mobile", "13800138000")->person, "");
+  EXPECT_EQ(values(extract_entities(lines + lines + "护照\n\nE12345678"), "passport"),
+            (std::vector<std::string>{"E12345678"}));
+}
+
 TEST(ExtractEntities, PassportWordAtTheEndOfALongLineWithoutAnchors) {
   EXPECT_EQ(values(extract_entities(repeated(kPlainLine, 8) + "护照\nE12345678"), "passport"),
             (std::vector<std::string>{"E12345678"}));
