@@ -157,7 +157,8 @@ TEST(ExtractEntities, CountsThatAreNoStatisticAreNotFigures) {
 
 // extract_entities first looks for anchors (labels, 同志/先生/女士, numbers with a unit or 号, runs of
 // letters and digits) and shortens the lines without any; what crosses lines must not change.
-constexpr const char* kPlainLine = "全市各级工会组织深入开展劳动和技能竞赛，广大职工积极参与，取得了良好成效。";  // 37 characters
+constexpr const char* kPlainLine =
+    "全市各级工会组织深入开展劳动和技能竞赛，广大职工积极参与，取得了良好成效。";  // 37 characters
 
 std::string repeated(const char* s, int n) {
   std::string out;
@@ -171,7 +172,8 @@ TEST(ExtractEntities, LongLinesWithoutAnchorsStillSeparateANameFromAnIdentifier)
   ASSERT_NE(find(entities, "mobile", "13800138000"), nullptr);
   EXPECT_EQ(find(entities, "mobile", "13800138000")->person, "张三");
   // 296 characters between them: beyond a form's reach, whatever the line in between is shortened to.
-  entities = extract_entities("姓名：张三\n" + repeated(kPlainLine, 8) + "\n手机：13800138000\n" + repeated(kPlainLine, 8));
+  entities = extract_entities("姓名：张三\n" + repeated(kPlainLine, 8) + "\n手机：13800138000\n" +
+                              repeated(kPlainLine, 8));
   EXPECT_EQ(values(entities, "person_name"), (std::vector<std::string>{"张三"}));
   ASSERT_NE(find(entities, "mobile", "13800138000"), nullptr);
   EXPECT_EQ(find(entities, "mobile", "13800138000")->person, "");
@@ -213,7 +215,8 @@ TEST(ExtractEntities, TextEndingMidLabelOrHonorific) {
     EXPECT_EQ(values(extract_entities(std::string("会员人数 12,345人\n") + end), "figure"),
               (std::vector<std::string>{"会员人数||12345人"}))
         << end;
-    EXPECT_TRUE(values(extract_entities(std::string("会员人数 12,345人\n") + end), "person_name").empty()) << end;
+    EXPECT_TRUE(values(extract_entities(std::string("会员人数 12,345人\n") + end), "person_name").empty())
+        << end;
   }
 }
 
@@ -226,7 +229,8 @@ TEST(ExtractEntities, InvalidUtf8AroundAnchors) {
 }
 
 TEST(ExtractEntities, ZeroWidthAndFullWidthCharactersInsideAnchors) {
-  EXPECT_EQ(values(extract_entities("姓\u200b名\u200b：张三"), "person_name"), (std::vector<std::string>{"张三"}));
+  EXPECT_EQ(values(extract_entities("姓\u200b名\u200b：张三"), "person_name"),
+            (std::vector<std::string>{"张三"}));
   EXPECT_EQ(values(extract_entities("王小明同\u200b志获得表彰。"), "person_name"),
             (std::vector<std::string>{"王小明"}));
   EXPECT_EQ(values(extract_entities("会员人数 １２，３４５\u200b人"), "figure"),
