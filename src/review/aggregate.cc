@@ -114,16 +114,20 @@ bool is_digit(char32_t c) { return c >= U'0' && c <= U'9'; }
 bool is_space(char32_t c) { return c == U' ' || c == U'\t'; }
 bool is_cjk_numeral(char32_t c) { return U32View(U"一二三四五六七八九十零〇两").find(c) != U32View::npos; }
 
+// Called at every position of a line: compares in place, without substr's checks.
 bool starts_with_at(U32View text, std::size_t at, U32View word) {
-  return at <= text.size() && text.substr(at).starts_with(word);
+  return at <= text.size() && text.size() - at >= word.size() &&
+         std::char_traits<char32_t>::compare(text.data() + at, word.data(), word.size()) == 0;
 }
 
 // The longest of `words` that starts at `at`, or an empty view.
 template <std::size_t N>
 U32View word_at(U32View text, std::size_t at, const std::array<U32View, N>& words) {
   U32View best;
+  if (at >= text.size()) return best;
+  const char32_t first = text[at];
   for (U32View w : words) {
-    if (w.size() > best.size() && starts_with_at(text, at, w)) best = w;
+    if (w.front() == first && w.size() > best.size() && starts_with_at(text, at, w)) best = w;
   }
   return best;
 }
@@ -671,6 +675,14 @@ char32_t next_code_point(std::string_view s, std::size_t& i) {
   return decode_utf8(s, i);
 }
 
+// One bit for each of the Chinese characters anchor_class() tells apart, by their low six bits: a
+// character whose bit is clear is Anchor::none (keep the two lists in step).
+constexpr std::uint64_t kAnchorBits = [] {
+  std::uint64_t bits = 0;
+  for (char32_t c : U32View(U"万人亿元名个次户家号志生士")) bits |= std::uint64_t{1} << (c & 63);
+  return bits;
+}();
+
 // The lines of `utf8` as fold_text and split_lines see them, each with whether it holds an anchor.
 ScannedLine scan_line(std::string_view utf8, std::size_t begin) {
   std::array<std::size_t, kKeptTail> starts{};  // byte offsets of the last kKeptTail code points
@@ -686,6 +698,16 @@ ScannedLine scan_line(std::string_view utf8, std::size_t begin) {
   while (i < utf8.size() && utf8[i] != '\n' && utf8[i] != '\r') {
     const std::size_t at = i;
     const char32_t raw = next_code_point(utf8, i);
+    if (raw >= 0x3400 && raw < 0xFE00 && ((kAnchorBits >> (raw & 63)) & 1) == 0) {  // most Chinese text
+      starts[count % kKeptTail] = at;
+      ++count;
+      blank = false;
+      if (run > 0) end_run();
+      in_number = false;
+      prev2 = prev;
+      prev = raw;
+      continue;
+    }
     if (raw >= 0x80 && is_zero_width(raw)) continue;
     const char32_t c = fold(raw);
     starts[count % kKeptTail] = at;
