@@ -48,7 +48,9 @@ std::optional<TimePoint> optional_time(const store::Row& row, std::size_t i) {
   auto t = parse_rfc3339(*text);
   return t ? std::optional<TimePoint>(*t) : std::nullopt;
 }
-TimePoint time_at(const store::Row& row, std::size_t i) { return optional_time(row, i).value_or(TimePoint{}); }
+TimePoint time_at(const store::Row& row, std::size_t i) {
+  return optional_time(row, i).value_or(TimePoint{});
+}
 store::Value time_value(std::optional<TimePoint> t) {
   return t ? store::Value{format_rfc3339(*t)} : store::Value{std::monostate{}};
 }
@@ -80,14 +82,14 @@ Status check_level(OrgKind level, const Organisation& parent) {
       break;
   }
   if (fits) return ok();
-  return fail("registry.bad_level", "a " + std::string(identity::to_string(level)) +
-                                        " organisation cannot sit under the " +
-                                        std::string(identity::to_string(parent.level)) + " organisation \"" +
-                                        parent.name + "\"");
+  return fail("registry.bad_level",
+              "a " + std::string(identity::to_string(level)) + " organisation cannot sit under the " +
+                  std::string(identity::to_string(parent.level)) + " organisation \"" + parent.name + "\"");
 }
 
 Status validate_region(std::string_view region) {
-  if (region.empty() || std::ranges::find(kProvinceAbbreviations, region) != std::end(kProvinceAbbreviations)) {
+  if (region.empty() ||
+      std::ranges::find(kProvinceAbbreviations, region) != std::end(kProvinceAbbreviations)) {
     return ok();
   }
   return fail("registry.invalid_region", "region: one of the 31 province abbreviations, e.g. 苏");
@@ -103,9 +105,11 @@ Status validate_fields(const SiteFields& f) {
   if (f.hosting == Hosting::external) {
     SW_CHECK(as_field(validate_domain(normalize_domain(f.external_host)), "external_host"));
   } else if (!f.external_host.empty()) {
-    return fail("registry.invalid_external_host", "external_host: only for sites hosted outside the platform");
+    return fail("registry.invalid_external_host",
+                "external_host: only for sites hosted outside the platform");
   }
-  if (!f.mail_domain.empty()) SW_CHECK(as_field(validate_domain(normalize_domain(f.mail_domain)), "mail_domain"));
+  if (!f.mail_domain.empty())
+    SW_CHECK(as_field(validate_domain(normalize_domain(f.mail_domain)), "mail_domain"));
   return ok();
 }
 
@@ -115,7 +119,8 @@ constexpr std::string_view kSiteColumns =
     "SELECT id, org_id, name, sponsor, address, postcode, phone, hotline_12351, hosting, external_host, "
     "mail_domain, state, created_at FROM sites";
 constexpr std::string_view kFilingColumns =
-    "SELECT id, site_id, number, reported_to_parent_at, recorded_at, recorded_by, superseded_at FROM icp_filings";
+    "SELECT id, site_id, number, reported_to_parent_at, recorded_at, recorded_by, superseded_at FROM "
+    "icp_filings";
 
 Organisation org_from(const store::Row& r) {
   Organisation o;
@@ -150,8 +155,8 @@ Site site_from(const store::Row& r) {
 }
 
 IcpFiling filing_from(const store::Row& r) {
-  return IcpFiling{r.integer(0),       r.integer(1),    r.text(2),         optional_time(r, 3),
-                   time_at(r, 4), r.text(5), optional_time(r, 6)};
+  return IcpFiling{r.integer(0),  r.integer(1), r.text(2),          optional_time(r, 3),
+                   time_at(r, 4), r.text(5),    optional_time(r, 6)};
 }
 
 class RegistryImpl final : public Registry {
@@ -233,7 +238,8 @@ class RegistryImpl final : public Registry {
 
   Result<Site> get_site(const Principal& who, std::int64_t site_id) override {
     std::lock_guard lock(mu_);
-    SW_CHECK(permit_read(who, Permission::site_read, Scope::site(site_id), "site.read", site_object(site_id)));
+    SW_CHECK(
+        permit_read(who, Permission::site_read, Scope::site(site_id), "site.read", site_object(site_id)));
     return site_by_id(site_id);
   }
 
@@ -304,7 +310,8 @@ class RegistryImpl final : public Registry {
     return out;
   }
 
-  Status approve_opening(const Actor& actor, std::int64_t site_id, bool approved, std::string summary) override {
+  Status approve_opening(const Actor& actor, std::int64_t site_id, bool approved,
+                         std::string summary) override {
     std::lock_guard lock(mu_);
     Audit event = event_for(actor, "site.approve_opening", site_object(site_id), Scope::site(site_id));
     event.details = {{"result", approved ? "approved" : "rejected"}};
@@ -321,8 +328,8 @@ class RegistryImpl final : public Registry {
     return conclude(event, approve_locked(actor, site_id, *reviewer, approved, summary));
   }
 
-  Status record_security_assessment(const Actor& actor, std::int64_t site_id, bool passed, std::string assessor,
-                                    std::string summary) override {
+  Status record_security_assessment(const Actor& actor, std::int64_t site_id, bool passed,
+                                    std::string assessor, std::string summary) override {
     std::lock_guard lock(mu_);
     Audit event = event_for(actor, "site.security_assessment", site_object(site_id), Scope::site(site_id));
     event.details = {{"result", passed ? "passed" : "failed"}, {"assessor", assessor}};
@@ -339,10 +346,12 @@ class RegistryImpl final : public Registry {
 
   Result<std::vector<OpeningReview>> opening_reviews(const Principal& who, std::int64_t site_id) override {
     std::lock_guard lock(mu_);
-    SW_CHECK(permit_read(who, Permission::site_read, Scope::site(site_id), "site.read", site_object(site_id)));
-    SW_TRY(rows, db_.query("SELECT id, site_id, kind, result, summary, reviewer_org_id, assessor, recorded_by, "
-                           "recorded_at FROM opening_reviews WHERE site_id = ? ORDER BY id",
-                           {site_id}));
+    SW_CHECK(
+        permit_read(who, Permission::site_read, Scope::site(site_id), "site.read", site_object(site_id)));
+    SW_TRY(rows,
+           db_.query("SELECT id, site_id, kind, result, summary, reviewer_org_id, assessor, recorded_by, "
+                     "recorded_at FROM opening_reviews WHERE site_id = ? ORDER BY id",
+                     {site_id}));
     std::vector<OpeningReview> out;
     for (const store::Row& r : rows) {
       OpeningReview v;
@@ -364,7 +373,8 @@ class RegistryImpl final : public Registry {
  private:
   using Audit = audit::Event;
 
-  Audit event_for(const Actor& actor, std::string action, std::string object, std::optional<Scope> scope) const {
+  Audit event_for(const Actor& actor, std::string action, std::string object,
+                  std::optional<Scope> scope) const {
     Audit a;
     a.actor = actor.principal.name;
     a.actor_role = actor.principal.is_system ? std::string(kSystemRole) : "";
@@ -442,7 +452,9 @@ class RegistryImpl final : public Registry {
 
   Result<Organisation> non_root(std::int64_t id) {
     SW_TRY(org, org_by_id(id));
-    if (!org.parent_id) return fail("registry.root", "the root organisation \"" + org.name + "\" cannot be moved or deactivated");
+    if (!org.parent_id)
+      return fail("registry.root",
+                  "the root organisation \"" + org.name + "\" cannot be moved or deactivated");
     return org;
   }
 
@@ -450,8 +462,9 @@ class RegistryImpl final : public Registry {
     SW_TRY(row, db_.query_one(std::string(kSiteColumns) + " WHERE id = ?", {id}));
     if (!row) return fail("registry.unknown_site", "no site with id " + std::to_string(id));
     Site s = site_from(*row);
-    SW_TRY(domains, db_.query("SELECT domain FROM site_domains WHERE site_id = ? AND removed_at IS NULL ORDER BY id",
-                              {id}));
+    SW_TRY(domains,
+           db_.query("SELECT domain FROM site_domains WHERE site_id = ? AND removed_at IS NULL ORDER BY id",
+                     {id}));
     for (const store::Row& d : domains) s.fields.domains.push_back(d.text(0));
     return s;
   }
@@ -477,18 +490,20 @@ class RegistryImpl final : public Registry {
 
   Status insert_history(std::int64_t org_id, std::string_view change, const std::string& old_value,
                         const std::string& new_value, const std::string& actor, TimePoint now) {
-    SW_CHECK(db_.exec("INSERT INTO organisation_history (org_id, change, old_value, new_value, actor, at) "
-                      "VALUES (?, ?, ?, ?, ?, ?)",
-                      {org_id, std::string(change), old_value, new_value, actor, format_rfc3339(now)}));
+    SW_CHECK(
+        db_.exec("INSERT INTO organisation_history (org_id, change, old_value, new_value, actor, at) "
+                 "VALUES (?, ?, ?, ?, ?, ?)",
+                 {org_id, std::string(change), old_value, new_value, actor, format_rfc3339(now)}));
     return ok();
   }
 
-  Status insert_state(std::int64_t site_id, std::optional<SiteState> from, SiteState to, const std::string& actor,
-                      TimePoint now) {
+  Status insert_state(std::int64_t site_id, std::optional<SiteState> from, SiteState to,
+                      const std::string& actor, TimePoint now) {
     const store::Value from_value =
         from ? store::Value{std::string(to_string(*from))} : store::Value{std::monostate{}};
-    SW_CHECK(db_.exec("INSERT INTO site_state_history (site_id, from_state, to_state, actor, at) VALUES (?, ?, ?, ?, ?)",
-                      {site_id, from_value, std::string(to_string(to)), actor, format_rfc3339(now)}));
+    SW_CHECK(db_.exec(
+        "INSERT INTO site_state_history (site_id, from_state, to_state, actor, at) VALUES (?, ?, ?, ?, ?)",
+        {site_id, from_value, std::string(to_string(to)), actor, format_rfc3339(now)}));
     return ok();
   }
 
@@ -508,15 +523,17 @@ class RegistryImpl final : public Registry {
       SW_CHECK(validate_org_code(*n.code));
       SW_TRY(taken, db_.query_one("SELECT id FROM organisations WHERE code = ?", {*n.code}));
       if (taken) {
-        return fail("registry.code_taken", "code: \"" + *n.code + "\" is the code of " + org_object(taken->integer(0)));
+        return fail("registry.code_taken",
+                    "code: \"" + *n.code + "\" is the code of " + org_object(taken->integer(0)));
       }
     }
     SW_CHECK(check_level(n.level, parent));
     const store::Value code = n.code ? store::Value{*n.code} : store::Value{std::monostate{}};
-    SW_CHECK(db_.exec("INSERT INTO organisations (parent_id, name, kind, active, code, region, created_at) "
-                      "VALUES (?, ?, ?, 1, ?, ?, ?)",
-                      {n.parent_id, n.name, std::string(identity::to_string(n.level)), code, n.region,
-                       format_rfc3339(clock_.now())}));
+    SW_CHECK(
+        db_.exec("INSERT INTO organisations (parent_id, name, kind, active, code, region, created_at) "
+                 "VALUES (?, ?, ?, 1, ?, ?, ?)",
+                 {n.parent_id, n.name, std::string(identity::to_string(n.level)), code, n.region,
+                  format_rfc3339(clock_.now())}));
     const std::int64_t id = db_.last_insert_id();
     event.object = org_object(id);
     event.details = {{"name", n.name}, {"level", identity::to_string(n.level)}};
@@ -554,16 +571,19 @@ class RegistryImpl final : public Registry {
 
   Status deactivate_locked(Audit& event, const Organisation& org) {
     if (!org.active) return fail("registry.org_inactive", "\"" + org.name + "\" is already deactivated");
-    SW_TRY(children, db_.query_one("SELECT COUNT(*) FROM organisations WHERE parent_id = ? AND active = 1", {org.id}));
+    SW_TRY(children,
+           db_.query_one("SELECT COUNT(*) FROM organisations WHERE parent_id = ? AND active = 1", {org.id}));
     if (children->integer(0) > 0) {
       return fail("registry.has_active_children", "\"" + org.name + "\" still has " +
-                                                       std::to_string(children->integer(0)) +
-                                                       " active organisations below it");
+                                                      std::to_string(children->integer(0)) +
+                                                      " active organisations below it");
     }
-    SW_TRY(sites, db_.query_one("SELECT COUNT(*) FROM sites WHERE org_id = ? AND state <> 'closed'", {org.id}));
+    SW_TRY(sites,
+           db_.query_one("SELECT COUNT(*) FROM sites WHERE org_id = ? AND state <> 'closed'", {org.id}));
     if (sites->integer(0) > 0) {
       return fail("registry.has_active_sites", "\"" + org.name + "\" still has " +
-                                                    std::to_string(sites->integer(0)) + " sites that are not closed");
+                                                   std::to_string(sites->integer(0)) +
+                                                   " sites that are not closed");
     }
     const TimePoint now = clock_.now();
     SW_TRY(tx, db_.begin());
@@ -577,7 +597,8 @@ class RegistryImpl final : public Registry {
   Status check_new_domain(const Organisation& org, const std::string& domain) {
     SW_CHECK(validate_domain(domain));
     SW_CHECK(check_domain_rule(org.level, domain, rules_));
-    SW_TRY(owner, db_.query_one("SELECT site_id FROM site_domains WHERE domain = ? AND removed_at IS NULL", {domain}));
+    SW_TRY(owner, db_.query_one("SELECT site_id FROM site_domains WHERE domain = ? AND removed_at IS NULL",
+                                {domain}));
     if (owner) {
       return fail("registry.domain_taken",
                   "domain \"" + domain + "\" is already a domain of " + site_object(owner->integer(0)));
@@ -585,7 +606,8 @@ class RegistryImpl final : public Registry {
     return ok();
   }
 
-  Status insert_domain(std::int64_t site_id, const std::string& domain, const std::string& actor, TimePoint now) {
+  Status insert_domain(std::int64_t site_id, const std::string& domain, const std::string& actor,
+                       TimePoint now) {
     SW_CHECK(db_.exec("INSERT INTO site_domains (site_id, domain, added_at, added_by) VALUES (?, ?, ?, ?)",
                       {site_id, domain, format_rfc3339(now), actor}));
     return ok();
@@ -609,8 +631,9 @@ class RegistryImpl final : public Registry {
         "INSERT INTO sites (org_id, name, active, sponsor, address, postcode, phone, hotline_12351, hosting, "
         "external_host, mail_domain, state, created_at) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         {org_id, f.name, f.sponsor, f.address, f.postcode, f.phone, f.hotline_12351,
-         std::string(to_string(f.hosting)), normalize_domain(f.external_host), normalize_domain(f.mail_domain),
-         std::string(to_string(SiteState::application)), format_rfc3339(now)}));
+         std::string(to_string(f.hosting)), normalize_domain(f.external_host),
+         normalize_domain(f.mail_domain), std::string(to_string(SiteState::application)),
+         format_rfc3339(now)}));
     const std::int64_t id = db_.last_insert_id();
     for (const std::string& d : domains) SW_CHECK(insert_domain(id, d, actor.principal.name, now));
     SW_CHECK(insert_state(id, std::nullopt, SiteState::application, actor.principal.name, now));
@@ -637,7 +660,8 @@ class RegistryImpl final : public Registry {
                              "WHERE site_id = ? AND domain = ? AND removed_at IS NULL",
                              {format_rfc3339(clock_.now()), actor.principal.name, site_id, domain}));
     if (changed == 0) {
-      return fail("registry.not_found", "domain \"" + domain + "\" is not a domain of " + site_object(site_id));
+      return fail("registry.not_found",
+                  "domain \"" + domain + "\" is not a domain of " + site_object(site_id));
     }
     return ok();
   }
@@ -650,18 +674,21 @@ class RegistryImpl final : public Registry {
     SW_TRY(tx, db_.begin());
     SW_CHECK(db_.exec("UPDATE icp_filings SET superseded_at = ? WHERE site_id = ? AND superseded_at IS NULL",
                       {format_rfc3339(now), site.id}));
-    SW_CHECK(db_.exec("INSERT INTO icp_filings (site_id, number, reported_to_parent_at, recorded_at, recorded_by) "
-                      "VALUES (?, ?, ?, ?, ?)",
-                      {site.id, number, time_value(reported), format_rfc3339(now), actor.principal.name}));
+    SW_CHECK(
+        db_.exec("INSERT INTO icp_filings (site_id, number, reported_to_parent_at, recorded_at, recorded_by) "
+                 "VALUES (?, ?, ?, ?, ?)",
+                 {site.id, number, time_value(reported), format_rfc3339(now), actor.principal.name}));
     const std::int64_t id = db_.last_insert_id();
     SW_CHECK(tx.commit());
     return IcpFiling{id, site.id, number, reported, now, actor.principal.name, std::nullopt};
   }
 
   Status report_filing_locked(std::int64_t site_id, TimePoint reported_at) {
-    SW_TRY(current, db_.query_one(std::string(kFilingColumns) + " WHERE site_id = ? AND superseded_at IS NULL",
-                                  {site_id}));
-    if (!current) return fail("registry.no_filing", site_object(site_id) + " has no current ICP filing to report");
+    SW_TRY(current,
+           db_.query_one(std::string(kFilingColumns) + " WHERE site_id = ? AND superseded_at IS NULL",
+                         {site_id}));
+    if (!current)
+      return fail("registry.no_filing", site_object(site_id) + " has no current ICP filing to report");
     if (!current->is_null(3)) return ok();  // already reported: the first date stands
     SW_CHECK(db_.exec("UPDATE icp_filings SET reported_to_parent_at = ? WHERE id = ?",
                       {format_rfc3339(reported_at), current->integer(0)}));
@@ -683,14 +710,15 @@ class RegistryImpl final : public Registry {
     return row ? row->text(0) : std::string();
   }
 
-  Status insert_review(std::int64_t site_id, ReviewKind kind, std::string_view result, const std::string& summary,
-                       std::optional<std::int64_t> reviewer_org, const std::string& assessor, const std::string& by,
-                       TimePoint now) {
+  Status insert_review(std::int64_t site_id, ReviewKind kind, std::string_view result,
+                       const std::string& summary, std::optional<std::int64_t> reviewer_org,
+                       const std::string& assessor, const std::string& by, TimePoint now) {
     const store::Value org = reviewer_org ? store::Value{*reviewer_org} : store::Value{std::monostate{}};
-    SW_CHECK(db_.exec("INSERT INTO opening_reviews (site_id, kind, result, summary, reviewer_org_id, assessor, "
-                      "recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                      {site_id, std::string(to_string(kind)), std::string(result), summary, org, assessor, by,
-                       format_rfc3339(now)}));
+    SW_CHECK(
+        db_.exec("INSERT INTO opening_reviews (site_id, kind, result, summary, reviewer_org_id, assessor, "
+                 "recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                 {site_id, std::string(to_string(kind)), std::string(result), summary, org, assessor, by,
+                  format_rfc3339(now)}));
     return ok();
   }
 
@@ -698,14 +726,14 @@ class RegistryImpl final : public Registry {
                         const std::string& summary) {
     SW_TRY(site, site_by_id(site_id));
     if (site.state != SiteState::application) {
-      return fail("registry.bad_state", "only an application can be approved; " + site_object(site_id) + " is " +
-                                            std::string(to_string(site.state)));
+      return fail("registry.bad_state", "only an application can be approved; " + site_object(site_id) +
+                                            " is " + std::string(to_string(site.state)));
     }
     SW_CHECK(validate_text_field("summary", summary, kMaxSummary));
     const TimePoint now = clock_.now();
     SW_TRY(tx, db_.begin());
-    SW_CHECK(insert_review(site_id, ReviewKind::approval, approved ? "approved" : "rejected", summary, reviewer, "",
-                           actor.principal.name, now));
+    SW_CHECK(insert_review(site_id, ReviewKind::approval, approved ? "approved" : "rejected", summary,
+                           reviewer, "", actor.principal.name, now));
     if (approved) SW_CHECK(set_state(site, SiteState::approved, actor.principal.name, now));
     return tx.commit();
   }
@@ -715,7 +743,8 @@ class RegistryImpl final : public Registry {
     SW_TRY(site, site_by_id(site_id));
     if (site.state != SiteState::application && site.state != SiteState::approved) {
       return fail("registry.bad_state", "a pre-launch assessment is for a site not yet live; " +
-                                            site_object(site_id) + " is " + std::string(to_string(site.state)));
+                                            site_object(site_id) + " is " +
+                                            std::string(to_string(site.state)));
     }
     SW_CHECK(validate_text_field("assessor", assessor));
     SW_CHECK(validate_text_field("summary", summary, kMaxSummary));
@@ -725,9 +754,10 @@ class RegistryImpl final : public Registry {
 
   // The latest result of `kind` for the site, if any.
   Result<std::optional<std::string>> latest(std::int64_t site_id, ReviewKind kind) {
-    SW_TRY(row, db_.query_one("SELECT result FROM opening_reviews WHERE site_id = ? AND kind = ? ORDER BY id DESC "
-                              "LIMIT 1",
-                              {site_id, std::string(to_string(kind))}));
+    SW_TRY(row,
+           db_.query_one("SELECT result FROM opening_reviews WHERE site_id = ? AND kind = ? ORDER BY id DESC "
+                         "LIMIT 1",
+                         {site_id, std::string(to_string(kind))}));
     if (!row) return std::optional<std::string>{};
     return std::optional<std::string>{row->text(0)};
   }
@@ -736,20 +766,21 @@ class RegistryImpl final : public Registry {
   Status go_live_locked(const Actor& actor, std::int64_t site_id) {
     SW_TRY(site, site_by_id(site_id));
     if (site.state != SiteState::application && site.state != SiteState::approved) {
-      return fail("registry.bad_state", "only an approved site can go live; " + site_object(site_id) + " is " +
-                                            std::string(to_string(site.state)));
+      return fail("registry.bad_state", "only an approved site can go live; " + site_object(site_id) +
+                                            " is " + std::string(to_string(site.state)));
     }
     SW_TRY(assessment, latest(site_id, ReviewKind::security_assessment));
     const bool approval_ok = site.state == SiteState::approved;
     const bool assessment_ok = assessment && *assessment == "passed";
-    const std::string assessment_why =
-        assessment ? "its latest security assessment failed (N4.1)" : "no security assessment is recorded (N4.1)";
+    const std::string assessment_why = assessment ? "its latest security assessment failed (N4.1)"
+                                                  : "no security assessment is recorded (N4.1)";
     if (!approval_ok) {
       return fail("registry.approval_missing",
                   site_object(site_id) + " has no approval from its parent union (N2.3)" +
                       (assessment_ok ? std::string() : "; also " + assessment_why));
     }
-    if (!assessment_ok) return fail("registry.assessment_missing", site_object(site_id) + ": " + assessment_why);
+    if (!assessment_ok)
+      return fail("registry.assessment_missing", site_object(site_id) + ": " + assessment_why);
     const TimePoint now = clock_.now();
     SW_TRY(tx, db_.begin());
     SW_CHECK(set_state(site, SiteState::live, actor.principal.name, now));

@@ -138,11 +138,11 @@ struct OpeningReview {
   std::int64_t id = 0;
   std::int64_t site_id = 0;
   ReviewKind kind = ReviewKind::approval;
-  bool positive = false;    // approved / passed
-  std::string result;       // "approved" | "rejected" | "passed" | "failed"
+  bool positive = false;  // approved / passed
+  std::string result;     // "approved" | "rejected" | "passed" | "failed"
   std::string summary;
   std::optional<std::int64_t> reviewer_org_id;  // approvals: the parent union that approved
-  std::string assessor;     // assessments: who carried it out (e.g. the testing institution)
+  std::string assessor;  // assessments: who carried it out (e.g. the testing institution)
   std::string recorded_by;
   TimePoint recorded_at;
 };
@@ -204,7 +204,8 @@ class Registry {
   // organisation (on the root itself for the root's own sites). Only for an application; the user
   // who applied cannot decide it (registry.separation_of_duties). Approval moves the site to
   // approved; a rejection is recorded and the site stays an application.
-  virtual Status approve_opening(const Actor& actor, std::int64_t site_id, bool approved, std::string summary) = 0;
+  virtual Status approve_opening(const Actor& actor, std::int64_t site_id, bool approved,
+                                 std::string summary) = 0;
   // N4.1 pre-launch security assessment ("site.security_assessment"): site.configure on the site,
   // in state application or approved; `assessor` names who carried it out.
   virtual Status record_security_assessment(const Actor& actor, std::int64_t site_id, bool passed,

@@ -21,7 +21,8 @@ constexpr std::string_view kHotline = "12351";
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 std::unexpected<Error> invalid_icp(std::string_view number, std::string_view why) {
-  return fail("registry.invalid_icp", "ICP filing number 「" + std::string(number) + "」: " + std::string(why));
+  return fail("registry.invalid_icp",
+              "ICP filing number 「" + std::string(number) + "」: " + std::string(why));
 }
 
 // The first UTF-8 character of `text` (or its first byte if that is not a lead byte).
@@ -90,8 +91,8 @@ Status validate_icp_number(std::string_view number) {
   if (!consume(rest, "备")) return invalid_icp(number, "missing 备 after \"ICP\"");
   const std::string_view digits = take_digits(rest);
   if (digits.size() < kMinIcpDigits || digits.size() > kMaxIcpDigits) {
-    return invalid_icp(number, "the filing has " + std::to_string(digits.size()) +
-                                   " digits; it must have 6 to 10");
+    return invalid_icp(number,
+                       "the filing has " + std::to_string(digits.size()) + " digits; it must have 6 to 10");
   }
   if (!consume(rest, "号")) return invalid_icp(number, "missing 号 after the digits");
   if (rest.empty()) return ok();
@@ -124,8 +125,9 @@ Status validate_domain(std::string_view domain) {
       return invalid_domain(domain, "label \"" + std::string(label) + "\" is longer than 63 characters");
     }
     if (!std::ranges::all_of(label, is_domain_char)) {
-      return invalid_domain(domain, "label \"" + std::string(label) +
-                                        "\" may hold only a-z, 0-9 and '-' (use the xn-- form for Chinese names)");
+      return invalid_domain(domain,
+                            "label \"" + std::string(label) +
+                                "\" may hold only a-z, 0-9 and '-' (use the xn-- form for Chinese names)");
     }
     if (label.front() == '-' || label.back() == '-') {
       return invalid_domain(domain, "label \"" + std::string(label) + "\" starts or ends with a hyphen");
@@ -157,7 +159,8 @@ Status validate_postcode(std::string_view postcode) {
 
 Status validate_phone(std::string_view phone) {
   if (!identity::validate_phone(phone)) {
-    return fail("registry.invalid_phone", "phone: a mobile number 1[3-9]XXXXXXXXX or a landline 0XX(X)-XXXXXXX(X)");
+    return fail("registry.invalid_phone",
+                "phone: a mobile number 1[3-9]XXXXXXXXX or a landline 0XX(X)-XXXXXXX(X)");
   }
   return ok();
 }
@@ -186,9 +189,9 @@ Status validate_text_field(std::string_view field, std::string_view value, std::
   const bool control = std::ranges::any_of(value, [](unsigned char c) { return c < 0x20 || c == 0x7f; });
   const bool blank = std::ranges::all_of(value, [](char c) { return c == ' '; });
   if (blank || value.size() > max_bytes || control) {
-    return fail("registry.invalid_" + std::string(field), std::string(field) + ": 1 to " +
-                                                              std::to_string(max_bytes) +
-                                                              " bytes without control characters");
+    return fail(
+        "registry.invalid_" + std::string(field),
+        std::string(field) + ": 1 to " + std::to_string(max_bytes) + " bytes without control characters");
   }
   return ok();
 }

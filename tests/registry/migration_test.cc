@@ -29,8 +29,8 @@ TEST(RegistryMigration, AppliesOnAFreshDatabase) {
   auto applied = (*db)->applied_migrations();
   ASSERT_TRUE(applied);
   EXPECT_NE(std::ranges::find(*applied, 3), applied->end());
-  for (const char* table : {"site_domains", "icp_filings", "opening_reviews", "site_state_history",
-                            "organisation_history"}) {
+  for (const char* table :
+       {"site_domains", "icp_filings", "opening_reviews", "site_state_history", "organisation_history"}) {
     EXPECT_TRUE((*db)->query(std::string("SELECT COUNT(*) FROM ") + table)) << table;
   }
 }
@@ -41,12 +41,15 @@ TEST(RegistryMigration, AppliesOnADatabaseAt0002KeepingItsRows) {
   {
     auto old = Database::open(path, store::OpenOptions{}, up_to(2));
     ASSERT_TRUE(old) << old.error().to_string();
-    ASSERT_TRUE((*old)->exec("INSERT INTO organisations (id, parent_id, name, kind) VALUES (1, NULL, '江苏省总工会', 'province')"));
+    ASSERT_TRUE(
+        (*old)->exec("INSERT INTO organisations (id, parent_id, name, kind) VALUES (1, NULL, '江苏省总工会', "
+                     "'province')"));
     ASSERT_TRUE((*old)->exec("INSERT INTO sites (id, org_id, name) VALUES (1, 1, '江苏工会网')"));
   }
   auto db = Database::open(path);
   ASSERT_TRUE(db) << db.error().to_string();
-  auto org = (*db)->query_one("SELECT name, code, region, active, deactivated_at FROM organisations WHERE id = 1");
+  auto org =
+      (*db)->query_one("SELECT name, code, region, active, deactivated_at FROM organisations WHERE id = 1");
   ASSERT_TRUE(org && *org);
   EXPECT_EQ((*org)->text(0), "江苏省总工会");
   EXPECT_TRUE((*org)->is_null(1));
@@ -55,7 +58,8 @@ TEST(RegistryMigration, AppliesOnADatabaseAt0002KeepingItsRows) {
   auto site = (*db)->query_one("SELECT name, state, hosting, sponsor FROM sites WHERE id = 1");
   ASSERT_TRUE(site && *site);
   EXPECT_EQ((*site)->text(0), "江苏工会网");
-  EXPECT_EQ((*site)->text(1), "application") << "a site that predates the registry goes live only through review";
+  EXPECT_EQ((*site)->text(1), "application")
+      << "a site that predates the registry goes live only through review";
   EXPECT_EQ((*site)->text(2), "platform");
 }
 
@@ -74,7 +78,8 @@ class RegistryTables : public ::testing::Test {
              "VALUES (1, NULL, 'application', 'x', '2026-01-01T00:00:00Z')",
              "INSERT INTO opening_reviews (site_id, kind, result, summary, recorded_by, recorded_at) "
              "VALUES (1, 'approval', 'approved', 'ok', 'x', '2026-01-01T00:00:00Z')",
-             "INSERT INTO site_domains (site_id, domain, added_at, added_by) VALUES (1, 'a.org', '2026-01-01T00:00:00Z', 'x')",
+             "INSERT INTO site_domains (site_id, domain, added_at, added_by) VALUES (1, 'a.org', "
+             "'2026-01-01T00:00:00Z', 'x')",
              "INSERT INTO icp_filings (site_id, number, recorded_at, recorded_by) "
              "VALUES (1, '苏ICP备12345678号', '2026-01-01T00:00:00Z', 'x')",
          }) {
@@ -109,7 +114,8 @@ TEST_F(RegistryTables, DomainsChangeOnlyByBeingRemovedOnce) {
 
 TEST_F(RegistryTables, ACurrentDomainBelongsToOneSite) {
   ASSERT_TRUE(db_->exec("INSERT INTO sites (id, org_id, name) VALUES (2, 1, 't')"));
-  expect_refused("INSERT INTO site_domains (site_id, domain, added_at, added_by) VALUES (2, 'a.org', 'now', 'x')");
+  expect_refused(
+      "INSERT INTO site_domains (site_id, domain, added_at, added_by) VALUES (2, 'a.org', 'now', 'x')");
 }
 
 TEST_F(RegistryTables, FilingsChangeOnlyByBeingReportedOrSupersededOnce) {

@@ -23,8 +23,8 @@ std::string message_of(const S& s) {
 // ---- ICP filing numbers (N2.2) -----------------------------------------------------------------
 
 TEST(IcpNumber, WellFormedNumbersAreAccepted) {
-  for (const char* number : {"苏ICP备12345678号-1", "苏ICP备12345678号", "京ICP备123456号", "粤ICP备1234567890号-12",
-                             "琼ICP备2020001号-999", "藏ICP备000001号"}) {
+  for (const char* number : {"苏ICP备12345678号-1", "苏ICP备12345678号", "京ICP备123456号",
+                             "粤ICP备1234567890号-12", "琼ICP备2020001号-999", "藏ICP备000001号"}) {
     EXPECT_TRUE(validate_icp_number(number)) << number << ": " << message_of(validate_icp_number(number));
   }
 }
@@ -53,30 +53,32 @@ TEST_P(IcpNumberRefused, WithTheReasonNamed) {
 
 INSTANTIATE_TEST_SUITE_P(
     Table, IcpNumberRefused,
-    ::testing::Values(BadIcp{"港ICP备12345678号", "unknown province 「港」"},       // not a mainland province
-                      BadIcp{"ICP备12345678号", "unknown province 「I」"},          // no province
-                      BadIcp{"", "unknown province"},                                // empty
-                      BadIcp{"苏IC备12345678号", "\"ICP\" must follow"},              // typo
-                      BadIcp{"苏icp备12345678号", "\"ICP\" must follow"},             // lowercase
-                      BadIcp{"苏ICP12345678号", "missing 备"},                        // no 备
-                      BadIcp{"苏ICP证B2-20100000号", "business licence"},             // a licence, not a filing
-                      BadIcp{"苏ICP备12345号", "5 digits"},                           // too short
-                      BadIcp{"苏ICP备12345678901号", "11 digits"},                    // too long
-                      BadIcp{"苏ICP备号", "0 digits"},                                // none
-                      BadIcp{"苏ICP备12345678", "missing 号"},                        // no 号
-                      BadIcp{"苏ICP备12345678-1", "missing 号"},                      // suffix without 号
-                      BadIcp{"苏ICP备12345678号-", "site suffix"},                    // empty suffix
-                      BadIcp{"苏ICP备12345678号-0", "site suffix"},                   // zero
-                      BadIcp{"苏ICP备12345678号-01", "site suffix"},                  // leading zero
-                      BadIcp{"苏ICP备12345678号-1000", "site suffix"},                // too long
-                      BadIcp{"苏ICP备12345678号-1a", "site suffix"},                  // trailing text
-                      BadIcp{"苏ICP备12345678号 ", "only a site suffix"},             // trailing space
-                      BadIcp{"苏公网安备32010202010001号", "\"ICP\" must follow"}));  // public-security filing
+    ::testing::Values(BadIcp{"港ICP备12345678号", "unknown province 「港」"},  // not a mainland province
+                      BadIcp{"ICP备12345678号", "unknown province 「I」"},     // no province
+                      BadIcp{"", "unknown province"},                          // empty
+                      BadIcp{"苏IC备12345678号", "\"ICP\" must follow"},       // typo
+                      BadIcp{"苏icp备12345678号", "\"ICP\" must follow"},      // lowercase
+                      BadIcp{"苏ICP12345678号", "missing 备"},                 // no 备
+                      BadIcp{"苏ICP证B2-20100000号", "business licence"},      // a licence, not a filing
+                      BadIcp{"苏ICP备12345号", "5 digits"},                    // too short
+                      BadIcp{"苏ICP备12345678901号", "11 digits"},             // too long
+                      BadIcp{"苏ICP备号", "0 digits"},                         // none
+                      BadIcp{"苏ICP备12345678", "missing 号"},                 // no 号
+                      BadIcp{"苏ICP备12345678-1", "missing 号"},               // suffix without 号
+                      BadIcp{"苏ICP备12345678号-", "site suffix"},             // empty suffix
+                      BadIcp{"苏ICP备12345678号-0", "site suffix"},            // zero
+                      BadIcp{"苏ICP备12345678号-01", "site suffix"},           // leading zero
+                      BadIcp{"苏ICP备12345678号-1000", "site suffix"},         // too long
+                      BadIcp{"苏ICP备12345678号-1a", "site suffix"},           // trailing text
+                      BadIcp{"苏ICP备12345678号 ", "only a site suffix"},      // trailing space
+                      BadIcp{"苏公网安备32010202010001号",
+                             "\"ICP\" must follow"}));  // public-security filing
 
 // ---- domains (N2.1) ----------------------------------------------------------------------------
 
 TEST(Domain, OrdinaryAndPunycodeNamesAreAccepted) {
-  for (const char* d : {"njgh.org", "www.jsgh.org.cn", "a.b", "xn--fiqs8s.org.cn", "su-zhou-gh.org", "12351.org.cn"}) {
+  for (const char* d :
+       {"njgh.org", "www.jsgh.org.cn", "a.b", "xn--fiqs8s.org.cn", "su-zhou-gh.org", "12351.org.cn"}) {
     EXPECT_TRUE(validate_domain(d)) << d << ": " << message_of(validate_domain(d));
   }
 }
@@ -160,7 +162,8 @@ TEST(DomainRule, RulesAreConfigurable) {
 
 TEST(Postcode, SixDigits) {
   EXPECT_TRUE(validate_postcode("210000"));
-  for (const char* bad : {"21000", "2100000", "21000a", ""}) EXPECT_EQ(code_of(validate_postcode(bad)), "registry.invalid_postcode") << bad;
+  for (const char* bad : {"21000", "2100000", "21000a", ""})
+    EXPECT_EQ(code_of(validate_postcode(bad)), "registry.invalid_postcode") << bad;
 }
 
 TEST(Phone, MobileOrLandline) {
