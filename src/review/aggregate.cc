@@ -742,13 +742,22 @@ ScannedLine scan_line(std::string_view utf8, std::size_t begin) {
   return ScannedLine{begin, i, tail, count, blank, anchored};
 }
 
+constexpr std::array<char, kFiller> kFillerLine = [] {
+  std::array<char, kFiller> line{};
+  line.fill('~');
+  return line;
+}();
+
 // `utf8` with what lies between anchored lines shortened (see above) into `out`; false when no line
 // holds an anchor. A stretch of lines without anchors longer than kKeptRun becomes a line of filler,
 // a blank line if it had one, and its last kKeptTail code points as written (behind a '~' when they
 // begin inside a line that is not blank); what follows the last anchored line is left out.
 bool reduce_to_anchored_lines(std::string_view utf8, std::string& out) {
-  thread_local std::vector<ScannedLine> lines;
+  thread_local std::vector<ScannedLine> lines;  // reused, unless a text of very many lines made it large
   lines.clear();
+  auto release = [&] {
+    if (lines.capacity() > 65536) lines = {};
+  };
   std::size_t last_anchored = 0;
   bool any = false;
   for (std::size_t begin = 0;;) {
@@ -762,7 +771,10 @@ bool reduce_to_anchored_lines(std::string_view utf8, std::string& out) {
     begin = i + (utf8[i] == '\r' && i + 1 < utf8.size() && utf8[i + 1] == '\n' ? 2 : 1);
   }
   out.clear();
-  if (!any) return false;
+  if (!any) {
+    release();
+    return false;
+  }
   bool first = true;
   auto put = [&](std::string_view piece) {
     if (!first) out += '\n';
@@ -786,7 +798,7 @@ bool reduce_to_anchored_lines(std::string_view utf8, std::string& out) {
     while (lines[--k].count < need) need -= lines[k].count + 1;
     bool blank = false;
     for (std::size_t j = l; j < k; ++j) blank = blank || lines[j].blank;
-    put(std::string(kFiller, '~'));
+    put(std::string_view(kFillerLine.data(), kFiller));
     if (blank) put("");
     const ScannedLine& t = lines[k];
     if (t.tail != t.begin && !t.blank) {
@@ -797,6 +809,7 @@ bool reduce_to_anchored_lines(std::string_view utf8, std::string& out) {
     }
     for (l = k + 1; l < r; ++l) put(text_of(lines[l], lines[l].begin));
   }
+  release();
   return true;
 }
 
@@ -1314,9 +1327,10 @@ void sort_warnings(const std::vector<ItemEntities>& items, std::vector<Aggregate
 }  // namespace
 
 std::vector<Entity> extract_entities(std::string_view utf8, std::string_view path, std::string_view part) {
-  thread_local std::string anchored;  // reused: about the size of the text when every line has an anchor
+  thread_local std::string anchored;  // reused, unless a long text made it large
   if (!reduce_to_anchored_lines(utf8, anchored)) return {};
   const ItemText text(anchored);
+  if (anchored.capacity() > (std::size_t{1} << 20)) anchored = {};
   std::vector<Located> found = text.personal_data();
   const std::vector<Span> names = text.names(found);
   for (const Span& a : text.spans(find_addresses))

@@ -205,6 +205,14 @@ TEST(ExtractEntities, ManyShortLinesWithoutAnchorsBetweenANameAndAnIdentifier) {
             (std::vector<std::string>{"E12345678"}));
 }
 
+TEST(ExtractEntities, TextsOfVeryManyLinesOrBytesOneAfterAnother) {
+  EXPECT_EQ(values(extract_entities(repeated("中\n", 70000) + "姓名：张三"), "person_name"),
+            (std::vector<std::string>{"张三"}));
+  EXPECT_EQ(values(extract_entities(repeated("会员人数 12,345人。", 70000)), "figure"),
+            (std::vector<std::string>{"会员人数||12345人"}));
+  EXPECT_EQ(values(extract_entities("李明同志"), "person_name"), (std::vector<std::string>{"李明"}));
+}
+
 TEST(ExtractEntities, PassportWordAtTheEndOfALongLineWithoutAnchors) {
   EXPECT_EQ(values(extract_entities(repeated(kPlainLine, 8) + "护照\nE12345678"), "passport"),
             (std::vector<std::string>{"E12345678"}));
