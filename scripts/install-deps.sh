@@ -16,6 +16,8 @@ PACKAGES=(
   libvectorscan-dev opencc python3 rime-data-pinyin-simp unicode-data
   libuchardet-dev libgumbo-dev libzip-dev libxml2-dev libpoppler-cpp-dev
   libxlsxwriter-dev libcairo2-dev  # tests write xlsx and pdf fixtures
+  # content (issue 4): attachment types by content, malicious-file rules
+  libmagic-dev libyara-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev curl oathtool
   # benchmark peers (make bench: console login page against nginx serving the same HTML)
