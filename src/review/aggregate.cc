@@ -76,6 +76,13 @@ char32_t decode_utf8(std::string_view s, std::size_t& i) {
     }
     c = (c << 6) | (b & 0x3F);
   }
+  // Overlong forms ("C0 BA" for ':'), surrogates and values past U+10FFFF are invalid: read as one
+  // bad byte, never as the ASCII they imitate.
+  if ((len == 2 && c < 0x80) || (len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10FFFF)) ||
+      (c >= 0xD800 && c <= 0xDFFF)) {
+    ++i;
+    return 0xFFFD;
+  }
   i += len;
   return c;
 }

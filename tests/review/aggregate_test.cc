@@ -151,6 +151,12 @@ TEST(ExtractEntities, FigureWithThePeriodWrittenNearby) {
             (std::vector<std::string>{"困难职工帮扶资金|上半年|120万元"}));
 }
 
+// Overlong UTF-8 ("\xC0\xB1" imitating '1') is an invalid byte, not the digit it imitates.
+TEST(ExtractEntities, OverlongUtf8IsNotReadAsTheAsciiItImitates) {
+  EXPECT_TRUE(values(extract_entities("会员人数 \xc0\xb1\xc0\xb2人"), "figure").empty());
+  EXPECT_EQ(values(extract_entities("会员人数 12人"), "figure"), (std::vector<std::string>{"会员人数||12人"}));
+}
+
 TEST(ExtractEntities, CountsThatAreNoStatisticAreNotFigures) {
   EXPECT_TRUE(values(extract_entities("参加活动50人，发放礼品3个，2026年3月5日"), "figure").empty());
 }
