@@ -13,6 +13,8 @@
 #include <cstring>
 #include <utility>
 
+#include "review/gumbo_arena.h"
+
 namespace sw::content {
 namespace {
 
@@ -248,54 +250,6 @@ Status check_markup(std::string_view html) {
   }
   return ok();
 }
-
-// ---- gumbo's memory ----
-
-// Every allocation gumbo makes, freed in a loop when the parse is done (gumbo_destroy_output recurses
-// once per level of the tree).
-class ParseArena {
- public:
-  ParseArena() = default;
-  ParseArena(const ParseArena&) = delete;
-  ParseArena& operator=(const ParseArena&) = delete;
-  ~ParseArena() {
-    while (head_ != nullptr) {
-      Block* next = head_->next;
-      std::free(head_);
-      head_ = next;
-    }
-  }
-
-  static void* allocate(void* arena, std::size_t size) {
-    auto* self = static_cast<ParseArena*>(arena);
-    auto* block = static_cast<Block*>(std::malloc(sizeof(Block) + size));
-    if (block == nullptr) std::abort();  // as operator new would: gumbo cannot handle a failed allocation
-    block->previous = nullptr;
-    block->next = self->head_;
-    if (self->head_ != nullptr) self->head_->previous = block;
-    self->head_ = block;
-    return block + 1;
-  }
-
-  static void deallocate(void* arena, void* pointer) {
-    if (pointer == nullptr) return;
-    auto* self = static_cast<ParseArena*>(arena);
-    Block* block = static_cast<Block*>(pointer) - 1;
-    if (block->previous != nullptr)
-      block->previous->next = block->next;
-    else
-      self->head_ = block->next;
-    if (block->next != nullptr) block->next->previous = block->previous;
-    std::free(block);
-  }
-
- private:
-  struct alignas(std::max_align_t) Block {
-    Block* previous;
-    Block* next;
-  };
-  Block* head_ = nullptr;
-};
 
 // ---- URLs ----
 
@@ -673,12 +627,8 @@ class Serialiser {
 // One round: guard, parse as the content of a <div>, write out what is allowed.
 Result<std::string> sanitise_once(std::string_view html, const SanitiseOptions& options, Removals& removals) {
   SW_CHECK(check_markup(html));
-  ParseArena arena;
-  GumboOptions gumbo = kGumboDefaultOptions;
-  gumbo.allocator = &ParseArena::allocate;
-  gumbo.deallocator = &ParseArena::deallocate;
-  gumbo.userdata = &arena;
-  gumbo.max_errors = 0;
+  review::GumboArena arena;  // freed without recursion however deep the tree
+  GumboOptions gumbo = arena.options();
   gumbo.fragment_context = GUMBO_TAG_DIV;
   gumbo.fragment_namespace = GUMBO_NAMESPACE_HTML;
   const GumboOutput* output = gumbo_parse_with_options(&gumbo, html.data(), html.size());

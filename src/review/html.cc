@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "review/extract.h"
+#include "review/gumbo_arena.h"
 
 namespace sw::review {
 namespace {
@@ -375,54 +376,6 @@ Status check_markup(std::string_view path, std::string_view html) {
   }
   return ok();
 }
-
-// ---- gumbo's memory ----
-
-// Every allocation gumbo makes, in a list freed in a loop when the parse is done: gumbo's own
-// gumbo_destroy_output recurses once per level of the tree.
-class ParseArena {
- public:
-  ParseArena() = default;
-  ParseArena(const ParseArena&) = delete;
-  ParseArena& operator=(const ParseArena&) = delete;
-  ~ParseArena() {
-    while (head_ != nullptr) {
-      Block* next = head_->next;
-      std::free(head_);
-      head_ = next;
-    }
-  }
-
-  static void* allocate(void* arena, std::size_t size) {
-    auto* self = static_cast<ParseArena*>(arena);
-    auto* block = static_cast<Block*>(std::malloc(sizeof(Block) + size));
-    if (block == nullptr) std::abort();  // as operator new would: gumbo cannot handle a failed allocation
-    block->previous = nullptr;
-    block->next = self->head_;
-    if (self->head_ != nullptr) self->head_->previous = block;
-    self->head_ = block;
-    return block + 1;
-  }
-
-  static void deallocate(void* arena, void* pointer) {
-    if (pointer == nullptr) return;
-    auto* self = static_cast<ParseArena*>(arena);
-    Block* block = static_cast<Block*>(pointer) - 1;
-    if (block->previous != nullptr)
-      block->previous->next = block->next;
-    else
-      self->head_ = block->next;
-    if (block->next != nullptr) block->next->previous = block->previous;
-    std::free(block);
-  }
-
- private:
-  struct alignas(std::max_align_t) Block {
-    Block* previous;
-    Block* next;
-  };
-  Block* head_ = nullptr;
-};
 
 // ---- reading elements ----
 
@@ -791,12 +744,8 @@ Result<std::vector<Segment>> extract_html(std::string_view path, std::string_vie
                 fmt::format("{}: HTML of {} bytes is over gumbo's 4 GiB", path, utf8_html.size()));
   }
   SW_CHECK(check_markup(path, utf8_html));
-  ParseArena arena;
-  GumboOptions options = kGumboDefaultOptions;
-  options.allocator = &ParseArena::allocate;
-  options.deallocator = &ParseArena::deallocate;
-  options.userdata = &arena;
-  options.max_errors = 0;  // parse errors are not reported; recording them would only cost memory
+  GumboArena arena;  // freed without recursion however deep the tree
+  const GumboOptions options = arena.options();
   const GumboOutput* output = gumbo_parse_with_options(&options, utf8_html.data(), utf8_html.size());
   HtmlText text(path, limits, budget);
   SW_CHECK(text.walk(output->document));
