@@ -1,0 +1,241 @@
+// ContentService: columns, articles and their versions, and the review workflow with its permanent,
+// hash-chained archive of review records (issue 4; N3.1 publication and confidentiality review by
+// named people, N3.2 every submission scanned and the findings shown, N3.5 reprint records). The
+// state machine is workflow.h; the tables are migration 0004_content.sql; docs/modules/content.md.
+//
+// Built like the registry: every mutating call takes an identity::Actor, checks one permission with
+// identity::authorize_as() against the organisation tree loaded from the database, and appends one
+// audit event (outcome success, failure or denied). A refused read is audited (denied).
+//
+// Permissions (all on the article's site):
+//   create_column            site.manage       columns are the site's structure
+//   create/edit/submit/delete content.edit
+//   approve/reject content   content.review    (信息审核)
+//   approve/reject secrecy   secrecy.review    (保密审查)
+//   publish                  site.operate      the release is operations' step (the build is a later issue)
+//   set_review_settings      site.configure
+//   reads of articles, queue  content.edit, content.review or secrecy.review
+//   review_records           content.edit, content.review, secrecy.review or audit.read
+//   verify / export records  audit.read / audit.export
+//
+// Separation of duties (N3.1), checked for users and the machine operator alike:
+//   - nobody reviews an article they wrote or a version they saved ("content.separation_of_duties",
+//     audited as denied);
+//   - the secrecy approver of a version is not its content approver ("content.same_reviewer",
+//     denied) unless the site's review settings allow it; then the record says same_person = true
+//     and so does the audit event.
+//
+// Error codes (Error::code):
+//   content.bad_transition       the workflow refuses the action in the article's state (workflow.h),
+//                                or the review stage asked for is not the one awaited
+//   content.not_found            no such article, version or column (deleted articles included for writes)
+//   content.unknown_site | content.column_inactive | content.bad_column (parent on another site)
+//   content.invalid_field        a field empty or too long; the field named
+//   content.reprint_missing      a reprint without source / original_author / original_url (field named)
+//   content.reprint_judgement_missing   a content approval of a reprint without relevance /
+//                                authenticity / copyright (field named; N3.5)
+//   content.reason_required      a rejection without a reason
+//   content.findings_block       a finding of severity high or critical and no justification
+//   content.version_tampered     the stored version no longer matches its content_hash
+//   content.separation_of_duties | content.same_reviewer   (denied, above)
+//   content.too_large | too_deep | unstable   (from sanitise_html)
+//   identity.forbidden           (from authorize_as; audited as denied)
+//
+// Thread-safety: all methods may be called from any thread; database work is serialised inside.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "audit/audit_log.h"
+#include "base/clock.h"
+#include "base/crypto.h"
+#include "base/result.h"
+#include "content/sanitiser.h"
+#include "content/workflow.h"
+#include "identity/identity.h"
+#include "review/scanner.h"
+#include "store/database.h"
+
+namespace sw::content {
+
+using identity::Actor;
+using identity::Principal;
+
+// Field limits (characters counted as bytes of UTF-8).
+inline constexpr std::size_t kMaxTitleBytes = 600;
+inline constexpr std::size_t kMaxShortFieldBytes = 2000;   // summary, source, byline, original_*
+inline constexpr std::size_t kMaxReasonBytes = 4000;       // reasons, justifications, judgements
+
+struct Column {
+  std::int64_t id = 0;
+  std::int64_t site_id = 0;
+  std::optional<std::int64_t> parent_id;
+  std::string name;
+  std::int64_t position = 0;
+  TimePoint created_at;
+  std::optional<TimePoint> deactivated_at;
+};
+
+// What an editor writes. body_html is sanitised on every save (sanitise_html).
+struct ArticleFields {
+  std::string title;
+  std::string summary;
+  std::string body_html;
+  std::string byline;  // the author named on the page (作者)
+  std::string source;  // 来源; required for reprints
+  std::optional<TimePoint> publish_date;
+  // N3.5, required for reprints (and kept, but not required, otherwise).
+  std::string original_author;
+  std::string original_url;
+};
+
+struct ArticleVersion {
+  std::int64_t article_id = 0;
+  std::int64_t n = 0;
+  ArticleFields fields;       // body_html as stored (sanitised)
+  std::string content_hash;   // "<alg>:<hex>" of the canonical version
+  std::string created_by;
+  TimePoint created_at;
+};
+
+struct Article {
+  std::int64_t id = 0;
+  std::int64_t site_id = 0;
+  std::int64_t column_id = 0;
+  State state = State::draft;
+  std::int64_t current_version = 1;
+  std::int64_t author_user_id = 0;  // 0 for the machine operator
+  std::string author_name;
+  bool is_reprint = false;
+  TimePoint created_at;
+  std::optional<TimePoint> deleted_at;
+};
+
+// A save: the article and what the sanitiser removed from the body (for the editor to see).
+struct Saved {
+  Article article;
+  std::vector<std::string> removed;
+};
+
+// N3.5: the content reviewer's judgement of a reprint.
+struct ReprintJudgement {
+  std::string relevance;     // e.g. "与工会工作相关"
+  std::string authenticity;  // e.g. "已核实原文"
+  std::string copyright;     // e.g. "已获授权"
+};
+
+// A reviewer's decision input.
+struct ReviewInput {
+  std::string reason;         // required for a rejection, optional for an approval
+  std::string justification;  // required to approve over a high or critical finding
+  ReprintJudgement reprint;   // required for the content approval of a reprint
+};
+
+// One row of the review archive (N3.1), as stored.
+struct ReviewRecord {
+  std::int64_t seq = 0;
+  std::int64_t site_id = 0;
+  std::int64_t article_id = 0;
+  std::int64_t version_n = 0;
+  std::string version_hash;
+  std::int64_t actor_user_id = 0;
+  std::string actor_name;
+  std::string role;      // the role acted under ("system" for the machine operator)
+  std::string stage;     // "content" | "secrecy" | "" (reset)
+  std::string decision;  // "approved" | "rejected" | "reset"
+  std::string reason;
+  std::string justification;
+  bool same_person = false;
+  ReprintJudgement reprint;
+  std::string findings_json;  // JSON array of the findings the reviewer saw
+  std::string at;             // RFC 3339
+  std::string hash_alg;
+  std::string prev_hash;  // hex
+  std::string hash;       // hex
+};
+
+// An article waiting at a stage, with what the scanner found in its current version.
+struct QueueItem {
+  Article article;
+  std::string title;
+  review::Severity highest = review::Severity::info;
+  std::size_t findings = 0;
+};
+
+struct SubmitResult {
+  review::Severity highest = review::Severity::info;
+  nlohmann::json findings = nlohmann::json::array();
+};
+
+struct RecordsReport {
+  bool ok = true;
+  std::int64_t records_checked = 0;
+  std::optional<std::int64_t> first_bad_seq;
+  std::string problem;
+};
+
+class ContentService {
+ public:
+  // `db` (migrations applied), `audit`, `scanner` and `clock` must outlive the service; `suite` hashes
+  // versions and review records.
+  static std::unique_ptr<ContentService> open(store::Database& db, audit::AuditLog& audit,
+                                              const crypto::Suite& suite, const review::Scanner& scanner,
+                                              const Clock& clock = system_clock(),
+                                              SanitiseOptions sanitise = {});
+  ~ContentService();
+
+  // --- columns (site.manage) ---------------------------------------------------------------------
+  // "content.column_create": under `parent_id` (an active column of the same site) or at the top.
+  Result<Column> create_column(const Actor& actor, std::int64_t site_id, std::optional<std::int64_t> parent_id,
+                               std::string name, std::int64_t position = 0);
+  Result<std::vector<Column>> columns(const Principal& who, std::int64_t site_id);  // by parent, position
+
+  // --- articles (content.edit) -------------------------------------------------------------------
+  // "content.create": version 1, state draft, the actor is the author. The body is sanitised.
+  Result<Saved> create_article(const Actor& actor, std::int64_t column_id, const ArticleFields& fields,
+                               bool is_reprint = false);
+  // "content.edit": a new version. From any state but draft this resets the workflow to draft, and a
+  // review record with decision "reset" says the earlier submission or reviews no longer apply.
+  Result<Saved> edit(const Actor& actor, std::int64_t article_id, const ArticleFields& fields);
+  // "content.submit": draft → submitted. Scans title, summary and body (N3.2) and keeps the findings.
+  Result<SubmitResult> submit(const Actor& actor, std::int64_t article_id);
+  // "content.delete": soft; versions, scans and review records stay (N3.1).
+  Status delete_article(const Actor& actor, std::int64_t article_id);
+
+  // --- review (content.review / secrecy.review) -------------------------------------------------
+  // "content.approve": the stage must be the one the article awaits. Writes one review record.
+  Status approve(const Actor& actor, std::int64_t article_id, Stage stage, const ReviewInput& input);
+  // "content.reject": back to draft with the reason (required). Writes one review record.
+  Status reject(const Actor& actor, std::int64_t article_id, Stage stage, std::string reason);
+  // "content.publish" (site.operate): approved → published.
+  Status publish(const Actor& actor, std::int64_t article_id);
+  // "content.review_settings" (site.configure): whether one person may approve both stages.
+  Status set_review_settings(const Actor& actor, std::int64_t site_id, bool same_person_both_stages);
+
+  // --- reads -------------------------------------------------------------------------------------
+  Result<Article> get_article(const Principal& who, std::int64_t article_id);
+  Result<ArticleVersion> get_version(const Principal& who, std::int64_t article_id, std::int64_t n);
+  // Articles (not deleted) of the site awaiting `stage`, oldest first. content.review for the content
+  // stage, secrecy.review for the secrecy stage.
+  Result<std::vector<QueueItem>> review_queue(const Principal& who, std::int64_t site_id, Stage stage);
+  // The review records of an article, deleted or not, oldest first.
+  Result<std::vector<ReviewRecord>> review_records(const Principal& who, std::int64_t article_id);
+  // Walks the site's chain of review records: linkage and every hash. Names the first bad seq.
+  Result<RecordsReport> verify_review_records(const Principal& who, std::int64_t site_id);
+  // The site's records with `at` in [from, to], as JSON Lines (one object per record, every column).
+  Result<std::string> export_review_records(const Principal& who, std::int64_t site_id, TimePoint from,
+                                            TimePoint to);
+
+ private:
+  class Impl;
+  explicit ContentService(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sw::content
