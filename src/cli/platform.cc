@@ -117,6 +117,7 @@ Result<std::unique_ptr<Platform>> open_platform(const fs::path& config_file) {
   p->audit = std::move(audit_log);
   SW_TRY(identity, identity::IdentityService::open(*p->db, *p->audit, *p->suite, seal, policy_from(p->config)));
   p->identity = std::move(identity);
+  p->registry = registry::Registry::open(*p->db, *p->audit);
   return p;
 }
 

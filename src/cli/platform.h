@@ -1,5 +1,5 @@
-// Platform: one node's data directory opened as a whole — config, keys, database, audit log and
-// identity service — for the `sitewarden` subcommands. Layout of a data directory:
+// Platform: one node's data directory opened as a whole — config, keys, database, audit log,
+// identity service, site register — for the `sitewarden` subcommands. Layout of a data directory:
 //
 //   sitewarden.toml          the config (written by init; every key validated at load)
 //   sitewarden.db            SQLite (WAL): identity, audit and, later, every other module
@@ -18,6 +18,7 @@
 #include "base/config.h"
 #include "base/crypto.h"
 #include "identity/identity.h"
+#include "registry/registry.h"
 #include "store/database.h"
 
 namespace sw::cli {
@@ -30,6 +31,7 @@ struct Platform {
   std::unique_ptr<store::Database> db;
   std::unique_ptr<audit::AuditLog> audit;
   std::unique_ptr<identity::IdentityService> identity;
+  std::unique_ptr<registry::Registry> registry;  // the site register (default domain rules)
 
   std::filesystem::path data_dir() const { return config.node.data_dir; }
 };

@@ -1,12 +1,14 @@
 #include "console/console.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "base/log.h"
 #include "console/request_state.h"
 #include "console/view.h"
 #include "http/router.h"
+#include "registry/registry.h"
 
 namespace sw::console {
 
@@ -54,6 +56,28 @@ std::string message_key_for(const Error& e) {
       {"identity.bad_fingerprint", "err_bad_fingerprint"},
       {"console.csrf", "err_csrf"},
       {"console.password_mismatch", "err_password_mismatch"},
+      {"console.registry_unavailable", "err_registry_unavailable"},
+      {"registry.invalid_icp", "err_invalid_icp"},
+      {"registry.invalid_domain", "err_invalid_domain"},
+      {"registry.invalid_external_host", "err_invalid_domain"},
+      {"registry.invalid_mail_domain", "err_invalid_domain"},
+      {"registry.domain_rule", "err_domain_rule"},
+      {"registry.domain_taken", "err_domain_taken"},
+      {"registry.code_taken", "err_code_taken"},
+      {"registry.not_found", "err_not_found"},
+      {"registry.unknown_org", "err_not_found"},
+      {"registry.unknown_site", "err_not_found"},
+      {"registry.bad_level", "err_bad_level"},
+      {"registry.cycle", "err_cycle"},
+      {"registry.org_inactive", "err_org_inactive"},
+      {"registry.has_active_children", "err_has_active_children"},
+      {"registry.has_active_sites", "err_has_active_sites"},
+      {"registry.root", "err_root_org"},
+      {"registry.bad_state", "err_bad_state"},
+      {"registry.approval_missing", "err_approval_missing"},
+      {"registry.assessment_missing", "err_assessment_missing"},
+      {"registry.separation_of_duties", "err_applicant_decides"},
+      {"registry.no_filing", "err_no_filing"},
   };
   for (const auto& [code, key] : kKeys) {
     if (e.code == code) return std::string(key);
@@ -64,6 +88,9 @@ std::string message_key_for(const Error& e) {
 std::string message_for(const RequestState& s, const Error& e) {
   const std::string key = message_key_for(e);
   if (key == "err_locked") return s.t(key) + " " + e.message;
+  // Registry errors name the field, rule or state; the catalogue text leads, the detail follows.
+  if (!key.empty() && e.code.starts_with("registry.") && key != "err_not_found") return s.t(key) + " " + e.message;
+  if (key.empty() && e.code.starts_with("registry.invalid_")) return s.t("err_invalid_field") + " " + e.message;
   if (!key.empty()) return s.t(key);
   return s.t("err_bad_input") + e.message;
 }
@@ -78,6 +105,19 @@ int status_for(const Error& e) {
   if (e.code == "identity.locked" || e.code == "identity.disabled") return 423;
   if (e.code == "identity.not_found" || e.code == "identity.unknown_org" || e.code == "identity.unknown_site") {
     return http::status::not_found;
+  }
+  if (e.code == "console.registry_unavailable") return http::status::service_unavailable;
+  if (e.code.starts_with("registry.")) {
+    if (e.code == "registry.not_found" || e.code == "registry.unknown_org" || e.code == "registry.unknown_site") {
+      return http::status::not_found;
+    }
+    if (e.code == "registry.separation_of_duties") return http::status::forbidden;
+    static const std::set<std::string_view> kConflicts = {
+        "registry.domain_taken",        "registry.code_taken",         "registry.bad_state",
+        "registry.approval_missing",    "registry.assessment_missing", "registry.has_active_children",
+        "registry.has_active_sites",    "registry.cycle",              "registry.org_inactive",
+        "registry.no_filing"};
+    return kConflicts.contains(e.code) ? 409 : http::status::bad_request;
   }
   if (e.code.starts_with("identity.") || e.code.starts_with("console.") || e.code.starts_with("audit.")) {
     return http::status::bad_request;
@@ -159,6 +199,7 @@ struct Console::Impl {
   identity::IdentityService& id;
   audit::AuditLog& audit;
   ConsoleOptions opt;
+  registry::Registry* reg = nullptr;  // the site register; nullptr: its pages and endpoints answer 503
 
   // --- per-request state ---------------------------------------------------------------------
   Result<RequestState> begin(http::Context& ctx) {
@@ -226,6 +267,7 @@ struct Console::Impl {
             {"roles", any(Permission::role_read)},
             {"certs", any(Permission::cert_register)},
             {"orgs", any(Permission::org_read)},
+            {"registry", reg != nullptr && any(Permission::org_read)},
             {"audit", any(Permission::audit_read)}};
   }
 
@@ -491,9 +533,10 @@ struct Console::Impl {
     return out;
   }
 
-  // GET /orgs: the tree, depth-first, indented.
+  // GET /orgs: the tree, depth-first, indented (with the registry: registry_pages.inc).
   http::Response orgs(RequestState& s) {
     if (auto r = require_full(s)) return *r;
+    if (reg) return org_tree_page(s, http::status::ok, {}, json::object());
     const auto all = visible_orgs(s);
     auto sites = id.list_sites(s.session->principal);
     json rows = json::array();
@@ -507,7 +550,7 @@ struct Console::Impl {
           }
         }
         rows.push_back({{"name", o.name}, {"depth", std::min(depth, 4)},
-                        {"kind_name", s.t("org_kind_" + std::string(identity::to_string(o.kind)))},
+                        {"level_name", s.t("org_kind_" + std::string(identity::to_string(o.kind)))}, {"active", o.active},
                         {"sites", site_names}});
       }
       for (const auto& o : all) {
@@ -865,10 +908,16 @@ struct Console::Impl {
   }
 
 #include "console/api.inc"
+#include "console/registry_pages.inc"
+#include "console/registry_api.inc"
 };
 
 Console::Console(identity::IdentityService& identity, audit::AuditLog& audit, ConsoleOptions options)
-    : impl_(std::make_shared<Impl>(Impl{identity, audit, std::move(options)})) {}
+    : impl_(std::make_shared<Impl>(Impl{identity, audit, std::move(options), nullptr})) {}
+
+Console::Console(identity::IdentityService& identity, audit::AuditLog& audit, registry::Registry& registry,
+                 ConsoleOptions options)
+    : impl_(std::make_shared<Impl>(Impl{identity, audit, std::move(options), &registry})) {}
 
 std::shared_ptr<http::Filter> Console::security_headers_filter() const {
   return std::make_shared<SecurityHeaders>(impl_->opt.hsts);
@@ -902,6 +951,13 @@ void Console::install(http::Router& router) {
   post("/certificates", &Impl::register_certificate);
   post("/certificates/{id}/revoke", &Impl::revoke_certificate);
   get("/orgs", &Impl::orgs);
+  post("/orgs", &Impl::create_org);
+  post("/orgs/{action}", &Impl::org_action);
+  get("/sites", &Impl::sites);
+  post("/sites", &Impl::apply_site);
+  get("/sites/{id}", &Impl::site);
+  post("/sites/{id}/{action}", &Impl::site_action);
+  get("/filings", &Impl::filings);
   get("/audit", &Impl::audit_page);
   (void)router.add("GET", "/static/{file}", [&i](http::Context& ctx) { return i.static_asset(ctx); });
   i.install_api(router);

@@ -8,7 +8,7 @@
 // exports, and refused requests).
 //
 // Pages: /login, /login/second-factor, /account, /account/totp, /account/password, /users,
-// /roles, /orgs, /audit. API: /api/v1/... (docs/modules/console.md), the same checks, JSON in and
+// /roles, /orgs, /sites, /sites/{id}, /filings, /audit. API: /api/v1/... (docs/modules/console.md), the same checks, JSON in and
 // out, authenticated by the session cookie (+ X-CSRF-Token header) or `Authorization: Bearer`.
 #pragma once
 
@@ -25,6 +25,9 @@
 namespace sw::http {
 class Router;
 }
+namespace sw::registry {
+class Registry;
+}
 
 namespace sw::console {
 
@@ -40,6 +43,11 @@ struct ConsoleOptions {
 class Console {
  public:
   Console(identity::IdentityService& identity, audit::AuditLog& audit, ConsoleOptions options);
+  // With the site register (organisations, sites, domains, ICP filings, opening review: the
+  // /orgs, /sites, /filings pages and /api/v1/orgs|sites endpoints). Without it those pages and
+  // endpoints answer 503 (console.registry_unavailable). `registry` must outlive the console.
+  Console(identity::IdentityService& identity, audit::AuditLog& audit, registry::Registry& registry,
+          ConsoleOptions options);
 
   // Registers every page, asset and API route.
   void install(http::Router& router);

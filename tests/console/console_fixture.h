@@ -17,6 +17,7 @@
 #include "http/server.h"
 #include "identity/identity.h"
 #include "identity/totp.h"
+#include "registry/registry.h"
 #include "store/database.h"
 #include "../http/test_client.h"
 
@@ -139,7 +140,9 @@ class ConsoleTest : public ::testing::Test {
     ASSERT_TRUE(city);
     city_org_ = city->id;
 
-    console_ = std::make_unique<Console>(*identity_, *audit_, ConsoleOptions{Language::zh_cn, true, false, trusted_});
+    registry_ = registry::Registry::open(*db_, *audit_, registry::DomainRules{}, clock_);
+    console_ = std::make_unique<Console>(*identity_, *audit_, *registry_,
+                                         ConsoleOptions{Language::zh_cn, true, false, trusted_});
     http::Router router;
     console_->install(router);
     http::ServerOptions options;
@@ -162,6 +165,7 @@ class ConsoleTest : public ::testing::Test {
     }
     server_.reset();
     console_.reset();
+    registry_.reset();
     identity_.reset();
     audit_.reset();
     db_.reset();
@@ -235,6 +239,7 @@ class ConsoleTest : public ::testing::Test {
   std::unique_ptr<store::Database> db_;
   std::unique_ptr<audit::AuditLog> audit_;
   std::unique_ptr<identity::IdentityService> identity_;
+  std::unique_ptr<registry::Registry> registry_;
   std::unique_ptr<Console> console_;
   std::unique_ptr<http::Server> server_;
   std::uint16_t port_ = 0;

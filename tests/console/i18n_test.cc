@@ -32,7 +32,7 @@ TEST(Views, TemplatesEscapeValues) {
 
 TEST(Views, NoTemplateHasInlineScriptOrStyle) {
   for (const char* name : {"layout", "login", "second_factor", "enrol_totp", "change_password", "users", "roles",
-                           "orgs", "audit", "account", "home", "message"}) {
+                           "orgs", "audit", "account", "home", "message", "sites", "site", "filings"}) {
     const auto source = embedded_asset("templates/" + std::string(name) + ".mustache");
     ASSERT_TRUE(source) << name;
     EXPECT_EQ(source->find("<script>"), std::string::npos) << name;
@@ -45,7 +45,7 @@ TEST(Views, NoTemplateHasInlineScriptOrStyle) {
 
 TEST(Views, EveryPostFormCarriesACsrfToken) {
   for (const char* name : {"layout", "login", "second_factor", "enrol_totp", "change_password", "users", "roles",
-                           "account"}) {
+                           "account", "orgs", "sites", "site"}) {
     const std::string source(*embedded_asset("templates/" + std::string(name) + ".mustache"));
     std::size_t pos = 0;
     while ((pos = source.find("method=\"post\"", pos)) != std::string::npos) {
