@@ -45,9 +45,27 @@ Result<std::vector<DemoLogin>> seed_demo(Platform& p) {
   SW_CHECK(p.identity->create_organisation(actor, gusu.id, "苏州工业园区某公司工会", OrgKind::grassroots));
   SW_CHECK(p.identity->create_organisation(actor, root.root_org_id, "江苏省教科文卫体工会", OrgKind::industry));
   SW_CHECK(p.identity->create_organisation(actor, root.root_org_id, "江苏省职工服务中心", OrgKind::affiliated));
-  SW_CHECK(p.identity->create_site(actor, root.root_org_id, "江苏工会网"));
+  SW_TRY(js_site, p.identity->create_site(actor, root.root_org_id, "江苏工会网"));
   SW_TRY(nj_site, p.identity->create_site(actor, nanjing, "南京工会网"));
-  SW_CHECK(p.identity->create_site(actor, suzhou, "苏州工会网"));
+  SW_TRY(sz_site, p.identity->create_site(actor, suzhou, "苏州工会网"));
+  // The register (N2.2, N4.1): domains and ICP filings; the province's and Nanjing's sites went through
+  // opening review and are live, Suzhou's is still an application waiting for the province's approval.
+  struct DemoSite {
+    std::int64_t id;
+    const char* domain;
+    const char* icp;
+    bool live;
+  };
+  for (const DemoSite& s : {DemoSite{js_site.id, "jsgh.org.cn", "苏ICP备05012345号-1", true},
+                            DemoSite{nj_site.id, "njgh.org.cn", "苏ICP备06023456号-1", true},
+                            DemoSite{sz_site.id, "szgh.org.cn", "苏ICP备07034567号-1", false}}) {
+    SW_CHECK(p.registry->add_domain(actor, s.id, s.domain));
+    SW_CHECK(p.registry->record_icp_filing(actor, s.id, s.icp, std::nullopt));
+    if (!s.live) continue;
+    SW_CHECK(p.registry->approve_opening(actor, s.id, true, "同意开通（演示数据）"));
+    SW_CHECK(p.registry->record_security_assessment(actor, s.id, true, "省总工会网信办", "上线前安全评估通过（演示数据）"));
+    SW_CHECK(p.registry->go_live(actor, s.id));
+  }
 
   const DemoUser users[] = {
       {"nj-admin", "周网管", "13912345611", Role::site_admin, true, "南京工会网 site administrator"},
