@@ -52,6 +52,11 @@ struct Actor {
   std::string request_id;
 };
 
+// The organisation tree as authorize() needs it (each organisation's parent, each site's
+// organisation), read from the database. Modules that check permissions themselves (registry,
+// content) use it with authorize_as().
+Result<OrgTree> load_org_tree(store::Database& db);
+
 // ----- field validation (errors name the field) -------------------------------------------------
 
 // 3..32 characters of [a-z0-9._-], starting with a letter or digit ("identity.invalid_username").

@@ -171,6 +171,16 @@ Status ServiceImpl::authorize(const Principal& who, Permission p, const Scope& t
   return identity::authorize(who, p, target, tree);
 }
 
+Result<OrgTree> load_org_tree(store::Database& db) {
+  SW_TRY(orgs, db.query("SELECT id, parent_id FROM organisations"));
+  SW_TRY(sites, db.query("SELECT id, org_id FROM sites"));
+  OrgTree tree;
+  for (const store::Row& r : orgs)
+    tree.add_org(r.integer(0), r.is_null(1) ? std::nullopt : std::optional<std::int64_t>(r.integer(1)));
+  for (const store::Row& r : sites) tree.add_site(r.integer(0), r.integer(1));
+  return tree;
+}
+
 Result<OrgTree> ServiceImpl::load_tree() {
   SW_TRY(orgs, tables_.orgs());
   SW_TRY(sites, tables_.sites());
