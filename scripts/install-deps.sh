@@ -17,7 +17,7 @@ PACKAGES=(
   libuchardet-dev libgumbo-dev libzip-dev libxml2-dev libpoppler-cpp-dev
   libxlsxwriter-dev libcairo2-dev  # tests write xlsx and pdf fixtures
   # content (issue 4): attachment types by content, malicious-file rules
-  libmagic-dev libyara-dev
+  libmagic-dev libyara-dev zlib1g-dev  # zlib: the attachment tests write PNG fixtures with CRCs
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev curl oathtool
   # benchmark peers (make bench: console login page against nginx serving the same HTML)
