@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "base/log.h"
+#include "content/attachments.h"
 
 namespace sw::content {
 namespace {
@@ -39,7 +40,10 @@ void put(std::string& out, std::string_view field) {
 }
 void put(std::string& out, std::int64_t value) { put(out, std::to_string(value)); }
 
-std::string canonical_version(std::int64_t article_id, std::int64_t n, const ArticleFields& f) {
+// Attachments (migration 0005) are encoded after the fields only when there are any, so a version
+// without attachments encodes as it did before they existed.
+std::string canonical_version(std::int64_t article_id, std::int64_t n, const ArticleFields& f,
+                              const std::vector<Attachment>& attachments) {
   std::string out;
   put(out, kVersionTag);
   put(out, article_id);
@@ -48,6 +52,13 @@ std::string canonical_version(std::int64_t article_id, std::int64_t n, const Art
   put(out, f.publish_date ? format_rfc3339(*f.publish_date) : std::string());
   put(out, f.original_author);
   put(out, f.original_url);
+  for (const Attachment& a : attachments) {
+    put(out, std::string_view("attachment"));
+    put(out, a.file_name);
+    put(out, a.blob_hash);
+    put(out, a.size);
+    put(out, a.type);
+  }
   return out;
 }
 
@@ -190,6 +201,9 @@ constexpr std::string_view kArticleColumns =
 constexpr std::string_view kVersionColumns =
     "SELECT article_id, n, title, summary, body_html, byline, source, publish_date, original_author, "
     "original_url, content_hash, created_by, created_at FROM article_versions";
+constexpr std::string_view kAttachmentColumns =
+    "SELECT file_name, blob_hash, size_bytes, detected_type, mime, warnings_json, added_by, added_at "
+    "FROM article_attachments";
 constexpr std::string_view kColumnColumns =
     "SELECT id, site_id, parent_id, name, position, created_at, deactivated_at FROM columns";
 constexpr std::string_view kRecordColumns =
@@ -222,6 +236,47 @@ ArticleVersion version_from(const store::Row& r) {
   v.created_by = r.text(11);
   v.created_at = optional_time(r, 12).value_or(TimePoint{});
   return v;
+}
+
+Attachment attachment_from(const store::Row& r) {
+  Attachment a;
+  a.file_name = r.text(0);
+  a.blob_hash = r.text(1);
+  a.size = r.integer(2);
+  a.type = r.text(3);
+  a.mime = r.text(4);
+  const auto warnings = nlohmann::json::parse(r.text(5), nullptr, false);
+  if (warnings.is_array()) {
+    for (const auto& w : warnings) {
+      if (w.is_string()) a.warnings.push_back(w.get<std::string>());
+    }
+  }
+  a.added_by = r.text(6);
+  a.added_at = optional_time(r, 7).value_or(TimePoint{});
+  return a;
+}
+
+// A file name as stored and shown: 1..255 bytes, one path component, no control characters.
+Status check_file_name(const std::string& name) {
+  SW_CHECK(check_text("file_name", name, kMaxFileNameBytes, true));
+  for (unsigned char c : name) {
+    if (c < 0x20 || c == 0x7F || c == '/' || c == '\\') {
+      return fail("content.invalid_field", "file_name: no '/', '\\' or control characters");
+    }
+  }
+  if (name == "." || name == "..") return fail("content.invalid_field", "file_name: not a file name");
+  return ok();
+}
+
+// A scan problem of an attachment that could not be read at all (the blob missing or corrupt): a high
+// finding, so it cannot pass review unseen.
+void add_unreadable(const std::string& path, const Error& e, SubmitResult& out) {
+  out.findings.push_back({{"path", path},
+                          {"category", "scan_problem"},
+                          {"severity", review::to_string(Severity::high)},
+                          {"rule", e.code},
+                          {"note", e.message}});
+  out.highest = std::max(out.highest, Severity::high);
 }
 
 Column column_from(const store::Row& r) {
@@ -289,8 +344,14 @@ nlohmann::json record_json(const ReviewRecord& r) {
 class ContentService::Impl {
  public:
   Impl(store::Database& db, audit::AuditLog& audit, const crypto::Suite& suite, const review::Scanner& scanner,
-       const Clock& clock, SanitiseOptions sanitise)
-      : db_(db), audit_(audit), suite_(suite), scanner_(scanner), clock_(clock), sanitise_(std::move(sanitise)) {}
+       store::BlobStore* blobs, const Clock& clock, SanitiseOptions sanitise)
+      : db_(db),
+        audit_(audit),
+        suite_(suite),
+        scanner_(scanner),
+        blobs_(blobs),
+        clock_(clock),
+        sanitise_(std::move(sanitise)) {}
 
   // ----- columns ----------------------------------------------------------------------------------
 
@@ -331,6 +392,15 @@ class ContentService::Impl {
     Audit event = event_for(actor, "content.edit", article_object(article_id), std::nullopt);
     SW_TRY(article, begin_on_article(actor, article_id, Permission::content_edit, event));
     return conclude(event, edit_locked(event, actor, article, fields));
+  }
+
+  Result<Saved> add_attachment(const Actor& actor, std::int64_t article_id, const std::string& file_name,
+                               std::string_view bytes) {
+    std::lock_guard lock(mu_);
+    Audit event = event_for(actor, "content.attach", article_object(article_id), std::nullopt);
+    event.details = {{"file_name", file_name}, {"size", bytes.size()}};
+    SW_TRY(article, begin_on_article(actor, article_id, Permission::content_edit, event));
+    return conclude(event, add_attachment_locked(event, actor, article, file_name, bytes));
   }
 
   Result<SubmitResult> submit(const Actor& actor, std::int64_t article_id) {
@@ -400,6 +470,21 @@ class ContentService::Impl {
     SW_TRY(article, article_by_id(article_id));
     SW_CHECK(permit_any_read(who, kContentReaders, article.site_id, "content.read", article_object(article_id)));
     return version_of(article_id, n);
+  }
+
+  Result<std::string> attachment(const Principal& who, std::int64_t article_id, std::int64_t n,
+                                 std::string_view file_name) {
+    std::lock_guard lock(mu_);
+    SW_TRY(article, article_by_id(article_id));
+    SW_CHECK(permit_any_read(who, kContentReaders, article.site_id, "content.read", article_object(article_id)));
+    SW_TRY(row, db_.query_one(std::string(kAttachmentColumns) +
+                                  " WHERE article_id = ? AND version_n = ? AND file_name = ?",
+                              {article_id, n, std::string(file_name)}));
+    if (!row) {
+      return fail("content.not_found", article_object(article_id) + " version " + std::to_string(n) +
+                                           " has no attachment \"" + std::string(file_name) + "\"");
+    }
+    return read_blob(attachment_from(*row));
   }
 
   Result<std::vector<QueueItem>> review_queue(const Principal& who, std::int64_t site_id, Stage stage) {
@@ -594,7 +679,18 @@ class ContentService::Impl {
       return fail("content.not_found",
                   article_object(article_id) + " has no version " + std::to_string(n));
     }
-    return version_from(*row);
+    ArticleVersion v = version_from(*row);
+    SW_TRY(attachments, db_.query(std::string(kAttachmentColumns) +
+                                      " WHERE article_id = ? AND version_n = ? ORDER BY position",
+                                  {article_id, n}));
+    for (const store::Row& a : attachments) v.attachments.push_back(attachment_from(a));
+    return v;
+  }
+
+  Result<std::string> read_blob(const Attachment& a) {
+    if (!blobs_) return fail("content.no_blob_store", "the content service was opened without a blob store");
+    SW_TRY(digest, store::BlobStore::parse_digest(a.blob_hash));
+    return blobs_->get(digest);
   }
 
   // The version as reviewers see it, checked against its content_hash (N3.1: what is approved is
@@ -602,7 +698,7 @@ class ContentService::Impl {
   Result<ArticleVersion> checked_version(const Article& article) {
     SW_TRY(v, version_of(article.id, article.current_version));
     SW_TRY(stored, crypto::Digest::parse(v.content_hash));
-    SW_TRY(now, crypto::hash_with(stored.algorithm, canonical_version(article.id, v.n, v.fields)));
+    SW_TRY(now, crypto::hash_with(stored.algorithm, canonical_version(article.id, v.n, v.fields, v.attachments)));
     if (!(now == stored)) {
       return fail("content.version_tampered", article_object(article.id) + " version " + std::to_string(v.n) +
                                                   " no longer matches its content_hash");
@@ -622,15 +718,24 @@ class ContentService::Impl {
     return scan;
   }
 
+  // Call inside a transaction: the version row and its attachment rows.
   Status insert_version(std::int64_t article_id, std::int64_t n, const ArticleFields& f, const Actor& actor,
-                        TimePoint now) {
-    const std::string hash = suite_.hash(canonical_version(article_id, n, f)).to_string();
+                        TimePoint now, const std::vector<Attachment>& attachments = {}) {
+    const std::string hash = suite_.hash(canonical_version(article_id, n, f, attachments)).to_string();
     SW_CHECK(db_.exec("INSERT INTO article_versions (article_id, n, title, summary, body_html, byline, source, "
                       "publish_date, original_author, original_url, content_hash, created_by, created_at) "
                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                       {article_id, n, f.title, f.summary, f.body_html, f.byline, f.source,
                        time_value(f.publish_date), f.original_author, f.original_url, hash,
                        actor.principal.name, format_rfc3339(now)}));
+    std::int64_t position = 0;
+    for (const Attachment& a : attachments) {
+      SW_CHECK(db_.exec("INSERT INTO article_attachments (article_id, version_n, position, file_name, blob_hash, "
+                        "size_bytes, detected_type, mime, warnings_json, added_by, added_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        {article_id, n, position++, a.file_name, a.blob_hash, a.size, a.type, a.mime,
+                         nlohmann::json(a.warnings).dump(), a.added_by, format_rfc3339(a.added_at)}));
+    }
     return ok();
   }
 
@@ -684,14 +789,69 @@ class ContentService::Impl {
   }
 
   // N3.1: an edit makes a new version; a submission or review of an earlier version no longer applies.
+  // The attachments are carried forward to the new version.
   Result<Saved> edit_locked(Audit& event, const Actor& actor, const Article& article, const ArticleFields& fields) {
-    SW_TRY(to, next(article.state, Action::edit));
+    if (auto allowed = next(article.state, Action::edit); !allowed) return std::unexpected(allowed.error());
     SW_TRY(prepared, prepare(fields, article.is_reprint));
     SW_TRY(old, version_of(article.id, article.current_version));
+    SW_CHECK(save_new_version(event, actor, article, old, prepared.first, old.attachments));
+    event.details["removed"] = prepared.second;
+    SW_TRY(saved, article_by_id(article.id));
+    return Saved{std::move(saved), std::move(prepared.second)};
+  }
+
+  // A file on a new version: the current fields and attachments plus this one. Nothing is stored when
+  // the check refuses the file.
+  Result<Saved> add_attachment_locked(Audit& event, const Actor& actor, const Article& article,
+                                      const std::string& file_name, std::string_view bytes) {
+    if (auto allowed = next(article.state, Action::edit); !allowed) return std::unexpected(allowed.error());
+    if (!blobs_) return fail("content.no_blob_store", "the content service was opened without a blob store");
+    SW_CHECK(check_file_name(file_name));
+    SW_TRY(old, version_of(article.id, article.current_version));
+    for (const Attachment& a : old.attachments) {
+      if (a.file_name == file_name) {
+        return fail("content.invalid_field", "file_name: \"" + file_name + "\" is already attached to " +
+                                                 article_object(article.id));
+      }
+    }
+    // The site's policy: the default for now (a per-site policy is a later slice).
+    const AttachmentPolicy policy;
+    SW_TRY(check, check_attachment(file_name, bytes, policy));
+    event.details["type"] = check.type;
+    event.details["warnings"] = check.warnings;
+    if (!check.accepted) {
+      event.details["problems"] = check.problems;
+      std::string message = "\"" + file_name + "\" is refused:";
+      for (std::size_t i = 0; i < check.problems.size(); ++i) message += (i ? "; " : " ") + check.problems[i];
+      return fail("content.attachment_refused", std::move(message));
+    }
+    SW_TRY(digest, blobs_->put(bytes));
+    Attachment a;
+    a.file_name = file_name;
+    a.blob_hash = digest.to_string();
+    a.size = static_cast<std::int64_t>(bytes.size());
+    a.type = check.type;
+    a.mime = check.mime;
+    a.warnings = check.warnings;
+    a.added_by = actor.principal.name;
+    a.added_at = clock_.now();
+    event.details["blob"] = a.blob_hash;
+    std::vector<Attachment> attachments = old.attachments;
+    attachments.push_back(std::move(a));
+    SW_CHECK(save_new_version(event, actor, article, old, old.fields, attachments));
+    SW_TRY(saved, article_by_id(article.id));
+    return Saved{std::move(saved), {}};
+  }
+
+  // N3.1: a new version (fields, attachments); from any state but draft, a review record "reset" says
+  // the earlier submission or reviews no longer apply.
+  Status save_new_version(Audit& event, const Actor& actor, const Article& article, const ArticleVersion& old,
+                          const ArticleFields& fields, const std::vector<Attachment>& attachments) {
+    SW_TRY(to, next(article.state, Action::edit));
     const std::int64_t n = article.current_version + 1;
     const TimePoint now = clock_.now();
     SW_TRY(tx, db_.begin());
-    SW_CHECK(insert_version(article.id, n, prepared.first, actor, now));
+    SW_CHECK(insert_version(article.id, n, fields, actor, now, attachments));
     if (article.state != State::draft) {
       ReviewRecord r = record_for(actor, event, article, old);
       r.stage = awaiting(article.state) ? std::string(to_string(*awaiting(article.state))) : "";
@@ -706,9 +866,7 @@ class ContentService::Impl {
     SW_CHECK(tx.commit());
     event.details["version"] = n;
     event.details["from_state"] = to_string(article.state);
-    event.details["removed"] = prepared.second;
-    SW_TRY(saved, article_by_id(article.id));
-    return Saved{std::move(saved), std::move(prepared.second)};
+    return ok();
   }
 
   // N3.2: every submission is scanned; the findings are kept with the version for the reviewers.
@@ -719,6 +877,24 @@ class ContentService::Impl {
     add_report(scanner_.scan_text("title", v.fields.title, "title"), result);
     add_report(scanner_.scan_text("summary", v.fields.summary, "summary"), result);
     add_report(scanner_.scan_bytes("body.html", v.fields.body_html), result);
+    // N3.2: every attachment too, its name as the findings' path; the check's warnings (a legacy Office
+    // file, a suspicious YARA match) are shown to the reviewers as findings of medium severity.
+    for (const Attachment& a : v.attachments) {
+      for (const std::string& w : a.warnings) {
+        result.findings.push_back({{"path", a.file_name},
+                                   {"category", "attachment_warning"},
+                                   {"severity", review::to_string(Severity::medium)},
+                                   {"rule", w.substr(0, w.find(':'))},
+                                   {"note", w}});
+        result.highest = std::max(result.highest, Severity::medium);
+      }
+      auto bytes = read_blob(a);
+      if (!bytes) {
+        add_unreadable(a.file_name, bytes.error(), result);
+        continue;
+      }
+      add_report(scanner_.scan_bytes(a.file_name, *bytes), result);
+    }
     SW_TRY(tx, db_.begin());
     SW_CHECK(db_.exec("INSERT INTO article_scans (article_id, version_n, highest, findings_json, scanned_at) "
                       "VALUES (?, ?, ?, ?, ?)",
@@ -883,6 +1059,7 @@ class ContentService::Impl {
   audit::AuditLog& audit_;
   const crypto::Suite& suite_;
   const review::Scanner& scanner_;
+  store::BlobStore* blobs_;  // null: no attachments
   const Clock& clock_;
   SanitiseOptions sanitise_;
 };
@@ -893,7 +1070,14 @@ std::unique_ptr<ContentService> ContentService::open(store::Database& db, audit:
                                                      const crypto::Suite& suite, const review::Scanner& scanner,
                                                      const Clock& clock, SanitiseOptions sanitise) {
   return std::unique_ptr<ContentService>(
-      new ContentService(std::make_unique<Impl>(db, audit, suite, scanner, clock, std::move(sanitise))));
+      new ContentService(std::make_unique<Impl>(db, audit, suite, scanner, nullptr, clock, std::move(sanitise))));
+}
+std::unique_ptr<ContentService> ContentService::open(store::Database& db, audit::AuditLog& audit,
+                                                     const crypto::Suite& suite, const review::Scanner& scanner,
+                                                     store::BlobStore& blobs, const Clock& clock,
+                                                     SanitiseOptions sanitise) {
+  return std::unique_ptr<ContentService>(
+      new ContentService(std::make_unique<Impl>(db, audit, suite, scanner, &blobs, clock, std::move(sanitise))));
 }
 ContentService::ContentService(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 ContentService::~ContentService() = default;
@@ -912,6 +1096,10 @@ Result<Saved> ContentService::create_article(const Actor& actor, std::int64_t co
 }
 Result<Saved> ContentService::edit(const Actor& actor, std::int64_t article_id, const ArticleFields& fields) {
   return impl_->edit(actor, article_id, fields);
+}
+Result<Saved> ContentService::add_attachment(const Actor& actor, std::int64_t article_id, std::string file_name,
+                                             std::string_view bytes) {
+  return impl_->add_attachment(actor, article_id, file_name, bytes);
 }
 Result<SubmitResult> ContentService::submit(const Actor& actor, std::int64_t article_id) {
   return impl_->submit(actor, article_id);
@@ -936,6 +1124,10 @@ Result<Article> ContentService::get_article(const Principal& who, std::int64_t a
 }
 Result<ArticleVersion> ContentService::get_version(const Principal& who, std::int64_t article_id, std::int64_t n) {
   return impl_->get_version(who, article_id, n);
+}
+Result<std::string> ContentService::attachment(const Principal& who, std::int64_t article_id, std::int64_t n,
+                                              std::string_view file_name) {
+  return impl_->attachment(who, article_id, n, file_name);
 }
 Result<std::vector<QueueItem>> ContentService::review_queue(const Principal& who, std::int64_t site_id,
                                                             Stage stage) {

@@ -1,7 +1,8 @@
 // ContentService: columns, articles and their versions, and the review workflow with its permanent,
 // hash-chained archive of review records (issue 4; N3.1 publication and confidentiality review by
 // named people, N3.2 every submission scanned and the findings shown, N3.5 reprint records). The
-// state machine is workflow.h; the tables are migration 0004_content.sql; docs/modules/content.md.
+// state machine is workflow.h; the tables are migrations 0004_content.sql and
+// 0005_content_attachments.sql (attachments, add_attachment); docs/modules/content.md.
 //
 // Built like the registry: every mutating call takes an identity::Actor, checks one permission with
 // identity::authorize_as() against the organisation tree loaded from the database, and appends one
@@ -10,6 +11,7 @@
 // Permissions (all on the article's site):
 //   create_column            site.manage       columns are the site's structure
 //   create/edit/submit/delete content.edit
+//   add_attachment            content.edit
 //   approve/reject content   content.review    (信息审核)
 //   approve/reject secrecy   secrecy.review    (保密审查)
 //   publish                  site.operate      the release is operations' step (the build is a later issue)
@@ -39,6 +41,10 @@
 //   content.version_tampered     the stored version no longer matches its content_hash
 //   content.separation_of_duties | content.same_reviewer   (denied, above)
 //   content.too_large | too_deep | unstable   (from sanitise_html)
+//   content.attachment_refused   check_attachment did not accept the file; the message names every problem
+//   content.attachment_too_large | attachment_empty | attachment_check_failed   (from check_attachment)
+//   content.no_blob_store        add_attachment or attachment() on a service opened without a blob store
+//   store.*                      the blob store could not store or return the bytes (attachment())
 //   identity.forbidden           (from authorize_as; audited as denied)
 //
 // Thread-safety: all methods may be called from any thread; database work is serialised inside.
@@ -48,6 +54,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -60,6 +67,7 @@
 #include "content/workflow.h"
 #include "identity/identity.h"
 #include "review/scanner.h"
+#include "store/blob_store.h"
 #include "store/database.h"
 
 namespace sw::content {
@@ -95,10 +103,27 @@ struct ArticleFields {
   std::string original_url;
 };
 
+// A file attached to a version (table article_attachments, migration 0005). The bytes are in the blob
+// store under blob_hash; type and mime are what check_attachment found from the bytes.
+struct Attachment {
+  std::string file_name;
+  std::string blob_hash;  // "<alg>:<64 hex>"
+  std::int64_t size = 0;
+  std::string type;       // "pdf", "docx", ... (AttachmentCheck::type)
+  std::string mime;
+  std::vector<std::string> warnings;  // AttachmentCheck::warnings, for the reviewers
+  std::string added_by;
+  TimePoint added_at;
+};
+
+// Longest attachment file name, in bytes.
+inline constexpr std::size_t kMaxFileNameBytes = 255;
+
 struct ArticleVersion {
   std::int64_t article_id = 0;
   std::int64_t n = 0;
   ArticleFields fields;       // body_html as stored (sanitised)
+  std::vector<Attachment> attachments;  // in the order they were added; part of the version's content_hash
   std::string content_hash;   // "<alg>:<hex>" of the canonical version
   std::string created_by;
   TimePoint created_at;
@@ -188,6 +213,13 @@ class ContentService {
                                               const crypto::Suite& suite, const review::Scanner& scanner,
                                               const Clock& clock = system_clock(),
                                               SanitiseOptions sanitise = {});
+  // The same, with the blob store that keeps attachments (must outlive the service). Without one,
+  // add_attachment and attachment() fail "content.no_blob_store" and a version's attachments, if the
+  // database has any, are scanned as unreadable (high findings).
+  static std::unique_ptr<ContentService> open(store::Database& db, audit::AuditLog& audit,
+                                              const crypto::Suite& suite, const review::Scanner& scanner,
+                                              store::BlobStore& blobs, const Clock& clock = system_clock(),
+                                              SanitiseOptions sanitise = {});
   ~ContentService();
 
   // --- columns (site.manage) ---------------------------------------------------------------------
@@ -203,7 +235,16 @@ class ContentService {
   // "content.edit": a new version. From any state but draft this resets the workflow to draft, and a
   // review record with decision "reset" says the earlier submission or reviews no longer apply.
   Result<Saved> edit(const Actor& actor, std::int64_t article_id, const ArticleFields& fields);
-  // "content.submit": draft → submitted. Scans title, summary and body (N3.2) and keeps the findings.
+  // "content.attach": checks the file (check_attachment with the site's policy — the default
+  // AttachmentPolicy for now), stores accepted bytes in the blob store and saves a new version: the
+  // current fields, the current attachments and this one. Like edit, from any state but draft this
+  // resets the workflow (a review record "reset"). A refused file is "content.attachment_refused"
+  // naming every problem, and nothing is stored. file_name: 1..255 bytes, no '/', backslash or control
+  // characters, not already attached to the current version ("content.invalid_field").
+  Result<Saved> add_attachment(const Actor& actor, std::int64_t article_id, std::string file_name,
+                               std::string_view bytes);
+  // "content.submit": draft → submitted. Scans title, summary, body and every attachment (N3.2; a
+  // finding in an attachment has the file name as its path) and keeps the findings.
   Result<SubmitResult> submit(const Actor& actor, std::int64_t article_id);
   // "content.delete": soft; versions, scans and review records stay (N3.1).
   Status delete_article(const Actor& actor, std::int64_t article_id);
@@ -221,6 +262,9 @@ class ContentService {
   // --- reads -------------------------------------------------------------------------------------
   Result<Article> get_article(const Principal& who, std::int64_t article_id);
   Result<ArticleVersion> get_version(const Principal& who, std::int64_t article_id, std::int64_t n);
+  // The bytes of an attachment of version n, verified by the blob store against its hash.
+  Result<std::string> attachment(const Principal& who, std::int64_t article_id, std::int64_t n,
+                                 std::string_view file_name);
   // Articles (not deleted) of the site awaiting `stage`, oldest first. content.review for the content
   // stage, secrecy.review for the secrecy stage.
   Result<std::vector<QueueItem>> review_queue(const Principal& who, std::int64_t site_id, Stage stage);
