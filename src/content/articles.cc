@@ -644,16 +644,7 @@ class ContentService::Impl {
     return article;
   }
 
-  Result<identity::OrgTree> load_tree() {
-    SW_TRY(orgs, db_.query("SELECT id, parent_id FROM organisations"));
-    SW_TRY(sites, db_.query("SELECT id, org_id FROM sites"));
-    identity::OrgTree tree;
-    for (const store::Row& r : orgs) {
-      tree.add_org(r.integer(0), r.is_null(1) ? std::nullopt : std::optional<std::int64_t>(r.integer(1)));
-    }
-    for (const store::Row& r : sites) tree.add_site(r.integer(0), r.integer(1));
-    return tree;
-  }
+  Result<identity::OrgTree> load_tree() { return identity::load_org_tree(db_); }
 
   Result<Column> column_by_id(std::int64_t id) {
     SW_TRY(row, db_.query_one(std::string(kColumnColumns) + " WHERE id = ?", {id}));
