@@ -7,17 +7,14 @@
 #include <filesystem>
 #include <fstream>
 
-#include "content/articles.h"
-#include "identity/fixture.h"  // FakeAuditLog
+#include "content_fixture.h"
 #include "review/office_fixtures.h"
 #include "store/temp_dir.h"
 
 namespace sw::content {
 namespace {
 
-using identity::Grant;
 using identity::Role;
-using identity::Scope;
 
 std::string elf() {
   return std::string(
@@ -27,21 +24,10 @@ std::string elf() {
          std::string(9, '\0') + std::string("\x02\x00\x3E\x00", 4) + std::string(100, '\0');
 }
 
-class AttachmentServiceTest : public ::testing::Test {
+class AttachmentServiceTest : public testing::ContentFixture {
  protected:
   void SetUp() override {
-    auto db = store::Database::open_memory();
-    ASSERT_TRUE(db) << db.error().to_string();
-    db_ = std::move(*db);
-    ASSERT_TRUE(db_->exec("INSERT INTO organisations (parent_id, name, kind) VALUES (NULL, '江苏省总工会', 'province')"));
-    const std::int64_t root = db_->last_insert_id();
-    ASSERT_TRUE(db_->exec("INSERT INTO sites (org_id, name) VALUES (?, '江苏工会网')", {root}));
-    site_ = db_->last_insert_id();
-    ASSERT_TRUE(db_->exec("INSERT INTO sites (org_id, name) VALUES (?, '南京工会网')", {root}));
-    other_site_ = db_->last_insert_id();
-    auto scanner = review::Scanner::create(review::builtin_lexicon());
-    ASSERT_TRUE(scanner) << scanner.error().to_string();
-    scanner_ = std::make_unique<review::Scanner>(std::move(*scanner));
+    open_world();
     auto blobs = store::BlobStore::open(dir_.path() / "blobs", crypto::suite(crypto::SuiteId::gm));
     ASSERT_TRUE(blobs) << blobs.error().to_string();
     blobs_ = std::make_unique<store::BlobStore>(std::move(*blobs));
@@ -53,31 +39,10 @@ class AttachmentServiceTest : public ::testing::Test {
     audit_.events.clear();
   }
 
-  static Actor cli() { return Actor{Principal::system("tester"), "127.0.0.1", "req-cli"}; }
-  static Actor as(const Principal& p) { return Actor{p, "192.0.2.10", "req-1"}; }
   static Principal t() { return Principal::system("t"); }
 
-  Principal person(std::int64_t id, const std::string& name, std::vector<Role> roles, std::int64_t site = 0) {
-    std::vector<Grant> grants;
-    for (Role r : roles) {
-      Grant g;
-      g.id = id * 10 + static_cast<std::int64_t>(grants.size());
-      g.user_id = id;
-      g.role = r;
-      g.scope = Scope::site(site ? site : site_);
-      grants.push_back(g);
-    }
-    return Principal::user(id, name, std::move(grants));
-  }
-
   std::int64_t draft() {
-    ArticleFields f;
-    f.title = "省总工会召开工作会议";
-    f.summary = "会议部署了全年工作。";
-    f.body_html = "<p>全省工会系统召开会议。</p>";
-    f.byline = "记者 王明";
-    f.source = "江苏工会网";
-    auto saved = service_->create_article(as(editor_), column_, f);
+    auto saved = service_->create_article(as(editor_), column_, fields());
     EXPECT_TRUE(saved) << saved.error().to_string();
     return saved ? saved->article.id : 0;
   }
@@ -94,13 +59,8 @@ class AttachmentServiceTest : public ::testing::Test {
   }
 
   store::testing::TempDir dir_{"sw_content_attach_"};
-  std::unique_ptr<store::Database> db_;
-  identity::testing::FakeAuditLog audit_;
-  FakeClock clock_;
-  std::unique_ptr<review::Scanner> scanner_;
   std::unique_ptr<store::BlobStore> blobs_;
-  std::unique_ptr<ContentService> service_;
-  std::int64_t site_ = 0, other_site_ = 0, column_ = 0;
+  std::int64_t column_ = 0;
   Principal editor_, reviewer_, other_editor_;
 };
 

@@ -7,30 +7,17 @@
 
 #include <sstream>
 
-#include "identity/fixture.h"  // FakeAuditLog
+#include "content_fixture.h"
 
 namespace sw::content {
 namespace {
 
-using identity::Grant;
 using identity::Role;
-using identity::Scope;
 
-class ContentTest : public ::testing::Test {
+class ContentTest : public testing::ContentFixture {
  protected:
   void SetUp() override {
-    auto db = store::Database::open_memory();
-    ASSERT_TRUE(db) << db.error().to_string();
-    db_ = std::move(*db);
-    ASSERT_TRUE(db_->exec("INSERT INTO organisations (parent_id, name, kind) VALUES (NULL, '江苏省总工会', 'province')"));
-    const std::int64_t root = db_->last_insert_id();
-    ASSERT_TRUE(db_->exec("INSERT INTO sites (org_id, name) VALUES (?, '江苏工会网')", {root}));
-    site_ = db_->last_insert_id();
-    ASSERT_TRUE(db_->exec("INSERT INTO sites (org_id, name) VALUES (?, '南京工会网')", {root}));
-    other_site_ = db_->last_insert_id();
-    auto scanner = review::Scanner::create(review::builtin_lexicon());
-    ASSERT_TRUE(scanner) << scanner.error().to_string();
-    scanner_ = std::make_unique<review::Scanner>(std::move(*scanner));
+    open_world();
     service_ = ContentService::open(*db_, audit_, crypto::suite(crypto::SuiteId::gm), *scanner_, clock_);
     editor_ = person(1, "editor", {Role::editor});
     editor2_ = person(2, "editor2", {Role::editor});
@@ -44,32 +31,6 @@ class ContentTest : public ::testing::Test {
     column_ = service_->create_column(cli(), site_, std::nullopt, "工会要闻").value().id;
     other_column_ = service_->create_column(cli(), other_site_, std::nullopt, "要闻").value().id;
     audit_.events.clear();
-  }
-
-  static Actor cli() { return Actor{Principal::system("tester"), "127.0.0.1", "req-cli"}; }
-  static Actor as(const Principal& p) { return Actor{p, "192.0.2.10", "req-1"}; }
-
-  Principal person(std::int64_t id, const std::string& name, std::vector<Role> roles, std::int64_t site = 0) {
-    std::vector<Grant> grants;
-    for (Role r : roles) {
-      Grant g;
-      g.id = id * 10 + static_cast<std::int64_t>(grants.size());
-      g.user_id = id;
-      g.role = r;
-      g.scope = Scope::site(site ? site : site_);
-      grants.push_back(g);
-    }
-    return Principal::user(id, name, std::move(grants));
-  }
-
-  static ArticleFields fields(std::string body = "<p>全省工会系统召开会议。</p>") {
-    ArticleFields f;
-    f.title = "省总工会召开工作会议";
-    f.summary = "会议部署了全年工作。";
-    f.body_html = std::move(body);
-    f.byline = "记者 王明";
-    f.source = "江苏工会网";
-    return f;
   }
 
   std::int64_t draft(const Principal& author, std::string body = "<p>全省工会系统召开会议。</p>",
@@ -90,12 +51,7 @@ class ContentTest : public ::testing::Test {
     return service_->review_records(Principal::system("t"), id).value();
   }
 
-  std::unique_ptr<store::Database> db_;
-  identity::testing::FakeAuditLog audit_;
-  FakeClock clock_;
-  std::unique_ptr<review::Scanner> scanner_;
-  std::unique_ptr<ContentService> service_;
-  std::int64_t site_ = 0, other_site_ = 0, column_ = 0, other_column_ = 0;
+  std::int64_t column_ = 0, other_column_ = 0;
   Principal editor_, editor2_, reviewer_, secrecy_, both_, writer_reviewer_, operator_, auditor_, other_reviewer_;
 };
 
