@@ -106,7 +106,7 @@ int cmd_serve(const fs::path& config) {
   co.hsts = !pf.config.console.tls_cert.empty();
   co.secure_cookies = true;
   co.audit_trusted_keys = pf.trusted_keys;
-  console::Console console(*pf.identity, *pf.audit, *pf.registry, co);
+  console::Console console(*pf.identity, *pf.audit, {pf.registry.get(), pf.content.get()}, co);
   http::Router router;
   console.install(router);
   http::Server server(server_options(pf.config), std::move(router));

@@ -118,6 +118,11 @@ Result<std::unique_ptr<Platform>> open_platform(const fs::path& config_file) {
   SW_TRY(identity, identity::IdentityService::open(*p->db, *p->audit, *p->suite, seal, policy_from(p->config)));
   p->identity = std::move(identity);
   p->registry = registry::Registry::open(*p->db, *p->audit);
+  SW_TRY(blobs, store::BlobStore::open(dir / "blobs", *p->suite));
+  p->blobs = std::make_unique<store::BlobStore>(std::move(blobs));
+  SW_TRY(scanner, review::Scanner::create(review::builtin_lexicon()));
+  p->scanner = std::make_unique<review::Scanner>(std::move(scanner));
+  p->content = content::ContentService::open(*p->db, *p->audit, *p->suite, *p->scanner, *p->blobs);
   return p;
 }
 

@@ -1,5 +1,5 @@
 // Platform: one node's data directory opened as a whole — config, keys, database, audit log,
-// identity service, site register — for the `sitewarden` subcommands. Layout of a data directory:
+// identity service, site register, blob store, review scanner, content service — for the `sitewarden` subcommands. Layout of a data directory:
 //
 //   sitewarden.toml          the config (written by init; every key validated at load)
 //   sitewarden.db            SQLite (WAL): identity, audit and, later, every other module
@@ -17,8 +17,11 @@
 #include "audit/audit_log.h"
 #include "base/config.h"
 #include "base/crypto.h"
+#include "content/articles.h"
 #include "identity/identity.h"
 #include "registry/registry.h"
+#include "review/scanner.h"
+#include "store/blob_store.h"
 #include "store/database.h"
 
 namespace sw::cli {
@@ -32,6 +35,9 @@ struct Platform {
   std::unique_ptr<audit::AuditLog> audit;
   std::unique_ptr<identity::IdentityService> identity;
   std::unique_ptr<registry::Registry> registry;  // the site register (default domain rules)
+  std::unique_ptr<store::BlobStore> blobs;        // <data_dir>/blobs
+  std::unique_ptr<review::Scanner> scanner;       // the review scanner with the shipped lexicons
+  std::unique_ptr<content::ContentService> content;  // columns, articles, the review workflow
 
   std::filesystem::path data_dir() const { return config.node.data_dir; }
 };

@@ -8,6 +8,7 @@
 #include "console/request_state.h"
 #include "console/view.h"
 #include "http/router.h"
+#include "content/articles.h"
 #include "registry/registry.h"
 
 namespace sw::console {
@@ -36,6 +37,9 @@ identity::Actor RequestState::actor() const {
   return a;
 }
 
+#include "console/registry_errors.inc"
+#include "console/content_errors.inc"
+
 std::string message_key_for(const Error& e) {
   static const std::vector<std::pair<std::string_view, std::string_view>> kKeys = {
       {"identity.bad_credentials", "err_bad_credentials"},
@@ -56,31 +60,11 @@ std::string message_key_for(const Error& e) {
       {"identity.bad_fingerprint", "err_bad_fingerprint"},
       {"console.csrf", "err_csrf"},
       {"console.password_mismatch", "err_password_mismatch"},
-      {"console.registry_unavailable", "err_registry_unavailable"},
-      {"registry.invalid_icp", "err_invalid_icp"},
-      {"registry.invalid_domain", "err_invalid_domain"},
-      {"registry.invalid_external_host", "err_invalid_domain"},
-      {"registry.invalid_mail_domain", "err_invalid_domain"},
-      {"registry.domain_rule", "err_domain_rule"},
-      {"registry.domain_taken", "err_domain_taken"},
-      {"registry.code_taken", "err_code_taken"},
-      {"registry.not_found", "err_not_found"},
-      {"registry.unknown_org", "err_not_found"},
-      {"registry.unknown_site", "err_not_found"},
-      {"registry.bad_level", "err_bad_level"},
-      {"registry.cycle", "err_cycle"},
-      {"registry.org_inactive", "err_org_inactive"},
-      {"registry.has_active_children", "err_has_active_children"},
-      {"registry.has_active_sites", "err_has_active_sites"},
-      {"registry.root", "err_root_org"},
-      {"registry.bad_state", "err_bad_state"},
-      {"registry.approval_missing", "err_approval_missing"},
-      {"registry.assessment_missing", "err_assessment_missing"},
-      {"registry.separation_of_duties", "err_applicant_decides"},
-      {"registry.no_filing", "err_no_filing"},
   };
-  for (const auto& [code, key] : kKeys) {
-    if (e.code == code) return std::string(key);
+  for (const auto* table : {&kKeys, &kRegistryKeys, &kContentKeys}) {
+    for (const auto& [code, key] : *table) {
+      if (e.code == code) return std::string(key);
+    }
   }
   return {};
 }
@@ -89,7 +73,9 @@ std::string message_for(const RequestState& s, const Error& e) {
   const std::string key = message_key_for(e);
   if (key == "err_locked") return s.t(key) + " " + e.message;
   // Registry errors name the field, rule or state; the catalogue text leads, the detail follows.
-  if (!key.empty() && e.code.starts_with("registry.") && key != "err_not_found") return s.t(key) + " " + e.message;
+  if (!key.empty() && (e.code.starts_with("registry.") || e.code.starts_with("content.")) && key != "err_not_found") {
+    return s.t(key) + " " + e.message;
+  }
   if (key.empty() && e.code.starts_with("registry.invalid_")) return s.t("err_invalid_field") + " " + e.message;
   if (!key.empty()) return s.t(key);
   return s.t("err_bad_input") + e.message;
@@ -106,19 +92,8 @@ int status_for(const Error& e) {
   if (e.code == "identity.not_found" || e.code == "identity.unknown_org" || e.code == "identity.unknown_site") {
     return http::status::not_found;
   }
-  if (e.code == "console.registry_unavailable") return http::status::service_unavailable;
-  if (e.code.starts_with("registry.")) {
-    if (e.code == "registry.not_found" || e.code == "registry.unknown_org" || e.code == "registry.unknown_site") {
-      return http::status::not_found;
-    }
-    if (e.code == "registry.separation_of_duties") return http::status::forbidden;
-    static const std::set<std::string_view> kConflicts = {
-        "registry.domain_taken",        "registry.code_taken",         "registry.bad_state",
-        "registry.approval_missing",    "registry.assessment_missing", "registry.has_active_children",
-        "registry.has_active_sites",    "registry.cycle",              "registry.org_inactive",
-        "registry.no_filing"};
-    return kConflicts.contains(e.code) ? 409 : http::status::bad_request;
-  }
+  if (auto st = registry_status_for(e)) return *st;
+  if (auto st = content_status_for(e)) return *st;
   if (e.code.starts_with("identity.") || e.code.starts_with("console.") || e.code.starts_with("audit.")) {
     return http::status::bad_request;
   }
@@ -200,6 +175,7 @@ struct Console::Impl {
   audit::AuditLog& audit;
   ConsoleOptions opt;
   registry::Registry* reg = nullptr;  // the site register; nullptr: its pages and endpoints answer 503
+  content::ContentService* content = nullptr;  // articles and review; nullptr: their pages and endpoints answer 503
 
   // --- per-request state ---------------------------------------------------------------------
   Result<RequestState> begin(http::Context& ctx) {
@@ -268,6 +244,9 @@ struct Console::Impl {
             {"certs", any(Permission::cert_register)},
             {"orgs", any(Permission::org_read)},
             {"registry", reg != nullptr && any(Permission::org_read)},
+            {"dashboard", reg != nullptr && any(Permission::org_read)},
+            {"articles", content != nullptr && any(Permission::content_edit)},
+            {"review", content != nullptr && (any(Permission::content_review) || any(Permission::secrecy_review))},
             {"audit", any(Permission::audit_read)}};
   }
 
@@ -910,6 +889,8 @@ struct Console::Impl {
 #include "console/api.inc"
 #include "console/registry_pages.inc"
 #include "console/registry_api.inc"
+#include "console/content_pages.inc"
+#include "console/content_api.inc"
 };
 
 Console::Console(identity::IdentityService& identity, audit::AuditLog& audit, ConsoleOptions options)
@@ -918,6 +899,10 @@ Console::Console(identity::IdentityService& identity, audit::AuditLog& audit, Co
 Console::Console(identity::IdentityService& identity, audit::AuditLog& audit, registry::Registry& registry,
                  ConsoleOptions options)
     : impl_(std::make_shared<Impl>(Impl{identity, audit, std::move(options), &registry})) {}
+
+Console::Console(identity::IdentityService& identity, audit::AuditLog& audit, Services services,
+                 ConsoleOptions options)
+    : impl_(std::make_shared<Impl>(Impl{identity, audit, std::move(options), services.registry, services.content})) {}
 
 std::shared_ptr<http::Filter> Console::security_headers_filter() const {
   return std::make_shared<SecurityHeaders>(impl_->opt.hsts);
@@ -951,13 +936,8 @@ void Console::install(http::Router& router) {
   post("/certificates", &Impl::register_certificate);
   post("/certificates/{id}/revoke", &Impl::revoke_certificate);
   get("/orgs", &Impl::orgs);
-  post("/orgs", &Impl::create_org);
-  post("/orgs/{action}", &Impl::org_action);
-  get("/sites", &Impl::sites);
-  post("/sites", &Impl::apply_site);
-  get("/sites/{id}", &Impl::site);
-  post("/sites/{id}/{action}", &Impl::site_action);
-  get("/filings", &Impl::filings);
+  i.install_registry_pages(router);
+  i.install_content_pages(router);
   get("/audit", &Impl::audit_page);
   (void)router.add("GET", "/static/{file}", [&i](http::Context& ctx) { return i.static_asset(ctx); });
   i.install_api(router);

@@ -28,6 +28,9 @@ class Router;
 namespace sw::registry {
 class Registry;
 }
+namespace sw::content {
+class ContentService;
+}
 
 namespace sw::console {
 
@@ -48,6 +51,14 @@ class Console {
   // endpoints answer 503 (console.registry_unavailable). `registry` must outlive the console.
   Console(identity::IdentityService& identity, audit::AuditLog& audit, registry::Registry& registry,
           ConsoleOptions options);
+  // With every service the console fronts; a null service makes its pages and endpoints answer 503.
+  // content: columns, articles, attachments and the review workflow (/articles, /review pages and
+  // /api/v1/sites/{id}/columns|articles, /api/v1/articles/... endpoints). Services must outlive the console.
+  struct Services {
+    registry::Registry* registry = nullptr;
+    content::ContentService* content = nullptr;
+  };
+  Console(identity::IdentityService& identity, audit::AuditLog& audit, Services services, ConsoleOptions options);
 
   // Registers every page, asset and API route.
   void install(http::Router& router);

@@ -1,10 +1,11 @@
 // Message catalogues (zh-CN default, en): all text people read in the console lives in
-// assets/i18n/<lang>.json, never in C++ (STYLE.md). Both catalogues carry the same keys; a test
-// checks it.
+// assets/i18n/<lang>.json and assets/i18n/<lang>/<module>.json (merged), never in C++ (STYLE.md).
+// Both catalogues carry the same keys and no key is defined twice; a test checks it.
 #pragma once
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -16,6 +17,8 @@ Language parse_language(std::string_view text, Language fallback);  // unknown t
 
 // The catalogue of a language (loaded once from the embedded assets).
 const nlohmann::json& catalogue(Language l);
+// What went wrong loading a catalogue: a file that is not a JSON object, a key defined twice.
+const std::vector<std::string>& catalogue_problems(Language l);
 // One message; a missing key yields the key itself (visible in review, never a crash).
 std::string text(Language l, std::string_view key);
 

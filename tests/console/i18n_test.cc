@@ -14,6 +14,11 @@ TEST(Catalogues, ChineseAndEnglishCarryTheSameKeys) {
   for (const auto& [key, value] : en.items()) EXPECT_TRUE(zh.contains(key)) << "zh-CN lacks " << key;
 }
 
+TEST(Catalogues, EveryFileParsesAndNoKeyIsDefinedTwice) {
+  EXPECT_TRUE(catalogue_problems(Language::zh_cn).empty()) << catalogue_problems(Language::zh_cn).front();
+  EXPECT_TRUE(catalogue_problems(Language::en).empty()) << catalogue_problems(Language::en).front();
+}
+
 TEST(Catalogues, EveryRoleAndOrganisationKindHasANameInBothLanguages) {
   for (const char* key : {"role_system_admin", "role_security_admin", "role_audit_admin", "role_site_admin",
                           "role_editor", "role_content_reviewer", "role_secrecy_reviewer", "role_operator",
