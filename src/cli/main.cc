@@ -1,9 +1,13 @@
 // sitewarden: the one binary. Subcommands: init, serve, demo-seed, user add/reset/lock/unlock,
 // audit verify/export, config check, scan, version. Exit codes: 0 ok, 1 the operation failed (message on
 // stderr names what and why), 2 bad command line, 3 audit verification found tampering.
+#include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <mutex>
+#include <stop_token>
+#include <thread>
 
 #include <CLI/CLI.hpp>
 
@@ -118,6 +122,22 @@ int cmd_serve(const fs::path& config) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // before the server's threads start
 
+  // The content scheduler (定时发布/下线): run_due every 30 s as the machine operator, stopped with the
+  // server (docs/modules/content.md "Scheduled publication and withdrawal").
+  std::jthread scheduler([&pf](std::stop_token stop) {
+    const identity::Actor machine{identity::Principal::system("scheduler"), "", "scheduler"};
+    std::mutex m;
+    std::condition_variable_any wake;
+    while (!stop.stop_requested()) {
+      if (!pf.content) return;
+      if (auto run = pf.content->run_due(machine, system_clock().now()); !run) {
+        log::error("content.scheduler_failed", {{"error", run.error().to_string()}});
+      }
+      std::unique_lock lock(m);
+      wake.wait_for(lock, stop, std::chrono::seconds(30), [] { return false; });
+    }
+  });
+
   if (auto r = server.start(); !r) return report(r.error());
   const std::string scheme = pf.config.console.tls_cert.empty() ? "http" : "https";
   const std::string url = !pf.config.console.public_url.empty()
@@ -130,6 +150,8 @@ int cmd_serve(const fs::path& config) {
   int sig = 0;
   sigwait(&signals, &sig);
   log::info("console.stopping", {{"signal", sig}});
+  scheduler.request_stop();
+  scheduler.join();
   server.stop();
   server.wait();
   return 0;

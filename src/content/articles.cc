@@ -10,6 +10,7 @@
 
 #include "base/log.h"
 #include "content/attachments.h"
+#include "content/site_features.h"
 
 namespace sw::content {
 namespace {
@@ -172,7 +173,7 @@ void add_report(const review::ScanReport& report, SubmitResult& out) {
 // True when the error is a refusal of who acts, not of what they asked (audited as denied).
 bool is_denial(const Error& e) {
   return e.code == "identity.forbidden" || e.code == "content.separation_of_duties" ||
-         e.code == "content.same_reviewer";
+         e.code == "content.same_reviewer" || e.code == "content.not_blog_owner";
 }
 
 // The same person: the same account, or for the machine operator the same name.
@@ -492,9 +493,12 @@ class ContentService::Impl {
     const Permission p = permission_of(stage);
     SW_CHECK(permit_any_read(who, {&p, 1}, site_id, "content.queue", site_object(site_id)));
     const State waiting = stage == Stage::content ? State::submitted : State::content_approved;
+    // A correction (0008) waits at the same stages as a first submission.
+    const State correction =
+        stage == Stage::content ? State::correction_submitted : State::correction_content_approved;
     SW_TRY(rows, db_.query(std::string(kArticleColumns) +
-                               " WHERE site_id = ? AND state = ? AND deleted_at IS NULL ORDER BY id",
-                           {site_id, std::string(to_string(waiting))}));
+                               " WHERE site_id = ? AND state IN (?, ?) AND deleted_at IS NULL ORDER BY id",
+                           {site_id, std::string(to_string(waiting)), std::string(to_string(correction))}));
     std::vector<QueueItem> out;
     for (const store::Row& r : rows) {
       QueueItem item{article_from(r)};
@@ -655,7 +659,10 @@ class ContentService::Impl {
   Result<Article> article_by_id(std::int64_t id) {
     SW_TRY(row, db_.query_one(std::string(kArticleColumns) + " WHERE id = ?", {id}));
     if (!row) return fail("content.not_found", "no article with id " + std::to_string(id));
-    return article_from(*row);
+    Article article = article_from(*row);
+    SW_TRY(published, db_.query_one("SELECT published_version FROM articles WHERE id = ?", {id}));
+    if (published && !published->is_null(0)) article.published_version = published->integer(0);
+    return article;
   }
 
   Result<Article> live_article(std::int64_t id) {
@@ -752,8 +759,11 @@ class ContentService::Impl {
       if (parent.deactivated_at) return fail("content.column_inactive", column_object(parent.id) + " is deactivated");
     }
     const store::Value parent = parent_id ? store::Value{*parent_id} : store::Value{std::monostate{}};
-    SW_CHECK(db_.exec("INSERT INTO columns (site_id, parent_id, name, position, created_at) VALUES (?, ?, ?, ?, ?)",
-                      {site_id, parent, name, position, format_rfc3339(clock_.now())}));
+    // N4.1 (0008): a column created on a live site needs its own security assessment before use.
+    SW_CHECK(db_.exec("INSERT INTO columns (site_id, parent_id, name, position, created_at, needs_assessment) "
+                      "VALUES (?, ?, ?, ?, ?, (SELECT CASE WHEN state = 'live' THEN 1 ELSE 0 END FROM sites "
+                      "WHERE id = ?))",
+                      {site_id, parent, name, position, format_rfc3339(clock_.now()), site_id}));
     const std::int64_t id = db_.last_insert_id();
     event.object = column_object(id);
     event.details = {{"name", name}};
@@ -763,6 +773,8 @@ class ContentService::Impl {
   Result<Saved> create_article_locked(Audit& event, const Actor& actor, const Column& column,
                                       const ArticleFields& fields, bool is_reprint) {
     if (column.deactivated_at) return fail("content.column_inactive", column_object(column.id) + " is deactivated");
+    SW_CHECK(check_column_usable(column.id));      // N4.1 (0008)
+    SW_CHECK(check_blog_writer(actor, column.id));  // N4.4 (0008)
     SW_TRY(prepared, prepare(fields, is_reprint));
     const TimePoint now = clock_.now();
     SW_TRY(tx, db_.begin());
@@ -864,6 +876,19 @@ class ContentService::Impl {
   Result<SubmitResult> submit_locked(Audit& event, const Article& article) {
     SW_TRY(to, next(article.state, Action::submit));
     SW_TRY(v, version_of(article.id, article.current_version));
+    const SubmitResult result = scan_version(v);
+    SW_TRY(tx, db_.begin());
+    SW_CHECK(insert_scan(article.id, v.n, result));
+    SW_CHECK(db_.exec("UPDATE articles SET state = ? WHERE id = ?", {std::string(to_string(to)), article.id}));
+    SW_CHECK(tx.commit());
+    event.details = {{"version", v.n},
+                     {"highest", review::to_string(result.highest)},
+                     {"findings", result.findings.size()}};
+    return result;
+  }
+
+  // N3.2: title, summary, body and every attachment of a version.
+  SubmitResult scan_version(const ArticleVersion& v) {
     SubmitResult result;
     add_report(scanner_.scan_text("title", v.fields.title, "title"), result);
     add_report(scanner_.scan_text("summary", v.fields.summary, "summary"), result);
@@ -886,17 +911,15 @@ class ContentService::Impl {
       }
       add_report(scanner_.scan_bytes(a.file_name, *bytes), result);
     }
-    SW_TRY(tx, db_.begin());
-    SW_CHECK(db_.exec("INSERT INTO article_scans (article_id, version_n, highest, findings_json, scanned_at) "
-                      "VALUES (?, ?, ?, ?, ?)",
-                      {article.id, v.n, std::string(review::to_string(result.highest)), result.findings.dump(),
-                       format_rfc3339(clock_.now())}));
-    SW_CHECK(db_.exec("UPDATE articles SET state = ? WHERE id = ?", {std::string(to_string(to)), article.id}));
-    SW_CHECK(tx.commit());
-    event.details = {{"version", v.n},
-                     {"highest", review::to_string(result.highest)},
-                     {"findings", result.findings.size()}};
     return result;
+  }
+
+  // Call inside a transaction: the scan of version n.
+  Status insert_scan(std::int64_t article_id, std::int64_t n, const SubmitResult& result) {
+    return done(db_.exec("INSERT INTO article_scans (article_id, version_n, highest, findings_json, scanned_at) "
+                         "VALUES (?, ?, ?, ?, ?)",
+                         {article_id, n, std::string(review::to_string(result.highest)), result.findings.dump(),
+                          format_rfc3339(clock_.now())}));
   }
 
   // N3.1: nobody reviews what they wrote or saved.
@@ -1004,6 +1027,14 @@ class ContentService::Impl {
 
   Status set_state(const Article& article, Action action) {
     SW_TRY(to, next(article.state, action));
+    if (to == State::published && (action == Action::publish || action == Action::approve_secrecy)) {
+      // 0008: what becomes published is the current version (a first publication or an approved
+      // correction); N4.1: never in a column of a live site that has not passed its assessment.
+      SW_CHECK(check_column_usable(article.column_id));
+      SW_CHECK(db_.exec("UPDATE articles SET state = ?, published_version = current_version WHERE id = ?",
+                        {std::string(to_string(to)), article.id}));
+      return ok();
+    }
     SW_CHECK(db_.exec("UPDATE articles SET state = ? WHERE id = ?", {std::string(to_string(to)), article.id}));
     return ok();
   }
@@ -1053,6 +1084,9 @@ class ContentService::Impl {
   store::BlobStore* blobs_;  // null: no attachments
   const Clock& clock_;
   SanitiseOptions sanitise_;
+
+  // Withdrawal, correction, scheduling, reporting upward, blogs, the column gate (migration 0008).
+#include "content/lifecycle.inc"
 };
 
 // ----- ContentService: forwards to Impl ------------------------------------------------------------
@@ -1134,5 +1168,8 @@ Result<std::string> ContentService::export_review_records(const Principal& who, 
                                                           TimePoint from, TimePoint to) {
   return impl_->export_review_records(who, site_id, from, to);
 }
+
+// --- withdrawal, correction, scheduling, reporting upward, blogs (migration 0008) -------------------
+#include "content/lifecycle_forward.inc"
 
 }  // namespace sw::content

@@ -32,6 +32,12 @@
 //                                or the review stage asked for is not the one awaited
 //   content.not_found            no such article, version or column (deleted articles included for writes)
 //   content.unknown_site | content.column_inactive | content.bad_column (parent on another site)
+//   content.column_not_assessed  N4.1: a column created on a live site without a passed security
+//                                assessment for feature "column:<id>" (create_article, publish)
+//   content.feature_disabled     the site's feature ("blog", N4.4) is not enabled
+//   content.not_blog_owner       a blog column written by someone other than its owner (denied)
+//   content.not_staff            a blog owner without a real name or a grant on the site's organisation
+//   content.not_ancestor         submit_upward to a site that is not of an ancestor organisation
 //   content.invalid_field        a field empty or too long; the field named
 //   content.reprint_missing      a reprint without source / original_author / original_url (field named)
 //   content.reprint_judgement_missing   a content approval of a reprint without relevance /
@@ -63,6 +69,7 @@
 #include "base/clock.h"
 #include "base/crypto.h"
 #include "base/result.h"
+#include "content/lifecycle.h"
 #include "content/sanitiser.h"
 #include "content/workflow.h"
 #include "identity/identity.h"
@@ -140,6 +147,9 @@ struct Article {
   bool is_reprint = false;
   TimePoint created_at;
   std::optional<TimePoint> deleted_at;
+  // The version the site shows (migration 0008): set on publication and when a correction is
+  // approved; nullopt for an article never published. Kept after a withdrawal.
+  std::optional<std::int64_t> published_version;
 };
 
 // A save: the article and what the sanitiser removed from the body (for the editor to see).
@@ -275,6 +285,69 @@ class ContentService {
   // The site's records with `at` in [from, to], as JSON Lines (one object per record, every column).
   Result<std::string> export_review_records(const Principal& who, std::int64_t site_id, TimePoint from,
                                             TimePoint to);
+
+  // --- withdrawal, correction, scheduling, reporting upward, blogs (migration 0008) ---------------
+  // The states are workflow.h's; every decision below writes a review record in the site's chain
+  // (stage "withdrawal" / "secrecy_withdrawal" / "correction", decisions "requested", "approved",
+  // "rejected", "scheduled", "withdrawn", "published"), and every call one audit event.
+  //
+  // "content.withdrawal_request" (content.edit or site.operate): published → withdrawal_requested,
+  // the published version stays live. reason: 1..kMaxReasonBytes. secrecy_related: a secrecy
+  // reviewer may decide it as well as a content reviewer.
+  Result<WithdrawalRequest> request_withdrawal(const Actor& actor, std::int64_t article_id, std::string reason,
+                                               bool secrecy_related);
+  // "content.withdrawal_decide" (content.review; secrecy.review also for a secrecy-related request):
+  // approve → withdrawn, reject → published (reason required). The decider is neither the requester
+  // nor the author ("content.separation_of_duties", denied).
+  Status decide_withdrawal(const Actor& actor, std::int64_t article_id, bool approve, std::string reason);
+  // The article's withdrawal requests, oldest first (readers as get_article).
+  Result<std::vector<WithdrawalRequest>> withdrawal_requests(const Principal& who, std::int64_t article_id);
+  // "content.correct" (content.edit): a correction (更正) of a published article — a new version with
+  // `fields`, scanned like a submission, awaiting content then secrecy review
+  // (published → correction_submitted); the published version stays live until the secrecy approval
+  // makes the correction the published version. A rejection at either stage returns to published.
+  // reason: why the correction is made, 1..kMaxReasonBytes.
+  Result<SubmitResult> correct(const Actor& actor, std::int64_t article_id, const ArticleFields& fields,
+                               std::string reason);
+  // "content.schedule": a scheduled publication (定时发布, site.operate, the article approved; the
+  // current version is the one that will be published) or withdrawal (定时下线, content.review — the
+  // withdrawal is decided now; the article published; reason required). due_at must be in the future.
+  // Replaces a pending schedule of the same kind (cancelled, outcome says so).
+  Result<Schedule> schedule(const Actor& actor, std::int64_t article_id, ScheduleKind kind, TimePoint due_at,
+                            std::string reason = {});
+  // "content.schedule_cancel": the same permission as setting it; "content.not_found" when none pending.
+  Status cancel_schedule(const Actor& actor, std::int64_t article_id, ScheduleKind kind);
+  // The article's schedules, oldest first (readers as get_article).
+  Result<std::vector<Schedule>> schedules(const Principal& who, std::int64_t article_id);
+  // Carries out every pending schedule with due_at <= now, oldest first, each in its own transaction
+  // (a crash leaves each schedule done or still pending, never half done) and audited
+  // ("content.scheduled_publish" / "content.scheduled_withdraw", the scheduling user named). A
+  // schedule whose article is no longer in the state (or, for a publication, at the version) it was
+  // made for is void, audited as failure. A second run finds nothing. Only the machine operator
+  // (identity.forbidden otherwise).
+  Result<DueRun> run_due(const Actor& actor, TimePoint now);
+  // "content.upward_submit" (信息报送; content.edit on the source article's site): an approved or
+  // published item (its published version if it has one) becomes a new article in `target_column_id`,
+  // a column of the site of an ancestor organisation of the source site's organisation: state
+  // submitted (scanned), author the submitting user, source the unit's site name, attachments carried.
+  // The target's reviewers adopt it through their own workflow (adopted = published there).
+  // "content.not_ancestor" when the target site's organisation is not above the source's.
+  Result<UpwardSubmission> submit_upward(const Actor& actor, std::int64_t article_id,
+                                         std::int64_t target_column_id);
+  // The submissions upward made from the article (readers as get_article).
+  Result<std::vector<UpwardSubmission>> upward_submissions(const Principal& who, std::int64_t article_id);
+  // Per organisation of the subtree of org_id (itself included): submissions with submitted_at in
+  // [from, to] and how many were adopted, ranked by adoptions, then submissions, then name.
+  // content.review or audit.read on the organisation; a refusal is audited (denied).
+  Result<std::vector<UpwardRow>> upward_stats(const Principal& who, std::int64_t org_id, TimePoint from,
+                                              TimePoint to);
+  // "content.blog_create" (site.manage; feature "blog" enabled on the site, else
+  // "content.feature_disabled"): N4.4, a blog column owned by a user with a real name and an active
+  // grant of a role with content.edit on the site or its organisation ("content.not_staff"). Only the
+  // owner creates articles in it ("content.not_blog_owner", denied); posts are reviewed as usual.
+  Result<Blog> create_blog(const Actor& actor, std::int64_t site_id, std::int64_t owner_user_id, std::string name);
+  // The site's blogs: readers as get_article, and site.manage.
+  Result<std::vector<Blog>> blogs(const Principal& who, std::int64_t site_id);
 
  private:
   class Impl;

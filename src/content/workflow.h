@@ -25,15 +25,47 @@ enum class State {
   content_approved,  // content review passed, awaiting secrecy review (保密审查)
   approved,          // both reviews passed, ready to publish
   published,         // marked published (the release build is a later issue)
+  withdrawal_requested,         // published, a withdrawal (撤稿) awaiting its decision
+  withdrawn,                    // taken off the site after a reviewed withdrawal
+  correction_submitted,         // published, a correction (更正) version awaiting content review
+  correction_content_approved,  // published, a correction version awaiting secrecy review
 };
-inline constexpr State kAllStates[] = {State::draft, State::submitted, State::content_approved, State::approved,
-                                       State::published};
+inline constexpr State kAllStates[] = {State::draft,
+                                       State::submitted,
+                                       State::content_approved,
+                                       State::approved,
+                                       State::published,
+                                       State::withdrawal_requested,
+                                       State::withdrawn,
+                                       State::correction_submitted,
+                                       State::correction_content_approved};
 std::string_view to_string(State s);           // "draft" | "submitted" | "content_approved" | ...
 Result<State> parse_state(std::string_view);  // "content.unknown_state"
 
-enum class Action { edit, submit, approve_content, approve_secrecy, reject, publish };
-inline constexpr Action kAllActions[] = {Action::edit,   Action::submit,  Action::approve_content,
-                                         Action::approve_secrecy, Action::reject, Action::publish};
+enum class Action {
+  edit,
+  submit,
+  approve_content,
+  approve_secrecy,
+  reject,
+  publish,
+  request_withdrawal,
+  approve_withdrawal,
+  reject_withdrawal,
+  withdraw,  // a scheduled withdrawal falling due
+  correct,
+};
+inline constexpr Action kAllActions[] = {Action::edit,
+                                         Action::submit,
+                                         Action::approve_content,
+                                         Action::approve_secrecy,
+                                         Action::reject,
+                                         Action::publish,
+                                         Action::request_withdrawal,
+                                         Action::approve_withdrawal,
+                                         Action::reject_withdrawal,
+                                         Action::withdraw,
+                                         Action::correct};
 std::string_view to_string(Action a);  // "edit" | "submit" | "approve_content" | ...
 
 // The two review stages of N3.1.
@@ -44,9 +76,13 @@ Result<Stage> parse_stage(std::string_view);  // "content.unknown_stage"
 // The state an action leads to, or "content.bad_transition" ("cannot approve_secrecy a draft").
 Result<State> next(State from, Action action);
 
-// The review stage a state is waiting for: submitted → content, content_approved → secrecy.
+// The review stage a state is waiting for: submitted and correction_submitted → content,
+// content_approved and correction_content_approved → secrecy.
 std::optional<Stage> awaiting(State s);
 // approve_content | approve_secrecy.
 Action approval_of(Stage s);
+// True in the states whose published version is on the site: published and while a withdrawal or a
+// correction of it is pending.
+bool is_live(State s);
 
 }  // namespace sw::content

@@ -28,6 +28,17 @@ std::optional<State> expected(State from, Action a) {
       {{S::approved, A::edit}, S::draft},
       {{S::approved, A::publish}, S::published},
       {{S::published, A::edit}, S::draft},
+      // withdrawal (撤稿) and correction (更正), migration 0008
+      {{S::published, A::request_withdrawal}, S::withdrawal_requested},
+      {{S::withdrawal_requested, A::approve_withdrawal}, S::withdrawn},
+      {{S::withdrawal_requested, A::reject_withdrawal}, S::published},
+      {{S::published, A::withdraw}, S::withdrawn},
+      {{S::withdrawn, A::edit}, S::draft},
+      {{S::published, A::correct}, S::correction_submitted},
+      {{S::correction_submitted, A::approve_content}, S::correction_content_approved},
+      {{S::correction_submitted, A::reject}, S::published},
+      {{S::correction_content_approved, A::approve_secrecy}, S::published},
+      {{S::correction_content_approved, A::reject}, S::published},
   };
   auto it = kAllowed.find({from, a});
   return it == kAllowed.end() ? std::nullopt : std::optional<State>(it->second);
@@ -53,8 +64,8 @@ TEST(Workflow, EveryStateActionPairIsAllowedOrRefusedAsSpecified) {
       }
     }
   }
-  EXPECT_EQ(allowed, 11);
-  EXPECT_EQ(refused, 5 * 6 - 11);
+  EXPECT_EQ(allowed, 21);
+  EXPECT_EQ(refused, 9 * 11 - 21);
 }
 
 TEST(Workflow, RefusalNamesTheActionAndTheState) {
@@ -62,6 +73,8 @@ TEST(Workflow, RefusalNamesTheActionAndTheState) {
   EXPECT_EQ(next(S::submitted, A::approve_secrecy).error().message,
             "cannot approve_secrecy a submitted article (awaiting content review)");
   EXPECT_EQ(next(S::published, A::publish).error().message, "cannot publish a published article");
+  EXPECT_EQ(next(S::withdrawn, A::approve_withdrawal).error().message,
+            "cannot approve_withdrawal a withdrawn article");
 }
 
 TEST(Workflow, SecrecyReviewComesOnlyAfterContentReview) {  // N3.1: a defined sequence
@@ -72,8 +85,34 @@ TEST(Workflow, SecrecyReviewComesOnlyAfterContentReview) {  // N3.1: a defined s
   EXPECT_FALSE(next(S::content_approved, A::publish));
 }
 
-TEST(Workflow, AnEditFromAnyStateReturnsToDraft) {
-  for (State s : kAllStates) EXPECT_EQ(next(s, A::edit).value(), S::draft) << to_string(s);
+TEST(Workflow, AnEditReturnsToDraftExceptWhileAWithdrawalOrCorrectionAwaitsItsDecision) {
+  for (State s : kAllStates) {
+    const bool pending = s == S::withdrawal_requested || s == S::correction_submitted ||
+                         s == S::correction_content_approved;
+    if (pending) {
+      EXPECT_EQ(next(s, A::edit).error().code, "content.bad_transition") << to_string(s);
+    } else {
+      EXPECT_EQ(next(s, A::edit).value(), S::draft) << to_string(s);
+    }
+  }
+}
+
+TEST(Workflow, ACorrectionWaitsAtBothStagesAndARejectionLeavesThePublishedVersion) {
+  EXPECT_EQ(awaiting(S::correction_submitted), Stage::content);
+  EXPECT_EQ(awaiting(S::correction_content_approved), Stage::secrecy);
+  EXPECT_EQ(next(S::correction_submitted, A::reject).value(), S::published);
+  EXPECT_FALSE(next(S::correction_submitted, A::approve_secrecy));  // N3.1: the sequence holds
+  EXPECT_FALSE(next(S::approved, A::correct));                      // only a published item is corrected
+  EXPECT_FALSE(next(S::withdrawn, A::publish));                     // a withdrawn item is reviewed again
+  EXPECT_FALSE(next(S::approved, A::withdraw));
+}
+
+TEST(Workflow, LiveStatesAreThoseWhosePublishedVersionIsOnTheSite) {
+  for (State s : kAllStates) {
+    const bool live = s == S::published || s == S::withdrawal_requested || s == S::correction_submitted ||
+                      s == S::correction_content_approved;
+    EXPECT_EQ(is_live(s), live) << to_string(s);
+  }
 }
 
 TEST(Workflow, AwaitingNamesTheStageOfEachReviewState) {
