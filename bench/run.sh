@@ -8,6 +8,8 @@
 # 2. Audit log append rate and verify time for both crypto suites (BUILD_DIR/bench/audit_bench), when built.
 # 3. Review scanner MB/s and recall on a generated >= 100 MiB Chinese corpus, against mint-filter and
 #    python3-ahocorasick; docx/xlsx/pdf files per second (bench/review/run.sh).
+# 4. Console with 100 sites and 100,000 articles: article-list and review-queue latency, save + scan
+#    (bench/content_bench.sh).
 set -euo pipefail
 
 if [ $# -ne 1 ]; then
@@ -34,6 +36,10 @@ fi
 
 echo "== Review scanner =="
 bash "$here/review/run.sh" "$build_dir" || status=1
+echo
+
+echo "== Console with 100 sites and 100,000 articles =="
+bash "$here/content_bench.sh" "$build_dir" || status=1
 echo
 
 exit "$status"
