@@ -4,6 +4,7 @@
 #include <functional>
 #include <limits>
 #include <optional>
+#include <utility>
 #include <sstream>
 #include <variant>
 
@@ -25,6 +26,7 @@ struct Key {
   std::int64_t max = kNoMax;
   std::vector<std::string_view> allowed;  // for text keys: the only values accepted (empty: any)
   std::string_view meaning;
+  bool suffix_list = false;  // for text keys: a list of domain suffixes ([registry] *_domains)
 };
 
 template <class S, class T>
@@ -42,6 +44,12 @@ Key integer(std::string_view sec, std::string_view name, std::function<std::int6
 }
 Key boolean(std::string_view sec, std::string_view name, std::function<bool*(Config&)> f, std::string_view meaning) {
   return Key{sec, name, {}, {}, std::move(f), 0, kNoMax, {}, meaning};
+}
+
+Key suffixes(std::string_view level_key, std::string RegistryConfig::*member, std::string_view meaning) {
+  Key k = text("registry", level_key, field(&Config::registry, member), {}, meaning);
+  k.suffix_list = true;
+  return k;
 }
 
 const std::vector<Key>& schema() {
@@ -101,6 +109,14 @@ const std::vector<Key>& schema() {
               1, 86400, "signed checkpoint interval"),
       integer("audit", "retention_days", field(&Config::audit, &AuditConfig::retention_days), 183, 36500,
               "N8.4: at least six months"),
+      suffixes("province_domains", &RegistryConfig::province_domains, "N2.1: suffixes for province sites; empty: any"),
+      suffixes("city_domains", &RegistryConfig::city_domains, "N2.1: suffixes for city union sites"),
+      suffixes("county_domains", &RegistryConfig::county_domains, "N2.1: suffixes for county union sites"),
+      suffixes("grassroots_domains", &RegistryConfig::grassroots_domains, "N2.1: grassroots; empty: any"),
+      suffixes("industry_domains", &RegistryConfig::industry_domains, "N2.1: industry unions; empty: any"),
+      suffixes("affiliated_domains", &RegistryConfig::affiliated_domains, "N2.1: affiliated units; empty: any"),
+      integer("registry", "rereview_interval_days", field(&Config::registry, &RegistryConfig::rereview_interval_days),
+              30, 1095, "N2.3: days between qualification re-reviews"),
   };
   return keys;
 }
@@ -139,6 +155,32 @@ std::string join(const std::vector<std::string_view>& values) {
   return out;
 }
 
+bool suffix_char(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.'; }
+
+// The first malformed suffix of a list, "" when all are well-formed.
+std::string bad_suffix(std::string_view list) {
+  for (const std::string& s : split_suffixes(list)) {
+    bool good = s.size() >= 2 && s.size() <= 64 && s[0] == '.' && s.back() != '.' &&
+                s.find("..") == std::string::npos && s.find("-.") == std::string::npos &&
+                s.find(".-") == std::string::npos;
+    for (char c : s) good = good && suffix_char(c);
+    if (!good) return s;
+  }
+  return {};
+}
+
+void derive_registry(RegistryConfig& r) {
+  r.suffixes_by_level.clear();
+  const std::pair<std::string_view, const std::string*> levels[] = {
+      {"province", &r.province_domains},     {"city", &r.city_domains},
+      {"county", &r.county_domains},         {"grassroots", &r.grassroots_domains},
+      {"industry", &r.industry_domains},     {"affiliated", &r.affiliated_domains}};
+  for (const auto& [level, list] : levels) {
+    auto split = split_suffixes(*list);
+    if (!split.empty()) r.suffixes_by_level[std::string(level)] = std::move(split);
+  }
+}
+
 Status apply(const Key& key, const toml::node& node, Config& config, std::string_view source) {
   const std::string at = where(source, node.source()) + ": " + key_name(key) + ": ";
   if (key.text) {
@@ -149,6 +191,12 @@ Status apply(const Key& key, const toml::node& node, Config& config, std::string
       bool found = false;
       for (auto a : key.allowed) found = found || a == value;
       if (!found) return fail("config.bad_value", at + "'" + value + "' is not one of: " + join(key.allowed));
+    }
+    if (key.suffix_list) {
+      if (auto bad = bad_suffix(value); !bad.empty()) {
+        return fail("config.bad_value", at + "'" + bad + "' is not a domain suffix such as .org.cn (a dot and "
+                                             "lowercase labels, separated by spaces or commas)");
+      }
     }
     *key.text(config) = value;
     return ok();
@@ -219,7 +267,21 @@ Result<Config> parse_config(std::string_view toml_text, std::string_view source_
     }
   }
   SW_CHECK(check_consistency(config, source_name));
+  derive_registry(config.registry);
   return config;
+}
+
+std::vector<std::string> split_suffixes(std::string_view list) {
+  std::vector<std::string> out;
+  std::string word;
+  for (char c : std::string(list) + " ") {
+    if (c == ' ' || c == ',' || c == '\t') {
+      if (!word.empty()) out.push_back(std::exchange(word, {}));
+    } else {
+      word += c;
+    }
+  }
+  return out;
 }
 
 Result<Config> load_config(const std::filesystem::path& file) {

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -65,6 +66,23 @@ struct AuditConfig {
   std::int64_t retention_days = 183;  // never below 183 (N8.4: six months)
 };
 
+// [registry] (N2.1, N2.3): the domain suffixes allowed per organisation level, as a list separated
+// by spaces or commas (each a dot and DNS labels in lowercase, e.g. ".org .org.cn"; empty: any
+// domain), and the interval between periodic qualification re-reviews.
+struct RegistryConfig {
+  std::string province_domains;
+  std::string city_domains = ".org .org.cn";
+  std::string county_domains = ".org .org.cn";
+  std::string grassroots_domains;
+  std::string industry_domains;
+  std::string affiliated_domains;
+  std::int64_t rereview_interval_days = 365;
+  // The lists above split, by level name ("city" → {".org", ".org.cn"}); levels with an empty list
+  // are absent. Filled by parse_config; the default matches the defaults above.
+  std::map<std::string, std::vector<std::string>> suffixes_by_level = {{"city", {".org", ".org.cn"}},
+                                                                       {"county", {".org", ".org.cn"}}};
+};
+
 struct Config {
   std::filesystem::path source;  // the file it was read from (empty for defaults)
   NodeConfig node;
@@ -73,7 +91,11 @@ struct Config {
   HttpLimitsConfig http;
   IdentityConfig identity;
   AuditConfig audit;
+  RegistryConfig registry;
 };
+
+// Splits a [registry] *_domains value (separated by spaces or commas) into its suffixes.
+std::vector<std::string> split_suffixes(std::string_view list);
 
 // Reads and validates a config file. See the header comment for the error contract.
 Result<Config> load_config(const std::filesystem::path& file);

@@ -117,7 +117,7 @@ Result<std::unique_ptr<Platform>> open_platform(const fs::path& config_file) {
   p->audit = std::move(audit_log);
   SW_TRY(identity, identity::IdentityService::open(*p->db, *p->audit, *p->suite, seal, policy_from(p->config)));
   p->identity = std::move(identity);
-  p->registry = registry::Registry::open(*p->db, *p->audit);
+  p->registry = registry::Registry::open(*p->db, *p->audit, registry::rules_from(p->config));
   SW_TRY(blobs, store::BlobStore::open(dir / "blobs", *p->suite));
   p->blobs = std::make_unique<store::BlobStore>(std::move(blobs));
   SW_TRY(scanner, review::Scanner::create(review::builtin_lexicon()));

@@ -11,17 +11,17 @@
 
 #include "base/log.h"
 #include "identity/enum_names.h"
+#include "registry/service_core.h"
 
 namespace sw::registry {
 namespace {
+
+using namespace detail;  // NOLINT: the service's shared part
 
 using identity::Permission;
 using identity::Scope;
 using identity::ScopeKind;
 
-constexpr std::string_view kSystemRole = "system";
-constexpr std::size_t kMaxAddress = 256;
-constexpr std::size_t kMaxSummary = 2000;
 
 constexpr std::array<std::pair<SiteState, std::string_view>, 5> kSiteStateNames{{
     {SiteState::application, "application"},
@@ -34,32 +34,25 @@ constexpr std::array<std::pair<Hosting, std::string_view>, 2> kHostingNames{{
     {Hosting::platform, "platform"},
     {Hosting::external, "external"},
 }};
+constexpr std::array<std::pair<Duty, std::string_view>, 5> kDutyNames{{
+    {Duty::leader, "leader"},
+    {Duty::content_review, "content_review"},
+    {Duty::secrecy_review, "secrecy_review"},
+    {Duty::operations, "operations"},
+    {Duty::application, "application"},
+}};
+constexpr std::array<std::pair<ProviderService, std::string_view>, 6> kServiceNames{{
+    {ProviderService::hosting, "hosting"},
+    {ProviderService::development, "development"},
+    {ProviderService::operations, "operations"},
+    {ProviderService::security, "security"},
+    {ProviderService::mail, "mail"},
+    {ProviderService::other, "other"},
+}};
 constexpr std::array<std::pair<ReviewKind, std::string_view>, 2> kReviewKindNames{{
     {ReviewKind::approval, "approval"},
     {ReviewKind::security_assessment, "security_assessment"},
 }};
-
-std::string org_object(std::int64_t id) { return "org:" + std::to_string(id); }
-std::string site_object(std::int64_t id) { return "site:" + std::to_string(id); }
-
-std::optional<TimePoint> optional_time(const store::Row& row, std::size_t i) {
-  const auto text = row.optional_text(i);
-  if (!text) return std::nullopt;
-  auto t = parse_rfc3339(*text);
-  return t ? std::optional<TimePoint>(*t) : std::nullopt;
-}
-TimePoint time_at(const store::Row& row, std::size_t i) {
-  return optional_time(row, i).value_or(TimePoint{});
-}
-store::Value time_value(std::optional<TimePoint> t) {
-  return t ? store::Value{format_rfc3339(*t)} : store::Value{std::monostate{}};
-}
-
-// The same check under another code, for fields that share a validator (mail domain, external host).
-Status as_field(Status checked, std::string_view field) {
-  if (checked) return ok();
-  return fail("registry.invalid_" + std::string(field), std::string(field) + ": " + checked.error().message);
-}
 
 // N2.1: where each level may sit in the tree.
 Status check_level(OrgKind level, const Organisation& parent) {
@@ -95,74 +88,10 @@ Status validate_region(std::string_view region) {
   return fail("registry.invalid_region", "region: one of the 31 province abbreviations, e.g. 苏");
 }
 
-Status validate_fields(const SiteFields& f) {
-  SW_CHECK(validate_text_field("name", f.name));
-  SW_CHECK(validate_text_field("sponsor", f.sponsor));
-  SW_CHECK(validate_text_field("address", f.address, kMaxAddress));
-  SW_CHECK(validate_postcode(f.postcode));
-  SW_CHECK(validate_phone(f.phone));
-  SW_CHECK(validate_hotline_12351(f.hotline_12351));
-  if (f.hosting == Hosting::external) {
-    SW_CHECK(as_field(validate_domain(normalize_domain(f.external_host)), "external_host"));
-  } else if (!f.external_host.empty()) {
-    return fail("registry.invalid_external_host",
-                "external_host: only for sites hosted outside the platform");
-  }
-  if (!f.mail_domain.empty())
-    SW_CHECK(as_field(validate_domain(normalize_domain(f.mail_domain)), "mail_domain"));
-  return ok();
-}
-
-constexpr std::string_view kOrgColumns =
-    "SELECT id, parent_id, name, kind, code, region, active, created_at, deactivated_at FROM organisations";
-constexpr std::string_view kSiteColumns =
-    "SELECT id, org_id, name, sponsor, address, postcode, phone, hotline_12351, hosting, external_host, "
-    "mail_domain, state, created_at FROM sites";
-constexpr std::string_view kFilingColumns =
-    "SELECT id, site_id, number, reported_to_parent_at, recorded_at, recorded_by, superseded_at FROM "
-    "icp_filings";
-
-Organisation org_from(const store::Row& r) {
-  Organisation o;
-  o.id = r.integer(0);
-  if (!r.is_null(1)) o.parent_id = r.integer(1);
-  o.name = r.text(2);
-  o.level = identity::parse_org_kind(r.text(3)).value_or(OrgKind::grassroots);
-  o.code = r.optional_text(4);
-  o.region = r.text(5);
-  o.active = r.integer(6) != 0;
-  o.created_at = optional_time(r, 7);
-  o.deactivated_at = optional_time(r, 8);
-  return o;
-}
-
-Site site_from(const store::Row& r) {
-  Site s;
-  s.id = r.integer(0);
-  s.org_id = r.integer(1);
-  s.fields.name = r.text(2);
-  s.fields.sponsor = r.text(3);
-  s.fields.address = r.text(4);
-  s.fields.postcode = r.text(5);
-  s.fields.phone = r.text(6);
-  s.fields.hotline_12351 = r.text(7);
-  s.fields.hosting = parse_hosting(r.text(8)).value_or(Hosting::platform);
-  s.fields.external_host = r.text(9);
-  s.fields.mail_domain = r.text(10);
-  s.state = parse_site_state(r.text(11)).value_or(SiteState::application);
-  s.created_at = optional_time(r, 12);
-  return s;
-}
-
-IcpFiling filing_from(const store::Row& r) {
-  return IcpFiling{r.integer(0),  r.integer(1), r.text(2),          optional_time(r, 3),
-                   time_at(r, 4), r.text(5),    optional_time(r, 6)};
-}
-
-class RegistryImpl final : public Registry {
+class RegistryImpl final : public Registry, private ServiceCore {
  public:
-  RegistryImpl(store::Database& db, audit::AuditLog& audit, DomainRules rules, const Clock& clock)
-      : db_(db), audit_(audit), rules_(std::move(rules)), clock_(clock) {}
+  RegistryImpl(store::Database& db, audit::AuditLog& audit, RegistryOptions options, const Clock& clock)
+      : ServiceCore(db, audit, std::move(options), clock) {}
 
   Result<Organisation> create_organisation(const Actor& actor, const NewOrganisation& n) override {
     std::lock_guard lock(mu_);
@@ -348,159 +277,306 @@ class RegistryImpl final : public Registry {
     std::lock_guard lock(mu_);
     SW_CHECK(
         permit_read(who, Permission::site_read, Scope::site(site_id), "site.read", site_object(site_id)));
-    SW_TRY(rows,
-           db_.query("SELECT id, site_id, kind, result, summary, reviewer_org_id, assessor, recorded_by, "
-                     "recorded_at FROM opening_reviews WHERE site_id = ? ORDER BY id",
-                     {site_id}));
+    SW_TRY(rows, db_.query(std::string(kReviewColumns) + " WHERE site_id = ? AND feature = '' ORDER BY id",
+                           {site_id}));
     std::vector<OpeningReview> out;
+    for (const store::Row& r : rows) out.push_back(review_from(r));
+    return out;
+  }
+
+  // ---- site edits and lifecycle (site_lifecycle.cc) ----
+  Status edit_site(const Actor& actor, std::int64_t site_id, const SiteFields& fields) override {
+    std::lock_guard lock(mu_);
+    Audit event = event_for(actor, "site.edit", site_object(site_id), Scope::site(site_id));
+    SW_CHECK(permit(actor, Permission::site_manage, Scope::site(site_id), event));
+    return conclude(event, edit_site_locked(event, actor, site_id, fields));
+  }
+  Status suspend_site(const Actor& actor, std::int64_t site_id, std::string reason) override {
+    return parent_decides(actor, site_id, "site.suspend", SiteState::suspended, reason);
+  }
+  Status resume_site(const Actor& actor, std::int64_t site_id, std::string reason) override {
+    return parent_decides(actor, site_id, "site.resume", SiteState::live, reason);
+  }
+  Status close_site(const Actor& actor, std::int64_t site_id, std::string reason) override {
+    return parent_decides(actor, site_id, "site.close", SiteState::closed, reason);
+  }
+  Result<std::vector<SiteFieldChange>> site_changes(const Principal& who, std::int64_t site_id) override {
+    std::lock_guard lock(mu_);
+    SW_CHECK(read_site(who, site_id));
+    return site_changes_locked(site_id);
+  }
+  Result<std::vector<SiteStateChange>> state_history(const Principal& who, std::int64_t site_id) override {
+    std::lock_guard lock(mu_);
+    SW_CHECK(read_site(who, site_id));
+    return state_history_locked(site_id);
+  }
+
+  // ---- people and training (people.cc) ----
+  Result<ResponsiblePerson> appoint_person(const Actor& actor, std::int64_t site_id, Duty duty,
+                                           const PersonFields& fields) override {
+    std::lock_guard lock(mu_);
+    Audit event = event_for(actor, "site.person_appoint", site_object(site_id), Scope::site(site_id));
+    event.details = {{"duty", to_string(duty)}, {"name", fields.name}};
+    SW_CHECK(permit(actor, Permission::site_manage, Scope::site(site_id), event));
+    return conclude(event, appoint_locked(actor, site_id, duty, fields));
+  }
+  Result<std::vector<ResponsiblePerson>> people(const Principal& who, std::int64_t site_id,
+                                                bool include_ended) override {
+    std::lock_guard lock(mu_);
+    SW_CHECK(read_site(who, site_id));
+    return people_locked(site_id, include_ended);
+  }
+  Result<std::vector<Duty>> missing_people(const Principal& who, std::int64_t site_id) override {
+    std::lock_guard lock(mu_);
+    SW_CHECK(read_site(who, site_id));
+    return missing_people_locked(site_id);
+  }
+  Result<TrainingRecord> record_training(const Actor& actor, std::int64_t person_id,
+                                         const TrainingFields& fields) override {
+    std::lock_guard lock(mu_);
+    Audit event = event_for(actor, "site.training_record", "person:" + std::to_string(person_id), std::nullopt);
+    event.details = {{"course", fields.course}};
+    auto person = person_by_id(person_id);
+    if (!person) return conclude(event, Result<TrainingRecord>(std::unexpected(person.error())));
+    event.site_id = person->site_id;
+    SW_CHECK(permit(actor, Permission::site_manage, Scope::site(person->site_id), event));
+    return conclude(event, training_locked(actor, *person, fields));
+  }
+  Result<std::vector<TrainingRecord>> training_of_site(const Principal& who, std::int64_t site_id) override {
+    std::lock_guard lock(mu_);
+    SW_CHECK(read_site(who, site_id));
+    return training_of_site_locked(site_id);
+  }
+  Result<std::vector<PersonTrainingStatus>> training_of_subtree(const Principal& who, std::int64_t org_id) override {
+    std::lock_guard lock(mu_);
+    SW_CHECK(permit_read(who, Permission::org_read, Scope::org(org_id), "org.read", org_object(org_id)));
+    SW_TRY(orgs, subtree_set(org_id));
+    SW_TRY(rows, db_.query("SELECT id FROM sites WHERE state <> 'closed' ORDER BY id"));
+    std::vector<PersonTrainingStatus> out;
     for (const store::Row& r : rows) {
-      OpeningReview v;
-      v.id = r.integer(0);
-      v.site_id = r.integer(1);
-      v.kind = r.text(2) == "approval" ? ReviewKind::approval : ReviewKind::security_assessment;
-      v.result = r.text(3);
-      v.positive = v.result == "approved" || v.result == "passed";
-      v.summary = r.text(4);
-      if (!r.is_null(5)) v.reviewer_org_id = r.integer(5);
-      v.assessor = r.text(6);
-      v.recorded_by = r.text(7);
-      v.recorded_at = time_at(r, 8);
-      out.push_back(std::move(v));
+      SW_TRY(site, site_by_id(r.integer(0)));
+      if (!orgs.contains(site.org_id)) continue;
+      SW_TRY(current, people_locked(site.id, false));
+      for (auto& p : current) {
+        SW_TRY(last, last_training_on(p.id));
+        const bool overdue = training_overdue(last);
+        out.push_back(PersonTrainingStatus{std::move(p), site.fields.name, last, overdue});
+      }
     }
     return out;
+  }
+
+  // ---- graded protection (grading.cc) ----
+  Result<GradedProtection> record_grading(const Actor& actor, std::int64_t site_id,
+                                          const GradingFields& fields) override {
+    std::lock_guard lock(mu_);
+    Audit event = event_for(actor, "site.grading_record", site_object(site_id), Scope::site(site_id));
+    event.details = {{"level", fields.level}, {"filing_number", fields.filing_number}};
+    SW_CHECK(permit(actor, Permission::site_manage, Scope::site(site_id), event));
+    return conclude(event, grading_locked(actor, site_id, fields));
+  }
+  Result<std::optional<GradedProtection>> grading(const Principal& who, std::int64_t site_id) override {
+    std::lock_guard lock(mu_);
+    SW_CHECK(read_site(who, site_id));
+    SW_TRY(all, grading_history_locked(site_id));
+    if (all.empty()) return std::optional<GradedProtection>{};
+    return std::optional<GradedProtection>{all.back()};
+  }
+  Result<std::vector<GradedProtection>> grading_history(const Principal& who, std::int64_t site_id) override {
+    std::lock_guard lock(mu_);
+    SW_CHECK(read_site(who, site_id));
+    return grading_history_locked(site_id);
+  }
+  Result<Rectification> open_rectification(const Actor& actor, std::int64_t site_id, std::string text,
+                                           std::string due_on) override {
+    std::lock_guard lock(mu_);
+    Audit event = event_for(actor, "site.rectification_open", site_object(site_id), Scope::site(site_id));
+    event.details = {{"due_on", due_on}};
+    SW_CHECK(permit(actor, Permission::site_manage, Scope::site(site_id), event));
+    return conclude(event, open_rectification_locked(actor, site_id, text, due_on));
+  }
+  Status close_rectification(const Actor& actor, std::int64_t item_id, std::string closed_on,
+                             std::string how) override {
+    std::lock_guard lock(mu_);
+    Audit event = event_for(actor, "site.rectification_close", "rectification:" + std::to_string(item_id),
+                            std::nullopt);
+    auto site = rectification_site(item_id);
+    if (!site) return conclude(event, Status(std::unexpected(site.error())));
+    event.site_id = *site;
+    SW_CHECK(permit(actor, Permission::site_manage, Scope::site(*site), event));
+    return conclude(event, close_rectification_locked(actor, item_id, closed_on, how));
+  }
+  Result<std::vector<Rectification>> rectifications(const Principal& who, std::int64_t site_id) override {
+    std::lock_guard lock(mu_);
+    SW_CHECK(read_site(who, site_id));
+    return rectifications_locked(site_id);
+  }
+
+  // ---- providers (providers.cc) ----
+  Result<Provider> add_provider(const Actor& actor, std::int64_t site_id, const ProviderFields& fields) override {
+    std::lock_guard lock(mu_);
+    Audit event = event_for(actor, "site.provider_add", site_object(site_id), Scope::site(site_id));
+    event.details = {{"name", fields.name}, {"uscc", fields.uscc}, {"service", to_string(fields.service)}};
+    SW_CHECK(permit(actor, Permission::site_manage, Scope::site(site_id), event));
+    return conclude(event, add_provider_locked(actor, site_id, fields));
+  }
+  Status record_provider_review(const Actor& actor, std::int64_t provider_id, std::string reviewed_on, bool passed,
+                                std::string reviewer, std::string summary) override {
+    std::lock_guard lock(mu_);
+    Audit event = event_for(actor, "site.provider_review", "provider:" + std::to_string(provider_id), std::nullopt);
+    event.details = {{"result", passed ? "passed" : "failed"}, {"reviewer", reviewer}};
+    auto site = provider_site(provider_id);
+    if (!site) return conclude(event, Status(std::unexpected(site.error())));
+    event.site_id = *site;
+    SW_CHECK(permit(actor, Permission::site_manage, Scope::site(*site), event));
+    return conclude(event, provider_review_locked(actor, provider_id, reviewed_on, passed, reviewer, summary));
+  }
+  Status end_provider(const Actor& actor, std::int64_t provider_id, std::string reason) override {
+    std::lock_guard lock(mu_);
+    Audit event = event_for(actor, "site.provider_end", "provider:" + std::to_string(provider_id), std::nullopt);
+    auto site = provider_site(provider_id);
+    if (!site) return conclude(event, Status(std::unexpected(site.error())));
+    event.site_id = *site;
+    SW_CHECK(permit(actor, Permission::site_manage, Scope::site(*site), event));
+    return conclude(event, end_provider_locked(actor, provider_id, reason));
+  }
+  Result<std::vector<Provider>> providers(const Principal& who, std::int64_t site_id) override {
+    std::lock_guard lock(mu_);
+    SW_CHECK(read_site(who, site_id));
+    return providers_locked(site_id);
+  }
+
+  // ---- re-review (rereview.cc) ----
+  Result<ReReview> record_rereview(const Actor& actor, std::int64_t site_id, bool passed, std::string summary,
+                                   bool suspend) override {
+    std::lock_guard lock(mu_);
+    Audit event = event_for(actor, "site.rereview", site_object(site_id), Scope::site(site_id));
+    event.details = {{"result", passed ? "passed" : "failed"}, {"suspend", suspend}};
+    auto reviewer = reviewer_org(site_id);
+    if (!reviewer) return conclude(event, Result<ReReview>(std::unexpected(reviewer.error())));
+    event.details["reviewer_org"] = *reviewer;
+    SW_CHECK(permit(actor, Permission::org_manage, Scope::org(*reviewer), event));
+    return conclude(event, rereview_locked(actor, site_id, *reviewer, passed, summary, suspend));
+  }
+  Result<std::vector<ReReview>> rereviews(const Principal& who, std::int64_t site_id) override {
+    std::lock_guard lock(mu_);
+    SW_CHECK(read_site(who, site_id));
+    return rereviews_locked(site_id);
+  }
+  Result<std::optional<ReReviewDue>> rereview_due(const Principal& who, std::int64_t site_id) override {
+    std::lock_guard lock(mu_);
+    SW_CHECK(read_site(who, site_id));
+    SW_TRY(site, site_by_id(site_id));
+    return rereview_due_locked(site);
+  }
+  Result<std::vector<ReReviewDue>> rereviews_due(const Principal& who, std::int64_t org_id,
+                                                 int within_days) override {
+    std::lock_guard lock(mu_);
+    SW_CHECK(permit_read(who, Permission::org_read, Scope::org(org_id), "org.read", org_object(org_id)));
+    SW_TRY(orgs, subtree_set(org_id));
+    SW_TRY(rows, db_.query("SELECT id FROM sites WHERE state = 'live' ORDER BY id"));
+    std::vector<ReReviewDue> out;
+    for (const store::Row& r : rows) {
+      SW_TRY(site, site_by_id(r.integer(0)));
+      if (!orgs.contains(site.org_id)) continue;
+      SW_TRY(due, rereview_due_locked(site));
+      if (due && due->days_left <= within_days) out.push_back(*due);
+    }
+    std::ranges::stable_sort(out, {}, &ReReviewDue::due_on);
+    return out;
+  }
+
+  // ---- features (features.cc) ----
+  Status record_feature_assessment(const Actor& actor, std::int64_t site_id, std::string feature, bool passed,
+                                   std::string assessor, std::string summary) override {
+    std::lock_guard lock(mu_);
+    Audit event = event_for(actor, "site.security_assessment", site_object(site_id), Scope::site(site_id));
+    event.details = {{"result", passed ? "passed" : "failed"}, {"assessor", assessor}, {"feature", feature}};
+    SW_CHECK(permit(actor, Permission::site_configure, Scope::site(site_id), event));
+    return conclude(event, feature_assessment_locked(actor, site_id, feature, passed, assessor, summary));
+  }
+  Status record_feature_approval(const Actor& actor, std::int64_t site_id, std::string feature, bool approved,
+                                 std::string summary) override {
+    std::lock_guard lock(mu_);
+    Audit event = event_for(actor, "site.feature_approval", site_object(site_id), Scope::site(site_id));
+    event.details = {{"result", approved ? "approved" : "rejected"}, {"feature", feature}};
+    auto reviewer = reviewer_org(site_id);
+    if (!reviewer) return conclude(event, Status(std::unexpected(reviewer.error())));
+    event.details["reviewer_org"] = *reviewer;
+    SW_CHECK(permit(actor, Permission::org_manage, Scope::org(*reviewer), event));
+    SW_TRY(applicant, applicant_of(site_id));
+    if (!actor.principal.is_system && applicant == actor.principal.name) {
+      return deny(event, Error{"registry.separation_of_duties",
+                               "\"" + applicant + "\" applied for site:" + std::to_string(site_id) +
+                                   " and cannot approve its features"});
+    }
+    return conclude(event, feature_approval_locked(actor, site_id, *reviewer, feature, approved, summary));
+  }
+  Status enable_feature(const Actor& actor, std::int64_t site_id, std::string feature) override {
+    std::lock_guard lock(mu_);
+    Audit event = event_for(actor, "site.feature_enable", site_object(site_id), Scope::site(site_id));
+    event.details = {{"feature", feature}};
+    SW_CHECK(permit(actor, Permission::site_configure, Scope::site(site_id), event));
+    return conclude(event, enable_feature_locked(event, actor, site_id, feature));
+  }
+  Status disable_feature(const Actor& actor, std::int64_t site_id, std::string feature, std::string reason) override {
+    std::lock_guard lock(mu_);
+    Audit event = event_for(actor, "site.feature_disable", site_object(site_id), Scope::site(site_id));
+    event.details = {{"feature", feature}};
+    SW_CHECK(permit(actor, Permission::site_configure, Scope::site(site_id), event));
+    return conclude(event, disable_feature_locked(actor, site_id, feature, reason));
+  }
+  Result<std::vector<FeatureState>> features(const Principal& who, std::int64_t site_id) override {
+    std::lock_guard lock(mu_);
+    SW_CHECK(read_site(who, site_id));
+    return features_locked(site_id);
+  }
+  Result<std::vector<std::pair<std::string, OpeningReview>>> feature_reviews(const Principal& who,
+                                                                             std::int64_t site_id) override {
+    std::lock_guard lock(mu_);
+    SW_CHECK(read_site(who, site_id));
+    return feature_reviews_locked(site_id);
+  }
+
+  // ---- dashboard and exports (dashboard.cc) ----
+  Result<Dashboard> dashboard(const Principal& who, std::int64_t org_id) override {
+    std::lock_guard lock(mu_);
+    SW_CHECK(permit_read(who, Permission::org_read, Scope::org(org_id), "registry.dashboard", org_object(org_id)));
+    return dashboard_locked(org_id);
+  }
+  Result<ExportFile> export_dashboard(const Actor& actor, std::int64_t org_id, ExportFormat format,
+                                      const ExportLabel& label) override {
+    std::lock_guard lock(mu_);
+    Audit event = event_for(actor, "registry.export", org_object(org_id), Scope::org(org_id));
+    event.details = {{"what", "dashboard"}, {"format", format == ExportFormat::csv ? "csv" : "xlsx"}};
+    SW_CHECK(permit(actor, Permission::org_read, Scope::org(org_id), event));
+    return conclude(event, export_dashboard_locked(org_id, format, label, event));
+  }
+  Result<ExportFile> export_filings(const Actor& actor, std::int64_t org_id, ExportFormat format,
+                                    const ExportLabel& label) override {
+    std::lock_guard lock(mu_);
+    Audit event = event_for(actor, "registry.export", org_object(org_id), Scope::org(org_id));
+    event.details = {{"what", "filings"}, {"format", format == ExportFormat::csv ? "csv" : "xlsx"}};
+    SW_CHECK(permit(actor, Permission::org_read, Scope::org(org_id), event));
+    return conclude(event, export_filings_locked(org_id, format, label, event));
   }
 
  private:
-  using Audit = audit::Event;
-
-  Audit event_for(const Actor& actor, std::string action, std::string object,
-                  std::optional<Scope> scope) const {
-    Audit a;
-    a.actor = actor.principal.name;
-    a.actor_role = actor.principal.is_system ? std::string(kSystemRole) : "";
-    a.action = std::move(action);
-    a.object = std::move(object);
-    if (scope) (scope->kind == ScopeKind::org ? a.org_id : a.site_id) = scope->id;
-    a.client_ip = actor.client_ip;
-    a.request_id = actor.request_id;
-    return a;
+  Status read_site(const Principal& who, std::int64_t site_id) {
+    return permit_read(who, Permission::site_read, Scope::site(site_id), "site.read", site_object(site_id));
   }
 
-  Status record(Audit a) {
-    auto appended = audit_.append(std::move(a));
-    if (!appended) {
-      log::error("registry.audit_failed", {{"error", appended.error().to_string()}});
-      return std::unexpected(appended.error());
-    }
-    return ok();
-  }
-
-  // Audits a refusal (outcome denied) and returns the error.
-  std::unexpected<Error> deny(Audit a, Error error) {
-    a.outcome = audit::Outcome::denied;
-    a.details["reason"] = error.code;
-    (void)record(std::move(a));  // the refusal stands even if auditing it failed (logged in record)
-    return std::unexpected(std::move(error));
-  }
-
-  // Audits the end of a mutating call: success, or failure with the error's code.
-  template <class T>
-  Result<T> conclude(Audit a, Result<T> result) {
-    if (!result) {
-      a.outcome = audit::Outcome::failure;
-      a.details["reason"] = result.error().code;
-      (void)record(std::move(a));
-      return result;
-    }
-    SW_CHECK(record(std::move(a)));
-    return result;
-  }
-
-  // Checks p on target; a refusal is audited as the event's action, denied. On success the event
-  // carries the role acted under.
-  Status permit(const Actor& actor, Permission p, const Scope& target, Audit& event) {
-    SW_TRY(tree, load_tree());
-    auto role = identity::authorize_as(actor.principal, p, target, tree);
-    if (!role) return deny(event, role.error());
-    event.actor_role = *role ? std::string(identity::to_string(**role)) : std::string(kSystemRole);
-    return ok();
-  }
-
-  // Reads: a refusal is audited (denied), a permitted read is not.
-  Status permit_read(const Principal& who, Permission p, const Scope& target, std::string action,
-                     std::string object) {
-    Audit event = event_for(Actor{who, "", ""}, std::move(action), std::move(object), target);
-    return permit(Actor{who, "", ""}, p, target, event);
-  }
-
-  Result<identity::OrgTree> load_tree() { return identity::load_org_tree(db_); }
-
-  Result<Organisation> org_by_id(std::int64_t id) {
-    SW_TRY(row, db_.query_one(std::string(kOrgColumns) + " WHERE id = ?", {id}));
-    if (!row) return fail("registry.unknown_org", "no organisation with id " + std::to_string(id));
-    return org_from(*row);
-  }
-
-  Result<Organisation> non_root(std::int64_t id) {
-    SW_TRY(org, org_by_id(id));
-    if (!org.parent_id)
-      return fail("registry.root",
-                  "the root organisation \"" + org.name + "\" cannot be moved or deactivated");
-    return org;
-  }
-
-  Result<Site> site_by_id(std::int64_t id) {
-    SW_TRY(row, db_.query_one(std::string(kSiteColumns) + " WHERE id = ?", {id}));
-    if (!row) return fail("registry.unknown_site", "no site with id " + std::to_string(id));
-    Site s = site_from(*row);
-    SW_TRY(domains,
-           db_.query("SELECT domain FROM site_domains WHERE site_id = ? AND removed_at IS NULL ORDER BY id",
-                     {id}));
-    for (const store::Row& d : domains) s.fields.domains.push_back(d.text(0));
-    return s;
-  }
-
-  // The organisation and all below it, parents first.
-  Result<std::vector<std::int64_t>> subtree(std::int64_t root) {
-    SW_TRY(rows, db_.query("SELECT id, parent_id FROM organisations ORDER BY id"));
-    std::unordered_map<std::int64_t, std::vector<std::int64_t>> children;
-    for (const store::Row& r : rows) {
-      if (!r.is_null(1)) children[r.integer(1)].push_back(r.integer(0));
-    }
-    std::vector<std::int64_t> out{root};
-    for (std::size_t i = 0; i < out.size(); ++i) {
-      for (std::int64_t child : children[out[i]]) out.push_back(child);
-    }
-    return out;
-  }
-
-  Result<std::set<std::int64_t>> subtree_set(std::int64_t root) {
-    SW_TRY(ids, subtree(root));
-    return std::set<std::int64_t>(ids.begin(), ids.end());
-  }
-
-  Status insert_history(std::int64_t org_id, std::string_view change, const std::string& old_value,
-                        const std::string& new_value, const std::string& actor, TimePoint now) {
-    SW_CHECK(
-        db_.exec("INSERT INTO organisation_history (org_id, change, old_value, new_value, actor, at) "
-                 "VALUES (?, ?, ?, ?, ?, ?)",
-                 {org_id, std::string(change), old_value, new_value, actor, format_rfc3339(now)}));
-    return ok();
-  }
-
-  Status insert_state(std::int64_t site_id, std::optional<SiteState> from, SiteState to,
-                      const std::string& actor, TimePoint now) {
-    const store::Value from_value =
-        from ? store::Value{std::string(to_string(*from))} : store::Value{std::monostate{}};
-    SW_CHECK(db_.exec(
-        "INSERT INTO site_state_history (site_id, from_state, to_state, actor, at) VALUES (?, ?, ?, ?, ?)",
-        {site_id, from_value, std::string(to_string(to)), actor, format_rfc3339(now)}));
-    return ok();
-  }
-
-  Status set_state(const Site& site, SiteState to, const std::string& actor, TimePoint now) {
-    SW_CHECK(db_.exec("UPDATE sites SET state = ? WHERE id = ?", {std::string(to_string(to)), site.id}));
-    return insert_state(site.id, site.state, to, actor, now);
+  // Suspend, resume and close: the parent union's decision (org.manage on the parent, as opening).
+  Status parent_decides(const Actor& actor, std::int64_t site_id, std::string action, SiteState to,
+                        const std::string& reason) {
+    std::lock_guard lock(mu_);
+    Audit event = event_for(actor, std::move(action), site_object(site_id), Scope::site(site_id));
+    event.details = {{"reason", reason}};
+    auto reviewer = reviewer_org(site_id);
+    if (!reviewer) return conclude(event, Status(std::unexpected(reviewer.error())));
+    event.details["reviewer_org"] = *reviewer;
+    SW_CHECK(permit(actor, Permission::org_manage, Scope::org(*reviewer), event));
+    return conclude(event, change_state_locked(actor, site_id, to, reason));
   }
 
   Result<Organisation> create_org_locked(Audit& event, const NewOrganisation& n) {
@@ -686,33 +762,6 @@ class RegistryImpl final : public Registry {
     return ok();
   }
 
-  // N2.3: the parent union of the site's organisation decides (the root decides for its own sites).
-  Result<std::int64_t> reviewer_org(std::int64_t site_id) {
-    SW_TRY(site, site_by_id(site_id));
-    SW_TRY(org, org_by_id(site.org_id));
-    return org.parent_id.value_or(org.id);
-  }
-
-  // Who applied: the actor of the site's first state change ("" for sites made outside the registry).
-  Result<std::string> applicant_of(std::int64_t site_id) {
-    SW_TRY(row, db_.query_one("SELECT actor FROM site_state_history WHERE site_id = ? AND from_state IS NULL "
-                              "ORDER BY id LIMIT 1",
-                              {site_id}));
-    return row ? row->text(0) : std::string();
-  }
-
-  Status insert_review(std::int64_t site_id, ReviewKind kind, std::string_view result,
-                       const std::string& summary, std::optional<std::int64_t> reviewer_org,
-                       const std::string& assessor, const std::string& by, TimePoint now) {
-    const store::Value org = reviewer_org ? store::Value{*reviewer_org} : store::Value{std::monostate{}};
-    SW_CHECK(
-        db_.exec("INSERT INTO opening_reviews (site_id, kind, result, summary, reviewer_org_id, assessor, "
-                 "recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                 {site_id, std::string(to_string(kind)), std::string(result), summary, org, assessor, by,
-                  format_rfc3339(now)}));
-    return ok();
-  }
-
   Status approve_locked(const Actor& actor, std::int64_t site_id, std::int64_t reviewer, bool approved,
                         const std::string& summary) {
     SW_TRY(site, site_by_id(site_id));
@@ -746,8 +795,8 @@ class RegistryImpl final : public Registry {
   // The latest result of `kind` for the site, if any.
   Result<std::optional<std::string>> latest(std::int64_t site_id, ReviewKind kind) {
     SW_TRY(row,
-           db_.query_one("SELECT result FROM opening_reviews WHERE site_id = ? AND kind = ? ORDER BY id DESC "
-                         "LIMIT 1",
+           db_.query_one("SELECT result FROM opening_reviews WHERE site_id = ? AND kind = ? AND feature = '' "
+                         "ORDER BY id DESC LIMIT 1",
                          {site_id, std::string(to_string(kind))}));
     if (!row) return std::optional<std::string>{};
     return std::optional<std::string>{row->text(0)};
@@ -777,12 +826,6 @@ class RegistryImpl final : public Registry {
     SW_CHECK(set_state(site, SiteState::live, actor.principal.name, now));
     return tx.commit();
   }
-
-  std::mutex mu_;  // serialises all database work
-  store::Database& db_;
-  audit::AuditLog& audit_;
-  DomainRules rules_;
-  const Clock& clock_;
 };
 
 }  // namespace
@@ -796,10 +839,36 @@ Result<Hosting> parse_hosting(std::string_view text) {
   return identity::parse_name(kHostingNames, text, "registry.unknown_hosting", "hosting");
 }
 std::string_view to_string(ReviewKind k) { return identity::name_of(kReviewKindNames, k); }
+std::string_view to_string(Duty d) { return identity::name_of(kDutyNames, d); }
+Result<Duty> parse_duty(std::string_view text) {
+  return identity::parse_name(kDutyNames, text, "registry.unknown_duty", "duty");
+}
+std::string_view to_string(ProviderService s) { return identity::name_of(kServiceNames, s); }
+Result<ProviderService> parse_provider_service(std::string_view text) {
+  return identity::parse_name(kServiceNames, text, "registry.unknown_service", "service");
+}
+
+// [registry] of the config (base/config.h): suffix lists by level, the re-review interval.
+RegistryOptions rules_from(const Config& config) {
+  RegistryOptions options;
+  options.domain_rules.suffixes_by_level.clear();
+  for (const auto& [level, suffixes] : config.registry.suffixes_by_level) {
+    if (!suffixes.empty()) options.domain_rules.suffixes_by_level[level] = suffixes;
+  }
+  options.rereview_interval_days = static_cast<int>(config.registry.rereview_interval_days);
+  return options;
+}
 
 std::unique_ptr<Registry> Registry::open(store::Database& db, audit::AuditLog& audit, DomainRules rules,
                                          const Clock& clock) {
-  return std::make_unique<RegistryImpl>(db, audit, std::move(rules), clock);
+  RegistryOptions options;
+  options.domain_rules = std::move(rules);
+  return open(db, audit, std::move(options), clock);
+}
+
+std::unique_ptr<Registry> Registry::open(store::Database& db, audit::AuditLog& audit, RegistryOptions options,
+                                         const Clock& clock) {
+  return std::make_unique<RegistryImpl>(db, audit, std::move(options), clock);
 }
 
 }  // namespace sw::registry

@@ -2,6 +2,9 @@
 #include "registry/validators.h"
 
 #include <algorithm>
+#include <array>
+#include <chrono>
+#include <string>
 #include <ranges>
 
 #include "identity/identity.h"
@@ -17,6 +20,10 @@ constexpr std::size_t kMaxDomain = 253;
 constexpr std::size_t kPostcodeDigits = 6;
 constexpr std::size_t kMaxOrgCode = 32;
 constexpr std::string_view kHotline = "12351";
+constexpr int kMinYear = 1949;
+constexpr int kMaxYear = 2100;
+constexpr std::size_t kMaxGradingFiling = 64;
+constexpr std::size_t kMaxCertificate = 64;
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
@@ -192,6 +199,109 @@ Status validate_text_field(std::string_view field, std::string_view value, std::
     return fail(
         "registry.invalid_" + std::string(field),
         std::string(field) + ": 1 to " + std::to_string(max_bytes) + " bytes without control characters");
+  }
+  return ok();
+}
+
+}  // namespace sw::registry
+
+// ---- registry details (N2.6, N7.5, N8.1, N8.2, N4.1) ----------------------------------------------
+
+namespace sw::registry {
+namespace {
+
+bool is_upper_or_digit(char c) { return is_digit(c) || (c >= 'A' && c <= 'Z'); }
+// Lead byte of a three-byte UTF-8 sequence in the CJK ranges (U+3000..U+9FFF, U+FF00..U+FFEF).
+bool is_cjk_lead(unsigned char c) { return c >= 0xE3 && c <= 0xE9; }
+
+// Walks `text` as ASCII accepted by `ascii_ok` plus CJK characters (well-formed 3-byte UTF-8).
+template <class Pred>
+bool ascii_or_cjk(std::string_view text, Pred ascii_ok) {
+  for (std::size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      if (!ascii_ok(static_cast<char>(c))) return false;
+      ++i;
+      continue;
+    }
+    const bool fullwidth = c == 0xEF && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) <= 0xBF;
+    if ((!is_cjk_lead(c) && !fullwidth) || i + 3 > text.size()) return false;
+    for (std::size_t k = 1; k < 3; ++k) {
+      if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return false;
+    }
+    i += 3;
+  }
+  return true;
+}
+
+}  // namespace
+
+Status validate_date(std::string_view field, std::string_view date) {
+  const auto bad = [&] {
+    return fail("registry.invalid_" + std::string(field),
+                std::string(field) + ": a date YYYY-MM-DD (got \"" + std::string(date.substr(0, 32)) + "\")");
+  };
+  if (date.size() != 10 || date[4] != '-' || date[7] != '-') return bad();
+  for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
+    if (!is_digit(date[i])) return bad();
+  }
+  const int y = std::stoi(std::string(date.substr(0, 4)));
+  const unsigned m = static_cast<unsigned>(std::stoi(std::string(date.substr(5, 2))));
+  const unsigned d = static_cast<unsigned>(std::stoi(std::string(date.substr(8, 2))));
+  const std::chrono::year_month_day ymd{std::chrono::year{y}, std::chrono::month{m}, std::chrono::day{d}};
+  if (!ymd.ok() || y < kMinYear || y > kMaxYear) return bad();
+  return ok();
+}
+
+// GB 32100-2015: 18 characters of 0-9 and A-Z without I O Z S V; the last is a check character
+// (weights 3^i mod 31). Kept here rather than review's is_credit_code: the registry sits below
+// review in the module order, and an all-digit code (some institutions) is valid here.
+Status validate_uscc(std::string_view code) {
+  static constexpr std::string_view kAlphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+  static constexpr std::array<int, 17> kWeights = {1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28};
+  const auto bad = [&](std::string_view why) {
+    return fail("registry.invalid_uscc", "uscc: " + std::string(why));
+  };
+  if (code.size() != 18) return bad("18 characters (统一社会信用代码)");
+  int sum = 0;
+  for (std::size_t i = 0; i < 17; ++i) {
+    const auto v = kAlphabet.find(code[i]);
+    if (v == std::string_view::npos) return bad("only 0-9 and capital letters other than I O Z S V");
+    sum += static_cast<int>(v) * kWeights[i];
+  }
+  const int check = (31 - sum % 31) % 31;
+  if (code[17] != kAlphabet[static_cast<std::size_t>(check)]) return bad("the check character does not match");
+  return ok();
+}
+
+Status validate_feature(std::string_view feature) {
+  static constexpr std::string_view kNamed[] = {"interaction", "blog", "forum", "search"};
+  if (std::ranges::find(kNamed, feature) != std::end(kNamed)) return ok();
+  if (feature.starts_with("column:")) {
+    const std::string_view id = feature.substr(7);
+    if (!id.empty() && id.size() <= 18 && id[0] != '0' && std::ranges::all_of(id, is_digit)) return ok();
+  }
+  return fail("registry.invalid_feature",
+              "feature: one of interaction, blog, forum, search or column:<id> (got \"" +
+                  std::string(feature.substr(0, 64)) + "\")");
+}
+
+Status validate_grading_filing(std::string_view number) {
+  const bool ok_chars = ascii_or_cjk(number, [](char c) { return is_upper_or_digit(c) || (c >= 'a' && c <= 'z') || c == '-'; });
+  if (number.empty() || number.size() > kMaxGradingFiling || !ok_chars) {
+    return fail("registry.invalid_filing_number",
+                "filing_number: 1 to 64 bytes of 0-9 A-Z a-z '-' and Chinese characters (公安备案号)");
+  }
+  return ok();
+}
+
+Status validate_certificate(std::string_view number) {
+  const bool ok_chars = ascii_or_cjk(number, [](char c) {
+    return is_upper_or_digit(c) || (c >= 'a' && c <= 'z') || c == '-' || c == '/' || c == '(' || c == ')';
+  });
+  if (number.size() > kMaxCertificate || !ok_chars) {
+    return fail("registry.invalid_certificate",
+                "certificate: up to 64 bytes of 0-9 A-Z a-z - / ( ) and Chinese characters");
   }
   return ok();
 }

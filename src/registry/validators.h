@@ -62,4 +62,20 @@ Status validate_org_code(std::string_view code);
 // spaces ("registry.invalid_<field>").
 Status validate_text_field(std::string_view field, std::string_view value, std::size_t max_bytes = 128);
 
+// A calendar date "YYYY-MM-DD" (1949..2100, a real day) for field `field`
+// ("registry.invalid_<field>").
+Status validate_date(std::string_view field, std::string_view date);
+// N2.6: a unified social credit code (统一社会信用代码, GB 32100-2015) with its check character
+// ("registry.invalid_uscc").
+Status validate_uscc(std::string_view code);
+// N4.1: a feature of a site: "interaction" | "blog" | "forum" | "search" | "column:<id>"
+// ("registry.invalid_feature").
+Status validate_feature(std::string_view feature);
+// N7.5: a graded-protection filing number (公安备案号): 1..64 bytes of 0-9 A-Z a-z '-' and Chinese
+// characters ("registry.invalid_filing_number").
+Status validate_grading_filing(std::string_view number);
+// N8.2: a training certificate number, optional: 0..64 bytes of 0-9 A-Z a-z - / ( ) and Chinese
+// characters ("registry.invalid_certificate").
+Status validate_certificate(std::string_view number);
+
 }  // namespace sw::registry

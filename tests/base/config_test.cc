@@ -92,7 +92,46 @@ TEST(Config, DefaultConfigTextParsesBack) {
   auto c = parse_config(default_config_text("/var/lib/sitewarden"), "default");
   ASSERT_TRUE(c) << c.error().to_string();
   EXPECT_EQ(c->node.data_dir, "/var/lib/sitewarden");
-  EXPECT_EQ(describe_config_keys().size(), 31u);
+  EXPECT_EQ(describe_config_keys().size(), 38u);
+}
+
+
+// ---- [registry] (N2.1, N2.3) ----
+
+TEST(Config, RegistryDefaultsAreTheNoticesRule) {
+  auto c = parse_config("", "f.toml");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->registry.suffixes_by_level.at("city"), (std::vector<std::string>{".org", ".org.cn"}));
+  EXPECT_EQ(c->registry.suffixes_by_level.at("county"), (std::vector<std::string>{".org", ".org.cn"}));
+  EXPECT_FALSE(c->registry.suffixes_by_level.contains("grassroots"));
+  EXPECT_EQ(c->registry.rereview_interval_days, 365);
+  EXPECT_EQ(Config{}.registry.suffixes_by_level, c->registry.suffixes_by_level);
+}
+
+TEST(Config, RegistrySuffixesAndIntervalAreRead) {
+  auto c = parse_config("[registry]\ncity_domains = \".org.cn, .gov.cn\"\ncounty_domains = \"\"\n"
+                        "grassroots_domains = \".org\"\nrereview_interval_days = 730\n",
+                        "f.toml");
+  ASSERT_TRUE(c) << c.error().to_string();
+  EXPECT_EQ(c->registry.suffixes_by_level.at("city"), (std::vector<std::string>{".org.cn", ".gov.cn"}));
+  EXPECT_FALSE(c->registry.suffixes_by_level.contains("county"));  // empty: any domain
+  EXPECT_EQ(c->registry.suffixes_by_level.at("grassroots"), std::vector<std::string>{".org"});
+  EXPECT_EQ(c->registry.rereview_interval_days, 730);
+}
+
+TEST(Config, AMalformedSuffixNamesFileLineAndKey) {
+  for (const char* bad : {"org", ".ORG", ".org..cn", ".org.", ".o rg;x", ".-org"}) {
+    auto c = parse_config(std::string("[registry]\n\ncity_domains = \"") + bad + "\"\n", "s.toml");
+    ASSERT_FALSE(c) << bad;
+    EXPECT_EQ(c.error().code, "config.bad_value") << bad;
+    EXPECT_NE(c.error().message.find("s.toml:3: [registry] city_domains"), std::string::npos) << c.error().message;
+  }
+}
+
+TEST(Config, ReReviewIntervalOutOfRangeIsRefused) {
+  auto c = parse_config("[registry]\nrereview_interval_days = 7\n", "f.toml");
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().code, "config.out_of_range");
 }
 
 }  // namespace
