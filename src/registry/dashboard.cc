@@ -110,13 +110,13 @@ Result<ExportFile> ServiceCore::export_dashboard_locked(std::int64_t org_id, Exp
                                "col_providers_unreviewed"}) {
     t.headings.push_back(label(key));
   }
-  const std::string yes = label("yes"), no = label("no");
+  const std::string yes = label("reg_yes"), no = label("reg_no");
   for (const auto& r : d.rows) {
     t.rows.push_back({Cell{r.site.fields.name}, Cell{r.org_name},
                       Cell{label("site_state_" + std::string(to_string(r.site.state)))},
                       Cell{r.icp_number.empty() ? label("icp_missing") : r.icp_number},
                       Cell{join_duties(r.missing_people, label)}, number(r.training_overdue),
-                      r.grading_level ? number(r.grading_level) : Cell{label("none")},
+                      r.grading_level ? number(r.grading_level) : Cell{label("reg_none")},
                       Cell{r.grading_overdue ? yes : no}, number(r.open_rectifications), Cell{r.rereview_due},
                       Cell{r.rereview_overdue ? yes : no}, number(r.providers_unreviewed)});
   }
