@@ -457,6 +457,44 @@ class ContentService::Impl {
                                           format_rfc3339(clock_.now())})));
   }
 
+  Status set_attachment_policy(const Actor& actor, std::int64_t site_id, const AttachmentPolicy& policy) {
+    std::lock_guard lock(mu_);
+    Audit event = event_for(actor, "content.attachment_policy", site_object(site_id), site_id);
+    event.details = {{"allowed_types", policy.allowed_types}, {"max_bytes", policy.max_bytes}};
+    SW_CHECK(permit(actor, Permission::site_configure, Scope::site(site_id), event));
+    if (auto valid = validate_policy(policy); !valid) return conclude(event, valid);
+    return conclude(event, done(db_.exec("INSERT INTO site_attachment_policies (site_id, allowed_types_json, "
+                                         "max_bytes, set_by, set_at) VALUES (?, ?, ?, ?, ?)",
+                                         {site_id, nlohmann::json(policy.allowed_types).dump(),
+                                          static_cast<std::int64_t>(policy.max_bytes), actor.principal.name,
+                                          format_rfc3339(clock_.now())})));
+  }
+
+  // The newest policy of the site, or the default. Called with mu_ held.
+  Result<AttachmentPolicy> policy_of(std::int64_t site_id) {
+    SW_TRY(row, db_.query_one("SELECT allowed_types_json, max_bytes FROM site_attachment_policies WHERE site_id = ? "
+                              "ORDER BY id DESC LIMIT 1",
+                              {site_id}));
+    AttachmentPolicy policy;
+    if (!row) return policy;
+    const auto types = nlohmann::json::parse(row->text(0), nullptr, /*allow_exceptions=*/false);
+    if (!types.is_array()) return fail("content.bad_policy", "the attachment policy of site " + std::to_string(site_id) + " is unreadable");
+    policy.allowed_types.clear();
+    for (const auto& t : types) {
+      if (t.is_string()) policy.allowed_types.push_back(t.get<std::string>());
+    }
+    policy.max_bytes = static_cast<std::size_t>(row->integer(1));
+    return policy;
+  }
+
+  Result<AttachmentPolicy> attachment_policy(const Principal& who, std::int64_t site_id) {
+    std::lock_guard lock(mu_);
+    static constexpr Permission kPolicyReaders[] = {Permission::content_edit, Permission::content_review,
+                                                    Permission::secrecy_review, Permission::site_configure};
+    SW_CHECK(permit_any_read(who, kPolicyReaders, site_id, "content.read", site_object(site_id)));
+    return policy_of(site_id);
+  }
+
   // ----- reads ------------------------------------------------------------------------------------
 
   Result<Article> get_article(const Principal& who, std::int64_t article_id) {
@@ -567,6 +605,66 @@ class ContentService::Impl {
     }
     event.details["records"] = rows->size();
     return conclude(event, Result<std::string>(std::move(out)));
+  }
+
+  // ----- the console's list and findings (issue 4, content console) --------------------------------
+
+  Result<ArticlePage> list_articles(const Principal& who, std::int64_t site_id, const ArticleFilter& filter,
+                                    std::int64_t offset, std::int64_t limit) {
+    if (offset < 0) return fail("content.invalid_field", "offset must not be negative");
+    if (limit < 1 || limit > kMaxArticlePage) {
+      return fail("content.invalid_field", "limit must be 1.." + std::to_string(kMaxArticlePage));
+    }
+    if (filter.title_contains.size() > kMaxTitleBytes) {
+      return fail("content.invalid_field", "title filter longer than " + std::to_string(kMaxTitleBytes) + " bytes");
+    }
+    std::lock_guard lock(mu_);
+    // Operations (site.operate) see the list too: it is where they find what is approved to publish.
+    static constexpr Permission kListReaders[] = {Permission::content_edit, Permission::content_review,
+                                                  Permission::secrecy_review, Permission::site_operate};
+    SW_CHECK(permit_any_read(who, kListReaders, site_id, "content.list", site_object(site_id)));
+    // One WHERE for the count and the page; the join to the current version only when the title is
+    // filtered (the count of a plain list reads the index alone).
+    std::string where = " WHERE a.site_id = ? AND a.deleted_at IS NULL";
+    std::vector<store::Value> params{site_id};
+    if (filter.state) {
+      where += " AND a.state = ?";
+      params.emplace_back(std::string(to_string(*filter.state)));
+    }
+    if (filter.column_id) {
+      where += " AND a.column_id = ?";
+      params.emplace_back(*filter.column_id);
+    }
+    constexpr std::string_view kJoin =
+        " JOIN article_versions v ON v.article_id = a.id AND v.n = a.current_version";
+    if (!filter.title_contains.empty()) {
+      where += " AND instr(v.title, ?) > 0";  // instr: no LIKE wildcards to escape
+      params.emplace_back(filter.title_contains);
+    }
+    const std::string count_join = filter.title_contains.empty() ? std::string{} : std::string(kJoin);
+    SW_TRY(count, db_.query_one("SELECT COUNT(*) FROM articles a" + count_join + where, params));
+    ArticlePage page;
+    page.total = count ? count->integer(0) : 0;
+    params.emplace_back(limit);
+    params.emplace_back(offset);
+    SW_TRY(rows, db_.query("SELECT a.id, a.site_id, a.column_id, a.state, a.current_version, a.author_user_id, "
+                           "a.author_name, a.is_reprint, a.created_at, a.deleted_at, v.title, v.created_at "
+                           "FROM articles a" + std::string(kJoin) + where + " ORDER BY a.id DESC LIMIT ? OFFSET ?",
+                           params));
+    for (const store::Row& r : rows) {
+      ArticleListItem item{article_from(r), r.text(10), {}};
+      item.updated_at = optional_time(r, 11).value_or(item.article.created_at);
+      page.items.push_back(std::move(item));
+    }
+    return page;
+  }
+
+  Result<SubmitResult> findings(const Principal& who, std::int64_t article_id, std::int64_t n) {
+    std::lock_guard lock(mu_);
+    SW_TRY(article, article_by_id(article_id));
+    SW_CHECK(permit_any_read(who, kContentReaders, article.site_id, "content.read", article_object(article_id)));
+    SW_TRY(scan, latest_scan(article_id, n));
+    return SubmitResult{scan.highest, std::move(scan.findings)};
   }
 
  private:
@@ -817,8 +915,8 @@ class ContentService::Impl {
                                                  article_object(article.id));
       }
     }
-    // The site's policy: the default for now (a per-site policy is a later slice).
-    const AttachmentPolicy policy;
+    // The site's policy (set_attachment_policy), or the default.
+    SW_TRY(policy, policy_of(article.site_id));
     SW_TRY(check, check_attachment(file_name, bytes, policy));
     event.details["type"] = check.type;
     event.details["warnings"] = check.warnings;
@@ -1141,6 +1239,15 @@ Status ContentService::reject(const Actor& actor, std::int64_t article_id, Stage
 Status ContentService::publish(const Actor& actor, std::int64_t article_id) {
   return impl_->publish(actor, article_id);
 }
+Status ContentService::set_attachment_policy(const Actor& actor, std::int64_t site_id,
+                                             const AttachmentPolicy& policy) {
+  return impl_->set_attachment_policy(actor, site_id, policy);
+}
+
+Result<AttachmentPolicy> ContentService::attachment_policy(const Principal& who, std::int64_t site_id) {
+  return impl_->attachment_policy(who, site_id);
+}
+
 Status ContentService::set_review_settings(const Actor& actor, std::int64_t site_id, bool same_person_both_stages) {
   return impl_->set_review_settings(actor, site_id, same_person_both_stages);
 }
@@ -1167,6 +1274,16 @@ Result<RecordsReport> ContentService::verify_review_records(const Principal& who
 Result<std::string> ContentService::export_review_records(const Principal& who, std::int64_t site_id,
                                                           TimePoint from, TimePoint to) {
   return impl_->export_review_records(who, site_id, from, to);
+}
+
+// --- the console's list and findings (issue 4, content console) ------------------------------------
+Result<ArticlePage> ContentService::list_articles(const Principal& who, std::int64_t site_id,
+                                                  const ArticleFilter& filter, std::int64_t offset,
+                                                  std::int64_t limit) {
+  return impl_->list_articles(who, site_id, filter, offset, limit);
+}
+Result<SubmitResult> ContentService::findings(const Principal& who, std::int64_t article_id, std::int64_t n) {
+  return impl_->findings(who, article_id, n);
 }
 
 // --- withdrawal, correction, scheduling, reporting upward, blogs (migration 0008) -------------------

@@ -16,6 +16,7 @@
 //   approve/reject secrecy   secrecy.review    (保密审查)
 //   publish                  site.operate      the release is operations' step (the build is a later issue)
 //   set_review_settings      site.configure
+//   set_attachment_policy    site.configure  (allowed types and size per site; add_attachment uses it)
 //   reads of articles, queue  content.edit, content.review or secrecy.review
 //   review_records           content.edit, content.review, secrecy.review or audit.read
 //   verify / export records  audit.read / audit.export
@@ -70,6 +71,7 @@
 #include "base/crypto.h"
 #include "base/result.h"
 #include "content/lifecycle.h"
+#include "content/attachments.h"
 #include "content/sanitiser.h"
 #include "content/workflow.h"
 #include "identity/identity.h"
@@ -215,6 +217,30 @@ struct RecordsReport {
   std::string problem;
 };
 
+// --- the console's list of a site's articles (issue 4, content console) ---------------------------
+// What list_articles filters on; every field empty = all articles of the site that are not deleted.
+struct ArticleFilter {
+  std::optional<State> state;
+  std::optional<std::int64_t> column_id;
+  std::string title_contains;  // a substring of the current version's title, at most kMaxTitleBytes
+};
+
+// One row of the list: the article and its current version's title and time.
+struct ArticleListItem {
+  Article article;
+  std::string title;
+  TimePoint updated_at;  // when the current version was saved
+};
+
+// A page of the list and how many articles match in all.
+struct ArticlePage {
+  std::vector<ArticleListItem> items;
+  std::int64_t total = 0;
+};
+
+// Longest page list_articles returns.
+inline constexpr std::int64_t kMaxArticlePage = 200;
+
 class ContentService {
  public:
   // `db` (migrations applied), `audit`, `scanner` and `clock` must outlive the service; `suite` hashes
@@ -268,6 +294,13 @@ class ContentService {
   Status publish(const Actor& actor, std::int64_t article_id);
   // "content.review_settings" (site.configure): whether one person may approve both stages.
   Status set_review_settings(const Actor& actor, std::int64_t site_id, bool same_person_both_stages);
+  // "content.attachment_policy" (site.configure): the types and largest size the site accepts from now
+  // on (validate_policy: "content.invalid_field" naming the type or the size). Appended, never
+  // overwritten (migration 0009_attachment_policy.sql); files already attached stay.
+  Status set_attachment_policy(const Actor& actor, std::int64_t site_id, const AttachmentPolicy& policy);
+  // The policy in force for the site: its newest one, or the default AttachmentPolicy. Readers of the
+  // site's articles (content.edit, content.review, secrecy.review) and site.configure.
+  Result<AttachmentPolicy> attachment_policy(const Principal& who, std::int64_t site_id);
 
   // --- reads -------------------------------------------------------------------------------------
   Result<Article> get_article(const Principal& who, std::int64_t article_id);
@@ -285,6 +318,17 @@ class ContentService {
   // The site's records with `at` in [from, to], as JSON Lines (one object per record, every column).
   Result<std::string> export_review_records(const Principal& who, std::int64_t site_id, TimePoint from,
                                             TimePoint to);
+
+  // --- the console's list and findings (issue 4, content console) --------------------------------
+  // The site's articles (not deleted) matching `filter`, newest first, `limit` (1..kMaxArticlePage)
+  // from `offset`, and the number matching. content.edit, content.review, secrecy.review or
+  // site.operate (operations find what to publish here) on the site; a refusal is audited (denied). Paged in SQL (index articles_site_state), so a site with
+  // 100,000 articles costs one page. "content.invalid_field" for a bad offset, limit or title filter.
+  Result<ArticlePage> list_articles(const Principal& who, std::int64_t site_id, const ArticleFilter& filter,
+                                    std::int64_t offset, std::int64_t limit);
+  // The findings of the latest scan of version n (N3.2: what the reviewers are shown) — the same
+  // JSON objects submit returned; empty when the version was never submitted. Readers as get_version.
+  Result<SubmitResult> findings(const Principal& who, std::int64_t article_id, std::int64_t n);
 
   // --- withdrawal, correction, scheduling, reporting upward, blogs (migration 0008) ---------------
   // The states are workflow.h's; every decision below writes a review record in the site's chain

@@ -356,6 +356,37 @@ std::vector<std::string> AttachmentPolicy::default_allowed_types() {
           "ods", "odp",  "jpg",  "png",  "gif", "webp", "txt"};
 }
 
+std::vector<std::string> allowable_attachment_types() {
+  std::vector<std::string> out;
+  for (const FileType& type : file_types()) {
+    if (!type.active) out.emplace_back(type.name);
+  }
+  return out;
+}
+
+Status validate_policy(const AttachmentPolicy& policy) {
+  std::vector<std::string_view> seen;
+  for (const std::string& name : policy.allowed_types) {
+    const FileType* type = type_by_name(name);
+    if (type == nullptr) {
+      return fail("content.invalid_field", "allowed_types: unknown type \"" + name + "\"");
+    }
+    if (type->active) {
+      return fail("content.invalid_field",
+                  "allowed_types: \"" + name + "\" is active content and is never accepted (N7.3)");
+    }
+    if (std::find(seen.begin(), seen.end(), name) != seen.end()) {
+      return fail("content.invalid_field", "allowed_types: \"" + name + "\" is listed twice");
+    }
+    seen.push_back(name);
+  }
+  if (policy.max_bytes < kMinPolicyBytes || policy.max_bytes > kMaxPolicyBytes) {
+    return fail("content.invalid_field", "max_bytes: " + std::to_string(policy.max_bytes) +
+                                             " is outside 1024.." + std::to_string(kMaxPolicyBytes));
+  }
+  return ok();
+}
+
 Status attachment_rules_status(std::size_t* rule_count) {
   const Rules& rules = compiled_rules();
   if (rules.rules == nullptr) return fail("content.attachment_rules", rules.error);

@@ -32,6 +32,18 @@ struct AttachmentPolicy {
   static std::vector<std::string> default_allowed_types();
 };
 
+// The largest max_bytes a site may set, and the smallest (a policy is about documents, not fragments).
+inline constexpr std::size_t kMaxPolicyBytes = std::size_t{200} << 20;  // 200 MiB
+inline constexpr std::size_t kMinPolicyBytes = std::size_t{1} << 10;    // 1 KiB
+
+// Checks a policy a site administrator sets: every type one of ours, none of them active content, no
+// type twice, max_bytes within [kMinPolicyBytes, kMaxPolicyBytes]. "content.invalid_field" naming the
+// field and the offending value. An empty type list is valid: the site accepts no attachments.
+Status validate_policy(const AttachmentPolicy& policy);
+
+// Every type a policy may list (the non-active types), in the table's order.
+std::vector<std::string> allowable_attachment_types();
+
 struct AttachmentCheck {
   std::string type;                 // our short name ("pdf", "docx", "png" …); "unknown" for other content
   std::string mime;                 // as libmagic reports it, e.g. "application/pdf"

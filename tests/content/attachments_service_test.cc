@@ -237,5 +237,104 @@ TEST_F(AttachmentServiceTest, WithoutABlobStoreAttachmentsAreRefused) {
   EXPECT_EQ(refused.error().code, "content.no_blob_store");
 }
 
+// ----- the per-site attachment policy (migration 0009) -----------------------------------------------
+
+TEST_F(AttachmentServiceTest, ASiteWithoutAPolicyUsesTheDefault) {
+  auto policy = service_->attachment_policy(editor_, site_);
+  ASSERT_TRUE(policy) << policy.error().to_string();
+  EXPECT_EQ(policy->allowed_types, AttachmentPolicy::default_allowed_types());
+  EXPECT_EQ(policy->max_bytes, AttachmentPolicy::kDefaultMaxBytes);
+}
+
+TEST_F(AttachmentServiceTest, TheSitesPolicyDecidesWhichFilesAreAccepted) {
+  const Principal admin = person(5, "site_admin", {Role::site_admin});
+  AttachmentPolicy text_only;
+  text_only.allowed_types = {"txt"};
+  text_only.max_bytes = 2048;
+  ASSERT_TRUE(service_->set_attachment_policy(as(admin), site_, text_only));
+  ASSERT_FALSE(audit_.events.empty());
+  EXPECT_EQ(audit_.events.back().action, "content.attachment_policy");
+  EXPECT_EQ(audit_.events.back().outcome, audit::Outcome::success);
+  auto read = service_->attachment_policy(editor_, site_);
+  ASSERT_TRUE(read);
+  EXPECT_EQ(read->allowed_types, std::vector<std::string>{"txt"});
+  EXPECT_EQ(read->max_bytes, 2048u);
+
+  const std::int64_t id = draft();
+  const std::size_t blobs_before = blob_files();
+  auto docx = service_->add_attachment(as(editor_), id, "通知.docx", clean_docx());
+  ASSERT_FALSE(docx);
+  EXPECT_EQ(docx.error().code, "content.attachment_refused");
+  EXPECT_NE(docx.error().message.find("content.attachment_type_not_allowed"), std::string::npos) << docx.error().message;
+  auto big = service_->add_attachment(as(editor_), id, "名单.txt", std::string(4096, 'a'));
+  ASSERT_FALSE(big);
+  EXPECT_EQ(big.error().code, "content.attachment_too_large");
+  EXPECT_EQ(blob_files(), blobs_before);
+  auto small = service_->add_attachment(as(editor_), id, "说明.txt", "会议安排如下：上午九点开会。\n");
+  ASSERT_TRUE(small) << small.error().to_string();
+
+  // The other site keeps the default.
+  auto other = service_->attachment_policy(other_editor_, other_site_);
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->allowed_types, AttachmentPolicy::default_allowed_types());
+}
+
+TEST_F(AttachmentServiceTest, OnlyTheSitesAdministratorSetsThePolicy) {
+  AttachmentPolicy p;
+  p.allowed_types = {"pdf"};
+  const Principal other_admin = person(6, "other_admin", {Role::site_admin}, other_site_);
+  for (const Principal& who : {editor_, reviewer_, other_admin}) {
+    auto r = service_->set_attachment_policy(as(who), site_, p);
+    ASSERT_FALSE(r) << who.name;
+    EXPECT_EQ(r.error().code, "identity.forbidden") << who.name;
+    EXPECT_EQ(audit_.events.back().outcome, audit::Outcome::denied) << who.name;
+  }
+  auto read = service_->attachment_policy(other_editor_, site_);
+  ASSERT_FALSE(read);
+  EXPECT_EQ(read.error().code, "identity.forbidden");
+  auto unchanged = service_->attachment_policy(editor_, site_);
+  ASSERT_TRUE(unchanged);
+  EXPECT_EQ(unchanged->allowed_types, AttachmentPolicy::default_allowed_types());
+}
+
+TEST_F(AttachmentServiceTest, ABadPolicyIsRefusedNamingWhatIsWrongAndTheOldOneStays) {
+  const Principal admin = person(5, "site_admin", {Role::site_admin});
+  struct Case {
+    std::vector<std::string> types;
+    std::size_t max_bytes;
+    std::string named;
+  };
+  const Case cases[] = {
+      {{"pdf", "exe"}, 1 << 20, "\"exe\" is active content"},
+      {{"svg"}, 1 << 20, "\"svg\" is active content"},
+      {{"pdf", "mp4"}, 1 << 20, "unknown type \"mp4\""},
+      {{"pdf", "pdf"}, 1 << 20, "listed twice"},
+      {{"pdf"}, 10, "max_bytes: 10"},
+      {{"pdf"}, std::size_t{1} << 30, "max_bytes"},
+  };
+  for (const Case& c : cases) {
+    AttachmentPolicy p;
+    p.allowed_types = c.types;
+    p.max_bytes = c.max_bytes;
+    auto r = service_->set_attachment_policy(as(admin), site_, p);
+    ASSERT_FALSE(r) << c.named;
+    EXPECT_EQ(r.error().code, "content.invalid_field");
+    EXPECT_NE(r.error().message.find(c.named), std::string::npos) << r.error().message;
+    EXPECT_EQ(audit_.events.back().outcome, audit::Outcome::failure);
+  }
+  auto unchanged = service_->attachment_policy(editor_, site_);
+  ASSERT_TRUE(unchanged);
+  EXPECT_EQ(unchanged->allowed_types, AttachmentPolicy::default_allowed_types());
+  // An empty list is a policy: no attachments at all.
+  AttachmentPolicy none;
+  none.allowed_types.clear();
+  ASSERT_TRUE(service_->set_attachment_policy(as(admin), site_, none));
+  auto refused = service_->add_attachment(as(editor_), draft(), "说明.txt", "会议安排。\n");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, "content.attachment_refused");
+  EXPECT_FALSE(db_->exec("UPDATE site_attachment_policies SET max_bytes = 1"));
+  EXPECT_FALSE(db_->exec("DELETE FROM site_attachment_policies"));
+}
+
 }  // namespace
 }  // namespace sw::content
