@@ -1,4 +1,5 @@
 #include "cli/demo.h"
+#include "cli/demo_registry.h"
 
 namespace sw::cli {
 namespace {
@@ -86,6 +87,7 @@ Result<std::vector<DemoLogin>> seed_demo(Platform& p) {
     SW_CHECK(p.identity->grant_role(actor, user.id, u.role, scope));
     logins.push_back({u.username, u.what});
   }
+  SW_CHECK(seed_registry_details(p, actor, js_site.id, nj_site.id));
   return logins;
 }
 
