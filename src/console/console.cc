@@ -9,6 +9,8 @@
 #include "console/view.h"
 #include "http/router.h"
 #include "content/articles.h"
+#include "content/attachments.h"
+#include "http/multipart.h"
 #include "registry/registry.h"
 
 namespace sw::console {
@@ -106,6 +108,7 @@ namespace {
 
 constexpr std::int64_t kAuditPageSize = 50;
 constexpr std::size_t kMaxFieldBytes = 4096;
+constexpr std::size_t kMaxBodyFieldBytes = 1024 * 1024;
 
 class SecurityHeaders final : public http::Filter {
  public:
@@ -192,7 +195,9 @@ struct Console::Impl {
       s.form = s.query;
     }
     for (const auto& [name, value] : s.form) {
-      if (value.size() > kMaxFieldBytes) return fail("console.bad_form", "field '" + name + "' is too long");
+      // An article's body is the one long field (the content service limits it: content.too_large).
+      const std::size_t limit = name == "body_html" ? kMaxBodyFieldBytes : kMaxFieldBytes;
+      if (value.size() > limit) return fail("console.bad_form", "field '" + name + "' is too long");
     }
     const auto cookies = ctx.request.headers.get("Cookie").value_or("");
     const std::string lang_q = s.query_param("lang");

@@ -38,7 +38,8 @@ TEST(Views, TemplatesEscapeValues) {
 TEST(Views, NoTemplateHasInlineScriptOrStyle) {
   for (const char* name : {"dashboard",  // registry (issue 4)
                            "layout", "login", "second_factor", "enrol_totp", "change_password", "users", "roles",
-                           "orgs", "audit", "account", "home", "message", "sites", "site", "filings"}) {
+                           "orgs", "audit", "account", "home", "message", "sites", "site", "filings", "articles",
+                           "article", "review_queue", "review_item", "review_records"}) {
     const auto source = embedded_asset("templates/" + std::string(name) + ".mustache");
     ASSERT_TRUE(source) << name;
     EXPECT_EQ(source->find("<script>"), std::string::npos) << name;
@@ -52,7 +53,8 @@ TEST(Views, NoTemplateHasInlineScriptOrStyle) {
 TEST(Views, EveryPostFormCarriesACsrfToken) {
   for (const char* name : {"dashboard",  // registry (issue 4)
                            "layout", "login", "second_factor", "enrol_totp", "change_password", "users", "roles",
-                           "account", "orgs", "sites", "site"}) {
+                           "account", "orgs", "sites", "site", "articles", "article",
+                           "review_item"}) {
     const std::string source(*embedded_asset("templates/" + std::string(name) + ".mustache"));
     std::size_t pos = 0;
     while ((pos = source.find("method=\"post\"", pos)) != std::string::npos) {
