@@ -477,6 +477,29 @@ TEST_F(DetailsTest, BadFeaturesAndStatesAreRefused) {
   EXPECT_EQ(registry_->enable_feature(cli(), site_, "column:12").error().code, "registry.bad_state");
 }
 
+TEST_F(DetailsTest, TheRemainingFieldsAreCheckedToo) {
+  const auto item = registry_->open_rectification(cli(), site_, "整改", "2026-12-31").value();
+  EXPECT_EQ(registry_->close_rectification(cli(), item.id, "2026-13-01", "x").error().code, "registry.invalid_closed_on");
+  const auto p = registry_->add_provider(cli(), site_, provider()).value();
+  EXPECT_EQ(registry_->record_provider_review(cli(), p.id, "", true, "x", "").error().code, "registry.invalid_reviewed_on");
+  EXPECT_EQ(registry_->record_provider_review(cli(), p.id, "2026-02-01", true, "", "").error().code,
+            "registry.invalid_reviewer");
+  EXPECT_EQ(registry_->record_provider_review(cli(), p.id, "2026-02-01", true, "x", "a\x01b").error().code,
+            "registry.invalid_summary");
+  EXPECT_EQ(registry_->end_provider(cli(), p.id, "").error().code, "registry.invalid_reason");
+  EXPECT_EQ(registry_->record_feature_assessment(cli(), site_, "blog", true, "", "y").error().code,
+            "registry.invalid_assessor");
+  EXPECT_EQ(registry_->record_feature_assessment(cli(), site_, "blog", true, "x", "").error().code,
+            "registry.invalid_summary");
+  EXPECT_EQ(registry_->record_feature_approval(cli(), site_, "forum", true, "").error().code, "registry.invalid_summary");
+  ASSERT_TRUE(registry_->record_feature_assessment(cli(), site_, "blog", true, "x", "y"));
+  ASSERT_TRUE(registry_->enable_feature(cli(), site_, "blog"));
+  EXPECT_EQ(registry_->disable_feature(cli(), site_, "blog", "").error().code, "registry.invalid_reason");
+  EXPECT_TRUE(registry_->features(Principal::system("t"), site_)->at(0).enabled);
+  EXPECT_TRUE(registry_->providers(Principal::system("t"), site_)->at(0).reviews.empty());
+  EXPECT_FALSE(registry_->providers(Principal::system("t"), site_)->at(0).ended_at);
+}
+
 // ---- tenancy: another site's or city's people can neither read nor change -----------------------
 
 TEST_F(DetailsTest, AnotherSitesAdminAndAnotherCityCanNeitherReadNorChange) {

@@ -197,5 +197,52 @@ TEST(TextField, NamedInTheError) {
   EXPECT_EQ(code_of(validate_text_field("name", std::string(129, 'x'))), "registry.invalid_name");
 }
 
+
+// ---- registry details (N2.6, N4.1, N7.5, N8.2) ----
+
+TEST(Date, RealDaysInYyyyMmDdOnly) {
+  EXPECT_TRUE(validate_date("held_on", "2026-11-26"));
+  EXPECT_TRUE(validate_date("held_on", "2024-02-29"));
+  for (const char* bad : {"", "2026-1-5", "2026/01/05", "2025-02-29", "2026-13-01", "2026-00-10", "1900-01-01",
+                          "2026-01-05T00:00", "２０２６-01-05", "2026-01-3x"}) {
+    EXPECT_EQ(code_of(validate_date("held_on", bad)), "registry.invalid_held_on") << bad;
+  }
+}
+
+TEST(Uscc, TheCheckCharacterIsVerified) {
+  EXPECT_TRUE(validate_uscc("91320100MA1XXXXX0X"));
+  EXPECT_TRUE(validate_uscc("91320000134756000E"));
+  EXPECT_TRUE(validate_uscc("12100000400010098N"));  // all digits but the check: an institution
+  for (const char* bad : {"", "91320100MA1XXXXX0", "91320100MA1XXXXX01", "91320100ma1xxxxx0x", "91320100MA1XXXXXIX",
+                          "91320100MA1XXXXX0X1"}) {
+    EXPECT_EQ(code_of(validate_uscc(bad)), "registry.invalid_uscc") << bad;
+  }
+}
+
+TEST(Feature, NamedFeaturesAndColumns) {
+  for (const char* good : {"interaction", "blog", "forum", "search", "column:1", "column:12345"}) {
+    EXPECT_TRUE(validate_feature(good)) << good;
+  }
+  for (const char* bad : {"", "Forum", "comments", "column:", "column:0", "column:01", "column:1a", "column: 1"}) {
+    EXPECT_EQ(code_of(validate_feature(bad)), "registry.invalid_feature") << bad;
+  }
+}
+
+TEST(GradingFiling, AsciiAndChineseWithoutSpacesOrMarkup) {
+  EXPECT_TRUE(validate_grading_filing("32010243001-00012"));
+  EXPECT_TRUE(validate_grading_filing("苏公网安32010243001"));
+  for (const std::string& bad : {std::string(), std::string("A 1"), std::string("<b>"), std::string(65, '1'),
+                                std::string("A\n1"), std::string("\xE8\x8B")}) {
+    EXPECT_EQ(code_of(validate_grading_filing(bad)), "registry.invalid_filing_number") << bad;
+  }
+}
+
+TEST(Certificate, OptionalAndLimited) {
+  EXPECT_TRUE(validate_certificate(""));
+  EXPECT_TRUE(validate_certificate("GH-2026/01(甲)"));
+  EXPECT_EQ(code_of(validate_certificate("a;b")), "registry.invalid_certificate");
+  EXPECT_EQ(code_of(validate_certificate(std::string(65, 'A'))), "registry.invalid_certificate");
+}
+
 }  // namespace
 }  // namespace sw::registry
