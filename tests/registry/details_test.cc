@@ -12,14 +12,18 @@
 
 #include "identity/fixture.h"  // FakeAuditLog
 #include "registry/export.h"
+#include "registry/registry_fixture.h"
 #include "registry/registry.h"
 
 namespace sw::registry {
 namespace {
 
-using identity::Grant;
 using identity::Role;
 using identity::Scope;
+using testing::as;
+using testing::cli;
+using testing::site_fields;
+using testing::with_role;
 
 constexpr const char* kUscc = "91320100MA1XXXXX0X";
 
@@ -50,18 +54,6 @@ class DetailsTest : public ::testing::Test {
     audit_.events.clear();
   }
 
-  static Actor cli() { return Actor{Principal::system("tester"), "127.0.0.1", "req-cli"}; }
-  static Actor as(const Principal& p) { return Actor{p, "192.0.2.10", "req-1"}; }
-
-  static Principal with_role(std::int64_t id, const std::string& name, Role role, Scope scope) {
-    Grant g;
-    g.id = id;
-    g.user_id = id;
-    g.role = role;
-    g.scope = scope;
-    g.granted_by = "cli:tester";
-    return Principal::user(id, name, {g});
-  }
 
   std::int64_t make_org(std::int64_t parent, const std::string& name, OrgKind level) {
     auto o = registry_->create_organisation(cli(), NewOrganisation{parent, name, level, std::nullopt, "苏"});
@@ -69,16 +61,7 @@ class DetailsTest : public ::testing::Test {
     return o ? o->id : 0;
   }
 
-  static SiteFields fields(const std::string& name) {
-    SiteFields f;
-    f.name = name;
-    f.sponsor = name + "主办单位";
-    f.address = "南京市玄武区北京东路";
-    f.postcode = "210008";
-    f.phone = "025-83201234";
-    f.hotline_12351 = "12351";
-    return f;
-  }
+  static SiteFields fields(const std::string& name) { return site_fields(name); }
 
   std::int64_t live_site(std::int64_t org, const std::string& name, const std::string& domain) {
     SiteFields f = fields(name);

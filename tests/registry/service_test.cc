@@ -8,13 +8,17 @@
 #include <algorithm>
 
 #include "identity/fixture.h"  // FakeAuditLog
+#include "registry/registry_fixture.h"
 
 namespace sw::registry {
 namespace {
 
-using identity::Grant;
 using identity::Role;
 using identity::Scope;
+using testing::as;
+using testing::cli;
+using testing::site_fields;
+using testing::with_role;
 
 class RegistryTest : public ::testing::Test {
  protected:
@@ -37,18 +41,6 @@ class RegistryTest : public ::testing::Test {
     audit_.events.clear();
   }
 
-  static Actor cli() { return Actor{Principal::system("tester"), "127.0.0.1", "req-cli"}; }
-  static Actor as(const Principal& p) { return Actor{p, "192.0.2.10", "req-1"}; }
-
-  static Principal with_role(std::int64_t id, const std::string& name, Role role, Scope scope) {
-    Grant g;
-    g.id = id;
-    g.user_id = id;
-    g.role = role;
-    g.scope = scope;
-    g.granted_by = "cli:tester";
-    return Principal::user(id, name, {g});
-  }
 
   std::int64_t make_org(std::int64_t parent, const std::string& name, OrgKind level,
                         std::optional<std::string> code = std::nullopt) {
@@ -59,15 +51,7 @@ class RegistryTest : public ::testing::Test {
   }
 
   static SiteFields fields(const std::string& name, std::vector<std::string> domains) {
-    SiteFields f;
-    f.name = name;
-    f.sponsor = name + "主办单位";
-    f.address = "南京市玄武区北京东路";
-    f.postcode = "210008";
-    f.phone = "025-83201234";
-    f.hotline_12351 = "12351";
-    f.domains = std::move(domains);
-    return f;
+    return site_fields(name, std::move(domains));
   }
 
   // An application for a site of `org`, made by `who`.
