@@ -33,7 +33,8 @@ Status check_text(std::string_view field, std::string_view value, std::size_t ma
     return fail("content.invalid_field", std::string(field) + ": required");
   }
   if (value.size() > max) {
-    return fail("content.invalid_field", std::string(field) + ": longer than " + std::to_string(max) + " bytes");
+    return fail("content.invalid_field",
+                std::string(field) + ": longer than " + std::to_string(max) + " bytes");
   }
   return ok();
 }
@@ -49,7 +50,8 @@ Status check_name(std::string_view name, std::size_t max) {
 
 Status check_ip(const std::string& ip) {
   unsigned char buf[16];
-  if (ip.size() <= 45 && (inet_pton(AF_INET, ip.c_str(), buf) == 1 || inet_pton(AF_INET6, ip.c_str(), buf) == 1)) {
+  if (ip.size() <= 45 &&
+      (inet_pton(AF_INET, ip.c_str(), buf) == 1 || inet_pton(AF_INET6, ip.c_str(), buf) == 1)) {
     return ok();
   }
   return fail("content.invalid_field", "client_ip: not an IPv4 or IPv6 address");
@@ -70,7 +72,8 @@ constexpr std::string_view kItemColumns =
     "SELECT id, site_id, kind, name, phone, body, client_ip, highest, findings_json, submitted_at, status, "
     "moderated_by, moderation_reason FROM interaction_items";
 constexpr std::string_view kReplyColumns =
-    "SELECT id, item_id, body, written_by, written_by_user_id, written_at, status, reviewed_by, review_reason "
+    "SELECT id, item_id, body, written_by, written_by_user_id, written_at, status, reviewed_by, "
+    "review_reason "
     "FROM interaction_replies";
 
 InteractionItem item_from(const store::Row& r) {
@@ -111,28 +114,36 @@ std::string decision_of(bool approve) { return approve ? "approved" : "rejected"
 
 std::string_view to_string(InteractionKind k) {
   switch (k) {
-    case InteractionKind::message: return "message";
-    case InteractionKind::consultation: return "consultation";
-    case InteractionKind::complaint: return "complaint";
-    case InteractionKind::forum: return "forum";
+    case InteractionKind::message:
+      return "message";
+    case InteractionKind::consultation:
+      return "consultation";
+    case InteractionKind::complaint:
+      return "complaint";
+    case InteractionKind::forum:
+      return "forum";
   }
   return "message";
 }
 
 Result<InteractionKind> parse_interaction_kind(std::string_view text) {
-  for (InteractionKind k : {InteractionKind::message, InteractionKind::consultation, InteractionKind::complaint,
-                            InteractionKind::forum}) {
+  for (InteractionKind k : {InteractionKind::message, InteractionKind::consultation,
+                            InteractionKind::complaint, InteractionKind::forum}) {
     if (to_string(k) == text) return k;
   }
-  return fail("content.invalid_field", "kind: \"" + std::string(text) + "\" is not message, consultation, "
-                                                                        "complaint or forum");
+  return fail("content.invalid_field", "kind: \"" + std::string(text) +
+                                           "\" is not message, consultation, "
+                                           "complaint or forum");
 }
 
 std::string_view to_string(DeadlineLevel l) {
   switch (l) {
-    case DeadlineLevel::warning: return "warning";
-    case DeadlineLevel::escalation: return "escalation";
-    case DeadlineLevel::inspection_failure: return "inspection_failure";
+    case DeadlineLevel::warning:
+      return "warning";
+    case DeadlineLevel::escalation:
+      return "escalation";
+    case DeadlineLevel::inspection_failure:
+      return "inspection_failure";
   }
   return "warning";
 }
@@ -156,7 +167,7 @@ bool valid_phone(std::string_view phone) {
     return false;  // a mainland number only
   }
   if (digits.size() == 11 && digits[0] == '1' && digits[1] >= '3' && digits[1] <= '9') return true;  // mobile
-  return digits.size() >= 10 && digits.size() <= 12 && digits[0] == '0' && digits[1] != '0';      // landline
+  return digits.size() >= 10 && digits.size() <= 12 && digits[0] == '0' && digits[1] != '0';  // landline
 }
 
 class InteractionService::Impl {
@@ -178,9 +189,11 @@ class InteractionService::Impl {
   Result<std::vector<InteractionItem>> queue(const Principal& who, std::int64_t site_id) {
     std::lock_guard lock(mu_);
     static constexpr Permission kModerators[] = {Permission::content_review};
-    SW_CHECK(permit_read(who, kModerators, Scope::site(site_id), "interaction.queue", "site:" + std::to_string(site_id)));
-    SW_TRY(rows, db_.query(std::string(kItemColumns) + " WHERE site_id = ? AND status = 'pending' ORDER BY id",
-                           {site_id}));
+    SW_CHECK(permit_read(who, kModerators, Scope::site(site_id), "interaction.queue",
+                         "site:" + std::to_string(site_id)));
+    SW_TRY(rows,
+           db_.query(std::string(kItemColumns) + " WHERE site_id = ? AND status = 'pending' ORDER BY id",
+                     {site_id}));
     std::vector<InteractionItem> out;
     for (const store::Row& r : rows) out.push_back(item_from(r));
     return out;
@@ -235,9 +248,10 @@ class InteractionService::Impl {
 
   Result<std::vector<InteractionItem>> published(std::int64_t site_id, InteractionKind kind) {
     std::lock_guard lock(mu_);
-    SW_TRY(rows, db_.query(std::string(kItemColumns) + " WHERE site_id = ? AND kind = ? AND status = 'approved' "
-                                                       "ORDER BY id DESC",
-                           {site_id, std::string(to_string(kind))}));
+    SW_TRY(rows,
+           db_.query(std::string(kItemColumns) + " WHERE site_id = ? AND kind = ? AND status = 'approved' "
+                                                 "ORDER BY id DESC",
+                     {site_id, std::string(to_string(kind))}));
     std::vector<InteractionItem> out;
     for (const store::Row& r : rows) {
       InteractionItem item = item_from(r);
@@ -254,15 +268,18 @@ class InteractionService::Impl {
   Result<std::vector<OverdueItem>> deadlines(const Principal& who, std::int64_t org_id, TimePoint now) {
     std::lock_guard lock(mu_);
     static constexpr Permission kReaders[] = {Permission::content_review, Permission::audit_read};
-    SW_CHECK(permit_read(who, kReaders, Scope::org(org_id), "interaction.deadlines", "org:" + std::to_string(org_id)));
+    SW_CHECK(permit_read(who, kReaders, Scope::org(org_id), "interaction.deadlines",
+                         "org:" + std::to_string(org_id)));
     SW_TRY(tree, identity::load_org_tree(db_));
     const TimePoint cutoff = now - options_.warning_after;
     // Questions only (forum posts get no reply deadline); rejected items are not questions to answer.
-    SW_TRY(rows, db_.query(std::string(kItemColumns) +
-                               " WHERE kind <> 'forum' AND status <> 'rejected' AND submitted_at <= ? AND NOT EXISTS "
-                               "(SELECT 1 FROM interaction_replies r WHERE r.item_id = interaction_items.id AND "
-                               "r.status = 'approved') ORDER BY submitted_at, id",
-                           {format_rfc3339(cutoff)}));
+    SW_TRY(
+        rows,
+        db_.query(std::string(kItemColumns) +
+                      " WHERE kind <> 'forum' AND status <> 'rejected' AND submitted_at <= ? AND NOT EXISTS "
+                      "(SELECT 1 FROM interaction_replies r WHERE r.item_id = interaction_items.id AND "
+                      "r.status = 'approved') ORDER BY submitted_at, id",
+                  {format_rfc3339(cutoff)}));
     std::vector<OverdueItem> out;
     for (const store::Row& r : rows) {
       InteractionItem item = item_from(r);
@@ -332,8 +349,8 @@ class InteractionService::Impl {
     return ok();
   }
 
-  Status permit_read(const Principal& who, std::span<const Permission> ps, const Scope& target, std::string action,
-                     std::string object) {
+  Status permit_read(const Principal& who, std::span<const Permission> ps, const Scope& target,
+                     std::string action, std::string object) {
     SW_TRY(tree, identity::load_org_tree(db_));
     std::optional<Error> first;
     for (Permission p : ps) {
@@ -383,7 +400,8 @@ class InteractionService::Impl {
     SW_TRY(site, db_.query_one("SELECT id FROM sites WHERE id = ?", {site_id}));
     if (!site) return fail("content.unknown_site", "no site with id " + std::to_string(site_id));
     // N4.5: forum posts only on a site whose forum was approved and enabled; N4.3 the interaction feature.
-    SW_CHECK(require_feature(db_, site_id, s.kind == InteractionKind::forum ? kFeatureForum : kFeatureInteraction));
+    SW_CHECK(require_feature(db_, site_id,
+                             s.kind == InteractionKind::forum ? kFeatureForum : kFeatureInteraction));
     SW_CHECK(check_name(s.name, options_.max_name_bytes));
     if (s.phone.size() > 32 || !valid_phone(s.phone)) {
       return fail("content.invalid_field", "phone: not a mainland mobile or landline number");
@@ -406,10 +424,11 @@ class InteractionService::Impl {
                           {"excerpt", f.excerpt}});
     }
     const review::Severity highest = report.highest();
-    SW_CHECK(db_.exec("INSERT INTO interaction_items (site_id, kind, name, phone, body, client_ip, highest, "
-                      "findings_json, submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                      {site_id, std::string(to_string(s.kind)), s.name, s.phone, s.text, client_ip,
-                       std::string(review::to_string(highest)), findings.dump(), format_rfc3339(clock_.now())}));
+    SW_CHECK(
+        db_.exec("INSERT INTO interaction_items (site_id, kind, name, phone, body, client_ip, highest, "
+                 "findings_json, submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 {site_id, std::string(to_string(s.kind)), s.name, s.phone, s.text, client_ip,
+                  std::string(review::to_string(highest)), findings.dump(), format_rfc3339(clock_.now())}));
     const std::int64_t id = db_.last_insert_id();
     event.object = item_object(id);
     event.details["highest"] = review::to_string(highest);
@@ -417,7 +436,8 @@ class InteractionService::Impl {
     return id;
   }
 
-  Status moderate_locked(const Actor& actor, const InteractionItem& item, bool approve, const std::string& reason) {
+  Status moderate_locked(const Actor& actor, const InteractionItem& item, bool approve,
+                         const std::string& reason) {
     if (item.status != "pending") {
       return fail("content.bad_state", item_object(item.id) + " is already " + item.status);
     }
@@ -430,15 +450,17 @@ class InteractionService::Impl {
     }
     SW_TRY(changed, db_.exec("UPDATE interaction_items SET status = ?, moderated_by = ?, moderated_at = ?, "
                              "moderation_reason = ? WHERE id = ? AND status = 'pending'",
-                             {decision_of(approve), actor.principal.name, format_rfc3339(clock_.now()), reason,
-                              item.id}));
+                             {decision_of(approve), actor.principal.name, format_rfc3339(clock_.now()),
+                              reason, item.id}));
     if (changed != 1) return fail("content.bad_state", item_object(item.id) + " is no longer pending");
     return ok();
   }
 
-  Result<std::int64_t> write_reply_locked(const Actor& actor, const InteractionItem& item, const std::string& text) {
+  Result<std::int64_t> write_reply_locked(const Actor& actor, const InteractionItem& item,
+                                          const std::string& text) {
     if (item.kind == InteractionKind::forum) {
-      return fail("content.bad_state", item_object(item.id) + " is a forum post; the unit replies to questions");
+      return fail("content.bad_state",
+                  item_object(item.id) + " is a forum post; the unit replies to questions");
     }
     if (item.status != "approved") {
       return fail("content.bad_state", item_object(item.id) + " is " + item.status + ", not approved");
@@ -451,20 +473,25 @@ class InteractionService::Impl {
       return fail("content.bad_state", item_object(item.id) + " already has a reply pending or approved (" +
                                            reply_object(open->integer(0)) + ")");
     }
-    SW_CHECK(db_.exec("INSERT INTO interaction_replies (item_id, body, written_by, written_by_user_id, written_at) "
-                      "VALUES (?, ?, ?, ?, ?)",
-                      {item.id, text, actor.principal.name, actor.principal.user_id, format_rfc3339(clock_.now())}));
+    SW_CHECK(db_.exec(
+        "INSERT INTO interaction_replies (item_id, body, written_by, written_by_user_id, written_at) "
+        "VALUES (?, ?, ?, ?, ?)",
+        {item.id, text, actor.principal.name, actor.principal.user_id, format_rfc3339(clock_.now())}));
     return db_.last_insert_id();
   }
 
-  Status review_reply_locked(const Actor& actor, const Reply& reply, bool approve, const std::string& reason) {
-    if (reply.status != "pending") return fail("content.bad_state", reply_object(reply.id) + " is already " + reply.status);
+  Status review_reply_locked(const Actor& actor, const Reply& reply, bool approve,
+                             const std::string& reason) {
+    if (reply.status != "pending")
+      return fail("content.bad_state", reply_object(reply.id) + " is already " + reply.status);
     const Principal& p = actor.principal;
-    const bool same = (p.user_id != 0 && reply.written_by_user_id != 0) ? p.user_id == reply.written_by_user_id
-                                                                       : p.name == reply.written_by;
+    const bool same = (p.user_id != 0 && reply.written_by_user_id != 0)
+                          ? p.user_id == reply.written_by_user_id
+                          : p.name == reply.written_by;
     if (same) {
-      return fail("content.separation_of_duties", "\"" + p.name + "\" wrote " + reply_object(reply.id) +
-                                                      " and cannot approve it (N4.3: writer and approver differ)");
+      return fail("content.separation_of_duties",
+                  "\"" + p.name + "\" wrote " + reply_object(reply.id) +
+                      " and cannot approve it (N4.3: writer and approver differ)");
     }
     SW_CHECK(check_text("reason", reason, options_.max_reply_bytes, false));
     if (!approve && reason.empty()) return fail("content.reason_required", "a rejection needs a reason");
@@ -507,8 +534,8 @@ class InteractionService::Impl {
 };
 
 std::unique_ptr<InteractionService> InteractionService::open(store::Database& db, audit::AuditLog& audit,
-                                                             const review::Scanner& scanner, const Clock& clock,
-                                                             InteractionOptions options) {
+                                                             const review::Scanner& scanner,
+                                                             const Clock& clock, InteractionOptions options) {
   return std::unique_ptr<InteractionService>(
       new InteractionService(std::make_unique<Impl>(db, audit, scanner, clock, options)));
 }
@@ -522,19 +549,23 @@ Result<std::int64_t> InteractionService::submit(std::int64_t site_id, const Publ
 Result<std::vector<InteractionItem>> InteractionService::queue(const Principal& who, std::int64_t site_id) {
   return impl_->queue(who, site_id);
 }
-Status InteractionService::moderate(const Actor& actor, std::int64_t item_id, bool approve, std::string reason) {
+Status InteractionService::moderate(const Actor& actor, std::int64_t item_id, bool approve,
+                                    std::string reason) {
   return impl_->moderate(actor, item_id, approve, reason);
 }
-Result<std::int64_t> InteractionService::write_reply(const Actor& actor, std::int64_t item_id, std::string text) {
+Result<std::int64_t> InteractionService::write_reply(const Actor& actor, std::int64_t item_id,
+                                                     std::string text) {
   return impl_->write_reply(actor, item_id, text);
 }
-Status InteractionService::review_reply(const Actor& actor, std::int64_t reply_id, bool approve, std::string reason) {
+Status InteractionService::review_reply(const Actor& actor, std::int64_t reply_id, bool approve,
+                                        std::string reason) {
   return impl_->review_reply(actor, reply_id, approve, reason);
 }
 Result<std::vector<Reply>> InteractionService::replies(const Principal& who, std::int64_t item_id) {
   return impl_->replies(who, item_id);
 }
-Result<std::vector<InteractionItem>> InteractionService::published(std::int64_t site_id, InteractionKind kind) {
+Result<std::vector<InteractionItem>> InteractionService::published(std::int64_t site_id,
+                                                                   InteractionKind kind) {
   return impl_->published(site_id, kind);
 }
 Result<std::vector<OverdueItem>> InteractionService::deadlines(const Principal& who, std::int64_t org_id,

@@ -112,13 +112,15 @@ class InteractionService {
  public:
   // `db` (migrations applied), `audit`, `scanner` and `clock` must outlive the service.
   static std::unique_ptr<InteractionService> open(store::Database& db, audit::AuditLog& audit,
-                                                  const review::Scanner& scanner, const Clock& clock = system_clock(),
+                                                  const review::Scanner& scanner,
+                                                  const Clock& clock = system_clock(),
                                                   InteractionOptions options = {});
   ~InteractionService();
 
   // A public submission: validated, rate limited per client_ip, scanned, stored pending moderation.
   // Returns the item's id.
-  Result<std::int64_t> submit(std::int64_t site_id, const PublicSubmission& submission, std::string client_ip);
+  Result<std::int64_t> submit(std::int64_t site_id, const PublicSubmission& submission,
+                              std::string client_ip);
   // The site's items awaiting moderation, oldest first.
   Result<std::vector<InteractionItem>> queue(const identity::Principal& who, std::int64_t site_id);
   // Approve (it appears) or reject (reason required). Approving text with a finding of severity high
@@ -132,7 +134,8 @@ class InteractionService {
   Result<std::vector<InteractionItem>> published(std::int64_t site_id, InteractionKind kind);
   // Questions of the subtree's sites without an approved reply for at least warning_after, most
   // overdue first, each with its level.
-  Result<std::vector<OverdueItem>> deadlines(const identity::Principal& who, std::int64_t org_id, TimePoint now);
+  Result<std::vector<OverdueItem>> deadlines(const identity::Principal& who, std::int64_t org_id,
+                                             TimePoint now);
 
   // Public submissions refused by the rate limit since the service opened.
   std::int64_t rate_limited() const;

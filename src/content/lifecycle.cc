@@ -10,8 +10,8 @@ namespace {
 // take for a formula gets a leading single quote first (CSV injection), whatever it is.
 void put_cell(std::string& out, std::string_view cell) {
   std::string text;
-  if (!cell.empty() && (cell[0] == '=' || cell[0] == '+' || cell[0] == '-' || cell[0] == '@' || cell[0] == '\t' ||
-                        cell[0] == '\r')) {
+  if (!cell.empty() && (cell[0] == '=' || cell[0] == '+' || cell[0] == '-' || cell[0] == '@' ||
+                        cell[0] == '\t' || cell[0] == '\r')) {
     text.push_back('\'');
   }
   text.append(cell);

@@ -32,7 +32,7 @@ struct WithdrawalRequest {
 };
 
 enum class ScheduleKind { publish, withdraw };
-std::string_view to_string(ScheduleKind k);           // "publish" | "withdraw"
+std::string_view to_string(ScheduleKind k);                  // "publish" | "withdraw"
 Result<ScheduleKind> parse_schedule_kind(std::string_view);  // "content.invalid_field"
 
 struct Schedule {
@@ -46,7 +46,7 @@ struct Schedule {
   std::string set_by;
   std::int64_t set_by_user_id = 0;
   TimePoint set_at;
-  std::string status;  // "pending" | "done" | "void" | "cancelled"
+  std::string status;   // "pending" | "done" | "void" | "cancelled"
   std::string outcome;  // why void or cancelled
 };
 

@@ -15,8 +15,8 @@ Result<bool> feature_enabled(store::Database& db, std::int64_t site_id, std::str
 Status require_feature(store::Database& db, std::int64_t site_id, std::string_view feature) {
   SW_TRY(enabled, feature_enabled(db, site_id, feature));
   if (enabled) return ok();
-  return fail("content.feature_disabled", "the feature \"" + std::string(feature) + "\" is not enabled on site:" +
-                                              std::to_string(site_id));
+  return fail("content.feature_disabled", "the feature \"" + std::string(feature) +
+                                              "\" is not enabled on site:" + std::to_string(site_id));
 }
 
 Status require_column_usable(store::Database& db, std::int64_t column_id) {

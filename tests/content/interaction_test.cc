@@ -31,9 +31,10 @@ class InteractionTest : public testing::ContentFixture {
   }
 
   void feature(std::int64_t site, const char* name, const char* change) {
-    ASSERT_TRUE(db_->exec("INSERT INTO site_feature_changes (site_id, feature, change, actor, at) "
-                          "VALUES (?, ?, ?, 'cli:t', '2026-01-01T00:00:00Z')",
-                          {site, std::string(name), std::string(change)}));
+    ASSERT_TRUE(
+        db_->exec("INSERT INTO site_feature_changes (site_id, feature, change, actor, at) "
+                  "VALUES (?, ?, ?, 'cli:t', '2026-01-01T00:00:00Z')",
+                  {site, std::string(name), std::string(change)}));
   }
 
   static PublicSubmission message(std::string text = "请问今年职工疗休养什么时候报名？") {
@@ -84,7 +85,7 @@ TEST_F(InteractionTest, AMessageAppearsOnlyAfterApprovalByAReviewerOfItsSite) {
   const auto shown = interaction_->published(site_, InteractionKind::consultation).value();
   ASSERT_EQ(shown.size(), 1u);
   EXPECT_EQ(shown[0].name, "王女士");
-  EXPECT_TRUE(shown[0].phone.empty());      // never shown to the public
+  EXPECT_TRUE(shown[0].phone.empty());  // never shown to the public
   EXPECT_TRUE(shown[0].client_ip.empty());
   EXPECT_EQ(interaction_->moderate(as(reviewer_), id, false, "x").error().code, "content.bad_state");
 }
@@ -94,7 +95,8 @@ TEST_F(InteractionTest, ARejectionNeedsAReasonAndAHighFindingNeedsOneToApprove) 
   const std::int64_t plain = interaction_->submit(site_, message(), "198.51.100.1").value();
   EXPECT_EQ(interaction_->moderate(as(reviewer_), plain, false, "").error().code, "content.reason_required");
   ASSERT_TRUE(interaction_->moderate(as(reviewer_), plain, false, "与工会工作无关"));
-  const std::int64_t secret = interaction_->submit(site_, message("这份绝密级文件我也有一份"), "198.51.100.2").value();
+  const std::int64_t secret =
+      interaction_->submit(site_, message("这份绝密级文件我也有一份"), "198.51.100.2").value();
   const auto queued = interaction_->queue(reviewer_, site_).value();
   ASSERT_EQ(queued.size(), 1u);
   EXPECT_GE(queued[0].highest, review::Severity::high);
@@ -134,8 +136,8 @@ TEST(Phone, MainlandMobilesAndLandlinesOnly) {
   for (const char* good : {"", "13812345678", "+86 138-1234-5678", "025-83456789", "0512 6512 3456"}) {
     EXPECT_TRUE(valid_phone(good)) << good;
   }
-  for (const char* bad : {"12812345678", "1381234567", "+1 415 555 0100", "abc", "83456789", "138123456789",
-                          "00-12345678"}) {
+  for (const char* bad :
+       {"12812345678", "1381234567", "+1 415 555 0100", "abc", "83456789", "138123456789", "00-12345678"}) {
     EXPECT_FALSE(valid_phone(bad)) << bad;
   }
 }
@@ -161,13 +163,15 @@ TEST_F(InteractionTest, AReplyIsWrittenByOnePersonAndApprovedByAnother) {
   const std::int64_t id = approved_item();
   EXPECT_EQ(interaction_->write_reply(as(reviewer_), id, "答复").error().code, "identity.forbidden");
   EXPECT_EQ(interaction_->write_reply(as(editor_), id, "").error().code, "content.invalid_field");
-  const std::int64_t reply = interaction_->write_reply(as(writer_reviewer_), id, "报名时间为每年三月。").value();
+  const std::int64_t reply =
+      interaction_->write_reply(as(writer_reviewer_), id, "报名时间为每年三月。").value();
   EXPECT_EQ(interaction_->write_reply(as(editor2_), id, "另一份答复").error().code, "content.bad_state");
   auto self = interaction_->review_reply(as(writer_reviewer_), reply, true, "");
   ASSERT_FALSE(self);
   EXPECT_EQ(self.error().code, "content.separation_of_duties");
   EXPECT_EQ(audit_.last().outcome, audit::Outcome::denied);
-  EXPECT_EQ(interaction_->review_reply(as(other_reviewer_), reply, true, "").error().code, "identity.forbidden");
+  EXPECT_EQ(interaction_->review_reply(as(other_reviewer_), reply, true, "").error().code,
+            "identity.forbidden");
   EXPECT_FALSE(interaction_->published(site_, InteractionKind::consultation).value().at(0).reply);
   ASSERT_TRUE(interaction_->review_reply(as(reviewer_), reply, true, ""));
   EXPECT_EQ(audit_.last().action, "interaction.reply_review");
@@ -200,7 +204,8 @@ TEST_F(InteractionTest, DeadlinesWarnAt15DaysEscalateAt30AndFlagThreeMonthsUnans
   feature(other_site_, "interaction", "enabled");
   feature(site_, "forum", "enabled");
   const TimePoint start = clock_.now();
-  auto submit_at = [&](std::chrono::days ago, std::int64_t site, InteractionKind kind = InteractionKind::message) {
+  auto submit_at = [&](std::chrono::days ago, std::int64_t site,
+                       InteractionKind kind = InteractionKind::message) {
     clock_.set(start - ago);
     PublicSubmission s = message();
     s.kind = kind;

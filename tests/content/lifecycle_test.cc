@@ -95,7 +95,8 @@ TEST_F(LifecycleTest, AnOperatorMayRequestAWithdrawalAndAnApprovedOneWithdrawsTh
 TEST_F(LifecycleTest, ARejectedWithdrawalNeedsAReasonAndReturnsToPublished) {
   const std::int64_t id = published();
   ASSERT_TRUE(service_->request_withdrawal(as(editor_), id, "信息已过时", false));
-  EXPECT_EQ(service_->decide_withdrawal(as(reviewer_), id, false, "").error().code, "content.reason_required");
+  EXPECT_EQ(service_->decide_withdrawal(as(reviewer_), id, false, "").error().code,
+            "content.reason_required");
   ASSERT_TRUE(service_->decide_withdrawal(as(reviewer_), id, false, "内容仍然有效"));
   EXPECT_EQ(article(id).state, State::published);
   EXPECT_EQ(records(id).back().decision, "rejected");
@@ -130,27 +131,33 @@ TEST_F(LifecycleTest, OnlyASecrecyRelatedWithdrawalMayBeDecidedByTheSecrecyRevie
 
 TEST_F(LifecycleTest, AnotherSitesPeopleCannotRequestOrDecideAWithdrawal) {
   const std::int64_t id = published();
-  EXPECT_EQ(service_->request_withdrawal(as(other_editor_), id, "x", false).error().code, "identity.forbidden");
+  EXPECT_EQ(service_->request_withdrawal(as(other_editor_), id, "x", false).error().code,
+            "identity.forbidden");
   EXPECT_EQ(audit_.last().outcome, audit::Outcome::denied);
   ASSERT_TRUE(service_->request_withdrawal(as(editor_), id, "信息已过时", false));
-  EXPECT_EQ(service_->decide_withdrawal(as(other_reviewer_), id, true, "").error().code, "identity.forbidden");
+  EXPECT_EQ(service_->decide_withdrawal(as(other_reviewer_), id, true, "").error().code,
+            "identity.forbidden");
   EXPECT_EQ(article(id).state, State::withdrawal_requested);
 }
 
 TEST_F(LifecycleTest, AWithdrawalNeedsAPublishedItemAndAReasonOfBoundedLength) {
   const std::int64_t draft = service_->create_article(as(editor_), column_, fields()).value().article.id;
-  EXPECT_EQ(service_->request_withdrawal(as(editor_), draft, "x", false).error().code, "content.bad_transition");
+  EXPECT_EQ(service_->request_withdrawal(as(editor_), draft, "x", false).error().code,
+            "content.bad_transition");
   const std::int64_t id = published();
   auto empty = service_->request_withdrawal(as(editor_), id, "", false);
   EXPECT_EQ(empty.error().code, "content.invalid_field");
   EXPECT_NE(empty.error().message.find("reason"), std::string::npos);
-  EXPECT_EQ(service_->request_withdrawal(as(editor_), id, std::string(kMaxReasonBytes + 1, 'x'), false).error().code,
+  EXPECT_EQ(service_->request_withdrawal(as(editor_), id, std::string(kMaxReasonBytes + 1, 'x'), false)
+                .error()
+                .code,
             "content.invalid_field");
   EXPECT_EQ(article(id).state, State::published);
   ASSERT_TRUE(service_->request_withdrawal(as(editor_), id, "信息已过时", false));
   // Pending: no edit, no second request.
   EXPECT_EQ(service_->edit(as(editor_), id, fields()).error().code, "content.bad_transition");
-  EXPECT_EQ(service_->request_withdrawal(as(editor_), id, "again", false).error().code, "content.bad_transition");
+  EXPECT_EQ(service_->request_withdrawal(as(editor_), id, "again", false).error().code,
+            "content.bad_transition");
 }
 
 // ----- correction ------------------------------------------------------------------------------------
@@ -274,9 +281,10 @@ TEST_F(LifecycleTest, EachDueScheduleCommitsWithItsStateChangeOrNotAtAll) {
   ASSERT_TRUE(service_->schedule(as(operator_), first, ScheduleKind::publish, clock_.now() + 1h));
   ASSERT_TRUE(service_->schedule(as(operator_), second, ScheduleKind::publish, clock_.now() + 1h));
   // The second schedule cannot be marked done: as if the process died in the middle of it.
-  ASSERT_TRUE(db_->exec("CREATE TEMP TRIGGER crash BEFORE UPDATE ON article_schedules WHEN NEW.status = 'done' "
-                        "AND NEW.article_id = " + std::to_string(second) +
-                        " BEGIN SELECT RAISE(ABORT, 'crash'); END"));
+  ASSERT_TRUE(
+      db_->exec("CREATE TEMP TRIGGER crash BEFORE UPDATE ON article_schedules WHEN NEW.status = 'done' "
+                "AND NEW.article_id = " +
+                std::to_string(second) + " BEGIN SELECT RAISE(ABORT, 'crash'); END"));
   auto run = service_->run_due(cli(), clock_.now() + 2h);
   ASSERT_TRUE(run);
   EXPECT_EQ(run->done.size(), 1u);
@@ -288,11 +296,15 @@ TEST_F(LifecycleTest, EachDueScheduleCommitsWithItsStateChangeOrNotAtAll) {
 
 TEST_F(LifecycleTest, AScheduledWithdrawalIsAReviewDecisionMadeInAdvance) {
   const std::int64_t id = published();
-  EXPECT_EQ(service_->schedule(as(operator_), id, ScheduleKind::withdraw, clock_.now() + 1h, "活动结束").error().code,
+  EXPECT_EQ(service_->schedule(as(operator_), id, ScheduleKind::withdraw, clock_.now() + 1h, "活动结束")
+                .error()
+                .code,
             "identity.forbidden");
   EXPECT_EQ(service_->schedule(as(reviewer_), id, ScheduleKind::withdraw, clock_.now() + 1h).error().code,
             "content.invalid_field");  // reason required
-  EXPECT_EQ(service_->schedule(as(reviewer_), id, ScheduleKind::withdraw, clock_.now() - 1h, "活动结束").error().code,
+  EXPECT_EQ(service_->schedule(as(reviewer_), id, ScheduleKind::withdraw, clock_.now() - 1h, "活动结束")
+                .error()
+                .code,
             "content.invalid_field");  // in the past
   ASSERT_TRUE(service_->schedule(as(reviewer_), id, ScheduleKind::withdraw, clock_.now() + 1h, "活动结束"));
   EXPECT_EQ(records(id).back().decision, "scheduled");
@@ -312,8 +324,9 @@ TEST_F(LifecycleTest, SchedulesAreRefusedInTheWrongStateForAnotherSiteAndCanBeCa
   EXPECT_EQ(service_->schedule(as(operator_), draft, ScheduleKind::publish, clock_.now() + 1h).error().code,
             "content.bad_transition");
   const std::int64_t id = approved();
-  EXPECT_EQ(service_->schedule(as(reviewer_), id, ScheduleKind::withdraw, clock_.now() + 1h, "x").error().code,
-            "content.bad_transition");  // not published yet
+  EXPECT_EQ(
+      service_->schedule(as(reviewer_), id, ScheduleKind::withdraw, clock_.now() + 1h, "x").error().code,
+      "content.bad_transition");  // not published yet
   const Principal other_operator = person(30, "other_operator", {Role::operator_}, other_site_);
   EXPECT_EQ(service_->schedule(as(other_operator), id, ScheduleKind::publish, clock_.now() + 1h).error().code,
             "identity.forbidden");
@@ -325,7 +338,8 @@ TEST_F(LifecycleTest, SchedulesAreRefusedInTheWrongStateForAnotherSiteAndCanBeCa
   EXPECT_EQ(all[0].status, "cancelled");
   EXPECT_EQ(all[1].status, "pending");
   ASSERT_TRUE(service_->cancel_schedule(as(operator_), id, ScheduleKind::publish));
-  EXPECT_EQ(service_->cancel_schedule(as(operator_), id, ScheduleKind::publish).error().code, "content.not_found");
+  EXPECT_EQ(service_->cancel_schedule(as(operator_), id, ScheduleKind::publish).error().code,
+            "content.not_found");
   EXPECT_TRUE(service_->run_due(cli(), clock_.now() + 5h)->done.empty());
   EXPECT_EQ(article(id).state, State::approved);
 }
@@ -354,12 +368,14 @@ TEST_F(LifecycleTest, ANewColumnOfALiveSiteIsUnusableUntilItsAssessmentPassed) {
 
   const std::string feature = "column:" + std::to_string(fresh);
   auto assess = [&](const char* result) {
-    ASSERT_TRUE(db_->exec("INSERT INTO opening_reviews (site_id, kind, result, summary, recorded_by, recorded_at, "
-                          "feature) VALUES (?, 'security_assessment', ?, '测评', 'cli:t', '2026-11-26T00:00:00Z', ?)",
-                          {site_, std::string(result), feature}));
+    ASSERT_TRUE(
+        db_->exec("INSERT INTO opening_reviews (site_id, kind, result, summary, recorded_by, recorded_at, "
+                  "feature) VALUES (?, 'security_assessment', ?, '测评', 'cli:t', '2026-11-26T00:00:00Z', ?)",
+                  {site_, std::string(result), feature}));
   };
   assess("failed");
-  EXPECT_EQ(service_->create_article(as(editor_), fresh, fields()).error().code, "content.column_not_assessed");
+  EXPECT_EQ(service_->create_article(as(editor_), fresh, fields()).error().code,
+            "content.column_not_assessed");
   assess("passed");
   auto saved = service_->create_article(as(editor_), fresh, fields());
   ASSERT_TRUE(saved) << saved.error().to_string();
@@ -412,7 +428,8 @@ class UpwardTest : public LifecycleTest {
   std::int64_t county_item(const std::string& title = "玄武区总工会开展职工技能竞赛") {
     ArticleFields f = fields();
     f.title = title;
-    const std::int64_t id = service_->create_article(as(county_editor_), county_column_, f).value().article.id;
+    const std::int64_t id =
+        service_->create_article(as(county_editor_), county_column_, f).value().article.id;
     EXPECT_TRUE(service_->submit(as(county_editor_), id));
     EXPECT_TRUE(service_->approve(as(county_reviewer_), id, Stage::content, {}));
     EXPECT_TRUE(service_->approve(as(county_secrecy_), id, Stage::secrecy, {}));
@@ -464,9 +481,11 @@ TEST_F(UpwardTest, ASubmissionGoesOnlyUpwardFromAnApprovedItemByAnEditorOfItsSit
   // Not sideways, not down, not to itself.
   EXPECT_EQ(service_->submit_upward(as(county_editor_), source, other_city_column_).error().code,
             "content.not_ancestor");
-  EXPECT_EQ(service_->submit_upward(as(county_editor_), source, county_column_).error().code, "content.not_ancestor");
+  EXPECT_EQ(service_->submit_upward(as(county_editor_), source, county_column_).error().code,
+            "content.not_ancestor");
   const Principal city_editor = person(60, "city_editor", {Role::editor}, city_site_);
-  const std::int64_t city_item = service_->create_article(as(city_editor), city_column_, fields()).value().article.id;
+  const std::int64_t city_item =
+      service_->create_article(as(city_editor), city_column_, fields()).value().article.id;
   EXPECT_EQ(service_->submit_upward(as(city_editor), city_item, county_column_).error().code,
             "content.bad_transition");  // a draft
   // Another unit's editor cannot submit the county's item.
@@ -482,18 +501,21 @@ TEST_F(UpwardTest, TheRankingCountsSubmissionsAndAdoptionsPerUnitOfTheSubtreeFor
   std::vector<std::int64_t> targets;
   for (int i = 0; i < 3; ++i) {
     const std::int64_t source = county_item("条目" + std::to_string(i));
-    targets.push_back(service_->submit_upward(as(county_editor_), source, city_column_).value().target_article_id);
+    targets.push_back(
+        service_->submit_upward(as(county_editor_), source, city_column_).value().target_article_id);
   }
   adopt(targets[0]);
   adopt(targets[1]);
   ASSERT_TRUE(service_->reject(as(city_reviewer_), targets[2], Stage::content, "与本站栏目无关"));
   const Principal city_editor = person(60, "city_editor", {Role::editor}, city_site_);
   const Principal city_reviewer2 = person(61, "city_reviewer2", {Role::content_reviewer}, city_site_);
-  const std::int64_t city_item = service_->create_article(as(city_editor), city_column_, fields()).value().article.id;
+  const std::int64_t city_item =
+      service_->create_article(as(city_editor), city_column_, fields()).value().article.id;
   ASSERT_TRUE(service_->submit(as(city_editor), city_item));
   ASSERT_TRUE(service_->approve(as(city_reviewer2), city_item, Stage::content, {}));
   ASSERT_TRUE(service_->approve(as(city_secrecy_), city_item, Stage::secrecy, {}));
-  const std::int64_t to_province = service_->submit_upward(as(city_editor), city_item, column_).value().target_article_id;
+  const std::int64_t to_province =
+      service_->submit_upward(as(city_editor), city_item, column_).value().target_article_id;
   ASSERT_TRUE(service_->approve(as(reviewer_), to_province, Stage::content, {}));
   ASSERT_TRUE(service_->approve(as(secrecy_), to_province, Stage::secrecy, {}));
   ASSERT_TRUE(service_->publish(as(operator_), to_province));
@@ -565,21 +587,24 @@ class BlogTest : public LifecycleTest {
 
   // Ids above the fixture's people (person(1..70)), so no fixture principal is a blog owner by accident.
   std::int64_t user(std::int64_t id, const char* username, const char* real_name) {
-    EXPECT_TRUE(db_->exec("INSERT INTO users (id, username, real_name, org_id, phone, email, password_hash, "
-                          "password_changed_at, created_at) VALUES (?, ?, ?, ?, '', '', 'x', "
-                          "'2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
-                          {id, std::string(username), std::string(real_name), org_}));
+    EXPECT_TRUE(
+        db_->exec("INSERT INTO users (id, username, real_name, org_id, phone, email, password_hash, "
+                  "password_changed_at, created_at) VALUES (?, ?, ?, ?, '', '', 'x', "
+                  "'2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+                  {id, std::string(username), std::string(real_name), org_}));
     return id;
   }
   void grant(std::int64_t user_id, const char* role, const char* kind, std::int64_t scope) {
-    ASSERT_TRUE(db_->exec("INSERT INTO role_grants (user_id, role, scope_kind, scope_id, granted_by, granted_at) "
-                          "VALUES (?, ?, ?, ?, 'cli:t', '2026-01-01T00:00:00Z')",
-                          {user_id, std::string(role), std::string(kind), scope}));
+    ASSERT_TRUE(
+        db_->exec("INSERT INTO role_grants (user_id, role, scope_kind, scope_id, granted_by, granted_at) "
+                  "VALUES (?, ?, ?, ?, 'cli:t', '2026-01-01T00:00:00Z')",
+                  {user_id, std::string(role), std::string(kind), scope}));
   }
   void enable_blog() {
-    ASSERT_TRUE(db_->exec("INSERT INTO site_feature_changes (site_id, feature, change, actor, at) "
-                          "VALUES (?, 'blog', 'enabled', 'cli:t', '2026-01-01T00:00:00Z')",
-                          {site_}));
+    ASSERT_TRUE(
+        db_->exec("INSERT INTO site_feature_changes (site_id, feature, change, actor, at) "
+                  "VALUES (?, 'blog', 'enabled', 'cli:t', '2026-01-01T00:00:00Z')",
+                  {site_}));
   }
 
   std::int64_t org_ = 0, staff_ = 0, nameless_ = 0, outsider_ = 0;
@@ -627,10 +652,12 @@ TEST_F(BlogTest, OnlyTheOwnerWritesInABlogAndPostsAreReviewedAsUsual) {
   ASSERT_TRUE(service_->approve(as(reviewer_), post->article.id, Stage::content, {}));
   ASSERT_TRUE(service_->approve(as(secrecy_), post->article.id, Stage::secrecy, {}));
   // The feature switched off: no more posts.
-  ASSERT_TRUE(db_->exec("INSERT INTO site_feature_changes (site_id, feature, change, actor, at) "
-                        "VALUES (?, 'blog', 'disabled', 'cli:t', '2026-01-02T00:00:00Z')",
-                        {site_}));
-  EXPECT_EQ(service_->create_article(as(owner), blog.column_id, fields()).error().code, "content.feature_disabled");
+  ASSERT_TRUE(
+      db_->exec("INSERT INTO site_feature_changes (site_id, feature, change, actor, at) "
+                "VALUES (?, 'blog', 'disabled', 'cli:t', '2026-01-02T00:00:00Z')",
+                {site_}));
+  EXPECT_EQ(service_->create_article(as(owner), blog.column_id, fields()).error().code,
+            "content.feature_disabled");
 }
 
 }  // namespace
