@@ -131,6 +131,8 @@ TEST_F(LifecycleTest, OnlyASecrecyRelatedWithdrawalMayBeDecidedByTheSecrecyRevie
 
 TEST_F(LifecycleTest, AnotherSitesPeopleCannotRequestOrDecideAWithdrawal) {
   const std::int64_t id = published();
+  // Refused as forbidden, not as a bad transition: the refusal says nothing of the article's state.
+  EXPECT_EQ(service_->decide_withdrawal(as(other_reviewer_), id, true, "").error().code, "identity.forbidden");
   EXPECT_EQ(service_->request_withdrawal(as(other_editor_), id, "x", false).error().code,
             "identity.forbidden");
   EXPECT_EQ(audit_.last().outcome, audit::Outcome::denied);
