@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the browser test of the console (console.spec.mjs) against the given sitewarden binary.
+# Runs the browser tests of the console (console.spec.mjs, then workflow.spec.mjs) against the given
+# sitewarden binary.
 # Usage: tests/browser/run.sh path/to/sitewarden
 # The audit page's screenshot goes to browser-audit.png in the build directory (SITEWARDEN_SCREENSHOT
 # overrides). Exits non-zero when anything is missing or any assertion fails.
@@ -24,4 +25,6 @@ export SITEWARDEN_BIN="$bin"
 export SITEWARDEN_SCREENSHOT="${SITEWARDEN_SCREENSHOT:-$build_dir/browser-audit.png}"
 export CHROMIUM="$chromium"
 cd "$here"
-exec node --test-reporter=spec console.spec.mjs
+node --test-reporter=spec console.spec.mjs
+# The review workflow (issue 4): editor, content reviewer, secrecy reviewer on a fresh demo node.
+exec node --test-reporter=spec workflow.spec.mjs

@@ -1,0 +1,256 @@
+// Browser walk of the review workflow (issue 4, N3.1/N3.2): three different people in a real
+// Chromium on a fresh demo node — an editor of 南京工会网 writes an article in Chinese and submits
+// it; a content reviewer (信息审核) opens the queue, sees the scanner's findings highlighted in the
+// text and approves with a justification; a secrecy reviewer (保密审查) approves; the article ends
+// 已审核. Assertions are on what the pages show.
+//
+// Usage: node workflow.spec.mjs   (env SITEWARDEN_BIN, CHROMIUM as for console.spec.mjs; run.sh
+// sets them). Steps depend on each other, so they run in order on one server and one browser.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const BIN = process.env.SITEWARDEN_BIN;
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const DEMO_PASSWORD = 'Su-Gonghui#2026';
+const NEW_PASSWORD = 'Lanse-Haian#7391';
+const SERVER_START_MS = 20_000;
+const SERVER_STOP_MS = 5_000;
+const STEP_MS = 15_000;
+
+const TITLE = '关于举办全市职工技能大赛的通知';
+// A secret marking the scanner flags as critical: the reviewers must see it and justify approving.
+const BODY = '<p>各区总工会：定于十二月举办全市职工技能大赛。</p><p>附件为赛事方案（内部资料，注意保存）。</p>';
+
+// --- RFC 6238 TOTP, as the person's authenticator app computes it ---------------------------------
+
+function base32Decode(text) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = 0, value = 0;
+  const out = [];
+  for (const ch of text.replace(/[\s=]/g, '').toUpperCase()) {
+    value = (value << 5) | alphabet.indexOf(ch);
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(out);
+}
+
+function totp(secret) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30_000)));
+  const mac = createHmac('sha1', base32Decode(secret)).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0x0f;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
+}
+
+// --- the server and the browser -------------------------------------------------------------------
+
+let dataDir;
+let server;
+let serverLog = '';
+let browser;
+let context;
+let page;
+
+function startServer() {
+  return new Promise((resolve, reject) => {
+    server = spawn(BIN, ['serve', '--config', path.join(dataDir, 'sitewarden.toml')],
+      { stdio: ['ignore', 'pipe', 'pipe'] });
+    const timer = setTimeout(() => reject(new Error(`no console line within ${SERVER_START_MS} ms:\n${serverLog}`)),
+      SERVER_START_MS);
+    server.stdout.on('data', (chunk) => {
+      serverLog += chunk.toString();
+      const m = /sitewarden console: (http:\/\/127\.0\.0\.1:\d+)\//.exec(serverLog);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    server.stderr.on('data', (chunk) => { serverLog += chunk.toString(); });
+    server.on('error', (e) => { clearTimeout(timer); reject(e); });
+    server.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited (${code ?? signal}) before listening:\n${serverLog}`));
+    });
+  });
+}
+
+async function stopServer() {
+  if (!server || server.exitCode !== null || server.signalCode !== null) return;
+  const exited = new Promise((r) => server.once('exit', r));
+  process.kill(server.pid, 'SIGTERM');
+  const gone = await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(() => r(false), SERVER_STOP_MS))]);
+  if (!gone) {
+    process.kill(server.pid, 'SIGKILL');
+    await exited;
+  }
+}
+
+process.on('exit', () => {
+  if (server && server.exitCode === null && server.signalCode === null) {
+    try { process.kill(server.pid, 'SIGKILL'); } catch { /* already gone */ }
+  }
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => process.exit(128 + ({ SIGINT: 2, SIGTERM: 15, SIGHUP: 1 })[signal]));
+}
+
+function run(args) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (c) => { out += c; });
+    p.stderr.on('data', (c) => { out += c; });
+    p.on('error', reject);
+    p.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${args.join(' ')}: ${code}\n${out}`))));
+  });
+}
+
+before(async () => {
+  assert.ok(BIN && existsSync(BIN), `SITEWARDEN_BIN must name the sitewarden binary (got ${BIN})`);
+  dataDir = mkdtempSync(path.join(tmpdir(), 'sitewarden-workflow-'));
+  await run(['init', '--data-dir', dataDir, '--demo']);
+  const toml = path.join(dataDir, 'sitewarden.toml');
+  const config = readFileSync(toml, 'utf8');
+  const patched = config.replace(/(\[console\][^[]*?\nport = )\d+/, '$10');
+  assert.notEqual(patched, config, 'the [console] port line was not found in sitewarden.toml');
+  writeFileSync(toml, patched);
+  const baseUrl = await startServer();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+  context = await browser.newContext({ baseURL: baseUrl, locale: 'zh-CN', viewport: { width: 1400, height: 900 } });
+  context.setDefaultTimeout(STEP_MS);
+  page = await context.newPage();
+});
+
+after(async () => {
+  const errors = [];
+  for (const step of [() => browser?.close(), stopServer]) {
+    try { await step(); } catch (e) { errors.push(e); }
+  }
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  if (errors.length) throw errors[0];
+});
+
+// --- what a person does ----------------------------------------------------------------------------
+
+const pathOf = (p) => new URL(p.url()).pathname;
+
+// Pages with an article show its body in a sandboxed srcdoc frame; the page is ready when its own
+// document is, whatever the frame does.
+const READY = { waitUntil: 'domcontentloaded' };
+
+async function submit(form) {
+  await Promise.all([page.waitForNavigation(READY), page.click(`${form} button[type=submit]`)]);
+}
+
+async function errorText() {
+  const e = await page.$('.error');
+  return e ? (await e.textContent()).trim() : '(none)';
+}
+
+async function noticeText() {
+  const e = await page.$('.notice');
+  return e ? (await e.textContent()).trim() : '(none)';
+}
+
+// First login of a demo account: password, TOTP enrolment, password change; ends on the home page.
+async function firstLogin(username) {
+  await page.goto('/login');
+  await page.fill('#username', username);
+  await page.fill('#password', DEMO_PASSWORD);
+  await submit('form[action="/login"]');
+  assert.equal(pathOf(page), '/account/totp', `${username}: TOTP enrolment comes after the password`);
+  const secret = (await page.textContent('#totp-secret')).trim();
+  await page.fill('#code', totp(secret));
+  await submit('form[action="/account/totp"]');
+  assert.equal(pathOf(page), '/account/password', `${username}: then the password change`);
+  await page.fill('#current', DEMO_PASSWORD);
+  await page.fill('#new', NEW_PASSWORD);
+  await page.fill('#confirm', NEW_PASSWORD);
+  await submit('form[action="/account/password"]');
+  assert.equal(pathOf(page), '/', `${username}: lands on the home page; error: ${await errorText()}`);
+}
+
+async function logout() {
+  await submit('header form[action="/logout"]');
+  assert.equal(pathOf(page), '/login');
+}
+
+let articlePath;
+
+test('an editor writes an article in Chinese and submits it', async () => {
+  await firstLogin('nj-editor');
+  await Promise.all([page.waitForNavigation(READY), page.click('header nav a[href="/articles"]')]);
+  assert.match(await page.textContent('h1'), /稿件 · 南京工会网/);
+  assert.match(await page.textContent('main'), /工会要闻/, 'the column tree');
+  await page.fill('#a-title', TITLE);
+  await page.fill('#a-summary', '全市职工技能大赛报名通知');
+  await page.fill('#a-body', BODY);
+  await page.fill('#a-byline', '南京工会网记者 吴编辑');
+  await page.fill('#a-source', '南京工会网');
+  await submit('form[action^="/articles?site="]');
+  assert.match(pathOf(page), /^\/articles\/\d+$/, `the new article's page; error: ${await errorText()}`);
+  articlePath = pathOf(page);
+  assert.equal((await page.textContent('h1')).includes(TITLE), true);
+  assert.match(await noticeText(), /稿件已创建/);
+  assert.match(await page.textContent('h1 .badge'), /草稿/);
+
+  await submit(`form[action="${articlePath}/submit"]`);
+  assert.match(await noticeText(), /稿件已提交审核/);
+  assert.match(await page.textContent('h1 .badge'), /已提交/);
+  assert.match(await page.textContent('main'), /内部资料/, 'the editor sees the findings too');
+  await logout();
+});
+
+test('a content reviewer sees the findings in context and approves with a justification', async () => {
+  await firstLogin('nj-reviewer');
+  await Promise.all([page.waitForNavigation(READY), page.click('header nav a[href="/review"]')]);
+  assert.match(await page.textContent('h1'), /审核队列 · 南京工会网 · 信息审核/);
+  const row = page.locator('tr', { hasText: TITLE });
+  assert.match(await row.textContent(), /严重|高/, 'the highest severity of the item');
+  await Promise.all([page.waitForNavigation(READY), row.locator('a').first().click()]);
+  assert.match(pathOf(page), /^\/review\/\d+$/);
+  const marks = await page.$$eval('table.findings mark', (ms) => ms.map((m) => m.textContent));
+  assert.ok(marks.some((m) => m.includes('内部资料')), `the matched text is highlighted: ${marks}`);
+  assert.match(await page.textContent('label[for="r-justification"]'), /必须填写/);
+
+  await page.fill('#r-justification', '"内部资料"为赛事方案的原有标注，方案本身已经市总工会批准公开。');
+  await submit(`form[action$="/approve"]`);
+  assert.match(await noticeText(), /已审核通过/, `error: ${await errorText()}`);
+  assert.match(await page.textContent('h1'), /待保密审查/);
+  assert.match(await page.textContent('main'), /nj-reviewer/, 'the reviewer is named in the history');
+  await logout();
+});
+
+test('a secrecy reviewer approves and the article ends 已审核', async () => {
+  await firstLogin('nj-secrecy');
+  await page.goto('/review', READY);
+  assert.match(await page.textContent('h1'), /保密审查/);
+  const row = page.locator('tr', { hasText: TITLE });
+  await Promise.all([page.waitForNavigation(READY), row.locator('a').first().click()]);
+  await page.fill('#r-justification', '已核实，无涉密内容。');
+  await submit(`form[action$="/approve"]`);
+  assert.match(await noticeText(), /已审核通过/, `error: ${await errorText()}`);
+
+  await page.goto(articlePath, READY);
+  assert.match(await page.textContent('h1 .badge'), /^已审核$/);
+  const history = await page.textContent('main');
+  for (const who of ['nj-reviewer', 'nj-secrecy']) assert.match(history, new RegExp(who), `${who} in the review records`);
+  await logout();
+});
