@@ -250,7 +250,7 @@ struct Console::Impl {
             {"orgs", any(Permission::org_read)},
             {"registry", reg != nullptr && any(Permission::org_read)},
             {"dashboard", reg != nullptr && any(Permission::org_read)},
-            {"articles", content != nullptr && any(Permission::content_edit)},
+            {"articles", content != nullptr && (any(Permission::content_edit) || any(Permission::site_operate))},
             {"review", content != nullptr && (any(Permission::content_review) || any(Permission::secrecy_review))},
             {"audit", any(Permission::audit_read)}};
   }

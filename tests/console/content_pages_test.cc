@@ -326,6 +326,7 @@ TEST_F(ContentPagesTest, SecrecyStageThenPublishByOperations) {
   ASSERT_EQ(p.status, 200) << p.body;
   EXPECT_NE(p.body.find("action=\"/articles/" + std::to_string(id) + "/publish\""), std::string::npos);
   EXPECT_EQ(p.body.find("新建稿件"), std::string::npos) << "operations do not write";
+  EXPECT_NE(p.body.find("<a href=\"/articles\">"), std::string::npos) << "the list is in their navigation";
   p = op.post("/articles/" + std::to_string(id) + "/publish", {{"site", std::to_string(nj_site_)}});
   EXPECT_EQ(p.status, 303) << p.body;
   EXPECT_EQ(p.location(), "/articles?site=" + std::to_string(nj_site_) + "&msg=msg_article_published");
