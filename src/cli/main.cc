@@ -16,6 +16,7 @@
 #include "cli/demo.h"
 #include "cli/platform.h"
 #include "cli/scan.h"
+#include "content/interaction.h"
 #include "console/console.h"
 #include "http/router.h"
 #include "http/server.h"
@@ -110,7 +111,9 @@ int cmd_serve(const fs::path& config) {
   co.hsts = !pf.config.console.tls_cert.empty();
   co.secure_cookies = true;
   co.audit_trusted_keys = pf.trusted_keys;
-  console::Console console(*pf.identity, *pf.audit, {pf.registry.get(), pf.content.get()}, co);
+  // Public messages and forum posts (N4.3, N4.5): the console's moderation queue (/interaction).
+  auto interaction = pf.scanner ? content::InteractionService::open(*pf.db, *pf.audit, *pf.scanner) : nullptr;
+  console::Console console(*pf.identity, *pf.audit, {pf.registry.get(), pf.content.get(), interaction.get()}, co);
   http::Router router;
   console.install(router);
   http::Server server(server_options(pf.config), std::move(router));

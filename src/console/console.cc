@@ -10,6 +10,7 @@
 #include "http/router.h"
 #include "content/articles.h"
 #include "content/attachments.h"
+#include "content/interaction.h"
 #include "http/multipart.h"
 #include "registry/registry.h"
 
@@ -179,6 +180,7 @@ struct Console::Impl {
   ConsoleOptions opt;
   registry::Registry* reg = nullptr;  // the site register; nullptr: its pages and endpoints answer 503
   content::ContentService* content = nullptr;  // articles and review; nullptr: their pages and endpoints answer 503
+  content::InteractionService* interaction = nullptr;  // message moderation; nullptr: /interaction answers 503
 
   // --- per-request state ---------------------------------------------------------------------
   Result<RequestState> begin(http::Context& ctx) {
@@ -896,6 +898,7 @@ struct Console::Impl {
 #include "console/registry_api.inc"
 #include "console/content_pages.inc"
 #include "console/content_api.inc"
+#include "console/interaction_pages.inc"
 };
 
 Console::Console(identity::IdentityService& identity, audit::AuditLog& audit, ConsoleOptions options)
@@ -907,7 +910,8 @@ Console::Console(identity::IdentityService& identity, audit::AuditLog& audit, re
 
 Console::Console(identity::IdentityService& identity, audit::AuditLog& audit, Services services,
                  ConsoleOptions options)
-    : impl_(std::make_shared<Impl>(Impl{identity, audit, std::move(options), services.registry, services.content})) {}
+    : impl_(std::make_shared<Impl>(Impl{identity, audit, std::move(options), services.registry, services.content,
+                                            services.interaction})) {}
 
 std::shared_ptr<http::Filter> Console::security_headers_filter() const {
   return std::make_shared<SecurityHeaders>(impl_->opt.hsts);
@@ -943,6 +947,7 @@ void Console::install(http::Router& router) {
   get("/orgs", &Impl::orgs);
   i.install_registry_pages(router);
   i.install_content_pages(router);
+  i.install_interaction_pages(router);
   get("/audit", &Impl::audit_page);
   (void)router.add("GET", "/static/{file}", [&i](http::Context& ctx) { return i.static_asset(ctx); });
   i.install_api(router);

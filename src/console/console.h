@@ -30,6 +30,7 @@ class Registry;
 }
 namespace sw::content {
 class ContentService;
+class InteractionService;
 }
 
 namespace sw::console {
@@ -57,6 +58,8 @@ class Console {
   struct Services {
     registry::Registry* registry = nullptr;
     content::ContentService* content = nullptr;
+    // interaction: the moderation queue of public messages and forum posts (/interaction).
+    content::InteractionService* interaction = nullptr;
   };
   Console(identity::IdentityService& identity, audit::AuditLog& audit, Services services, ConsoleOptions options);
 
