@@ -546,6 +546,9 @@ TEST_F(ContentPagesTest, TheListIsPagedAndFiltered) {
   EXPECT_NE(p.body.find("共 0 篇"), std::string::npos);
   p = editor.get(list + "&state=nonsense");
   EXPECT_EQ(p.status, 400);
+  p = editor.get(list + "&page=999999999999999999");
+  EXPECT_EQ(p.status, 200) << "a page far past the end is empty, not an error";
+  EXPECT_NE(p.body.find("没有符合条件的稿件"), std::string::npos);
 }
 
 TEST_F(ContentPagesTest, PagesSpeakEnglishOnRequest) {
