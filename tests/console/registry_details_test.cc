@@ -273,6 +273,8 @@ TEST_F(RegistryDetailsConsoleTest, TheParentSuspendsFromTheSitePage) {
 
 TEST_F(RegistryDetailsConsoleTest, TheDashboardPageAndItsDownloads) {
   ASSERT_TRUE(registry_->record_icp_filing(system_, site_, "苏ICP备12345678号-1", std::nullopt));
+  ASSERT_TRUE(registry_->appoint_person(system_, site_, registry::Duty::operations,
+                                        {"未培训的运维", "工程师", "13812345678", std::nullopt, "2026-01-05"}));
   Browser parent = user("nj-sys");
   const std::string org = std::to_string(city_org_);
   Page p = parent.get("/dashboard?org=" + org);
@@ -280,6 +282,8 @@ TEST_F(RegistryDetailsConsoleTest, TheDashboardPageAndItsDownloads) {
   EXPECT_NE(p.body.find("玄武工会网"), std::string::npos);
   EXPECT_NE(p.body.find("href=\"/dashboard.xlsx?org=" + org + "\""), std::string::npos);
   EXPECT_NE(p.body.find("id=\"total-sites\">1<"), std::string::npos);
+  EXPECT_NE(p.body.find("资格复核逾期及 30 天内到期"), std::string::npos);
+  EXPECT_NE(p.body.find("未培训的运维"), std::string::npos) << "listed: no training in 12 months (N8.2)";
   p = parent.get("/dashboard.csv?org=" + org);
   ASSERT_EQ(p.status, 200) << p.body;
   EXPECT_EQ(p.headers.get("Content-Type").value_or(""), "text/csv; charset=utf-8");
