@@ -117,6 +117,18 @@ const std::vector<Key>& schema() {
       suffixes("affiliated_domains", &RegistryConfig::affiliated_domains, "N2.1: affiliated units; empty: any"),
       integer("registry", "rereview_interval_days", field(&Config::registry, &RegistryConfig::rereview_interval_days),
               30, 1095, "N2.3: days between qualification re-reviews"),
+      integer("interaction", "warning_days", field(&Config::interaction, &InteractionConfig::warning_days), 1, 365,
+              "N4.3: an unanswered question is flagged (提醒) after"),
+      integer("interaction", "escalation_days", field(&Config::interaction, &InteractionConfig::escalation_days), 1,
+              365, "N4.3: escalated (督办) after; above warning_days"),
+      integer("interaction", "inspection_failure_days",
+              field(&Config::interaction, &InteractionConfig::inspection_failure_days), 1, 365,
+              "N4.3: unanswered this long fails an inspection (检查不合格); above escalation_days"),
+      integer("interaction", "per_ip_limit", field(&Config::interaction, &InteractionConfig::per_ip_limit), 1, 1000,
+              "N4.3: public submissions per client IP per window"),
+      integer("interaction", "per_ip_window_seconds",
+              field(&Config::interaction, &InteractionConfig::per_ip_window_seconds), 60, 86400,
+              "N4.3: the window of per_ip_limit"),
   };
   return keys;
 }
@@ -218,6 +230,32 @@ Status apply(const Key& key, const toml::node& node, Config& config, std::string
   return ok();
 }
 
+// warning_days < escalation_days < inspection_failure_days, reported at the line of the key that
+// breaks the order (the section's line when the key was left at its default).
+Status check_interaction(const Config& c, const toml::table& root, std::string_view source) {
+  const InteractionConfig& i = c.interaction;
+  auto at = [&](std::string_view key) {
+    const toml::node* section = root.get("interaction");
+    const toml::table* table = section ? section->as_table() : nullptr;
+    const toml::node* node = table ? table->get(key) : nullptr;
+    if (node) return where(source, node->source());
+    if (section) return where(source, section->source());
+    return std::string(source);
+  };
+  if (i.escalation_days <= i.warning_days) {
+    return fail("config.bad_value", at("escalation_days") + ": [interaction] escalation_days (" +
+                                        std::to_string(i.escalation_days) + ") must be above warning_days (" +
+                                        std::to_string(i.warning_days) + ")");
+  }
+  if (i.inspection_failure_days <= i.escalation_days) {
+    return fail("config.bad_value", at("inspection_failure_days") + ": [interaction] inspection_failure_days (" +
+                                        std::to_string(i.inspection_failure_days) +
+                                        ") must be above escalation_days (" + std::to_string(i.escalation_days) +
+                                        ")");
+  }
+  return ok();
+}
+
 Status check_consistency(const Config& c, std::string_view source) {
   const bool loopback = c.console.listen == "127.0.0.1" || c.console.listen == "::1" || c.console.listen == "localhost";
   if (c.console.tls_cert.empty() != c.console.tls_key.empty()) {
@@ -267,6 +305,7 @@ Result<Config> parse_config(std::string_view toml_text, std::string_view source_
     }
   }
   SW_CHECK(check_consistency(config, source_name));
+  SW_CHECK(check_interaction(config, root, source_name));
   derive_registry(config.registry);
   return config;
 }

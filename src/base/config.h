@@ -83,6 +83,18 @@ struct RegistryConfig {
                                                                        {"county", {".org", ".org.cn"}}};
 };
 
+// [interaction] (N4.3, N4.5): the reply deadlines of the public's questions, counted in days from
+// submission (a reminder, escalation, and unanswered this long fails a government-site inspection;
+// warning_days < escalation_days < inspection_failure_days), and the per-client-IP limit on public
+// submissions (content::InteractionOptions; cli platform interaction_options_from).
+struct InteractionConfig {
+  std::int64_t warning_days = 15;
+  std::int64_t escalation_days = 30;
+  std::int64_t inspection_failure_days = 90;
+  std::int64_t per_ip_limit = 5;
+  std::int64_t per_ip_window_seconds = 3600;
+};
+
 struct Config {
   std::filesystem::path source;  // the file it was read from (empty for defaults)
   NodeConfig node;
@@ -92,6 +104,7 @@ struct Config {
   IdentityConfig identity;
   AuditConfig audit;
   RegistryConfig registry;
+  InteractionConfig interaction;
 };
 
 // Splits a [registry] *_domains value (separated by spaces or commas) into its suffixes.

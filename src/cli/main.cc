@@ -112,7 +112,9 @@ int cmd_serve(const fs::path& config) {
   co.secure_cookies = true;
   co.audit_trusted_keys = pf.trusted_keys;
   // Public messages and forum posts (N4.3, N4.5): the console's moderation queue (/interaction).
-  auto interaction = pf.scanner ? content::InteractionService::open(*pf.db, *pf.audit, *pf.scanner) : nullptr;
+  auto interaction = pf.scanner ? content::InteractionService::open(*pf.db, *pf.audit, *pf.scanner, system_clock(),
+                                                                  cli::interaction_options_from(pf.config))
+                                : nullptr;
   console::Console console(*pf.identity, *pf.audit, {pf.registry.get(), pf.content.get(), interaction.get()}, co);
   http::Router router;
   console.install(router);

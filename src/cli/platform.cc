@@ -79,6 +79,16 @@ identity::Policy policy_from(const Config& c) {
   return p;
 }
 
+content::InteractionOptions interaction_options_from(const Config& c) {
+  content::InteractionOptions o;
+  o.warning_after = std::chrono::days(c.interaction.warning_days);
+  o.escalation_after = std::chrono::days(c.interaction.escalation_days);
+  o.inspection_failure_after = std::chrono::days(c.interaction.inspection_failure_days);
+  o.per_ip_limit = static_cast<std::size_t>(c.interaction.per_ip_limit);
+  o.per_ip_window = std::chrono::seconds(c.interaction.per_ip_window_seconds);
+  return o;
+}
+
 Result<std::unique_ptr<Platform>> load_node(const fs::path& config_file) {
   auto p = std::make_unique<Platform>();
   SW_TRY(config, load_config(config_file));

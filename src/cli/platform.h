@@ -18,6 +18,7 @@
 #include "base/config.h"
 #include "base/crypto.h"
 #include "content/articles.h"
+#include "content/interaction.h"
 #include "identity/identity.h"
 #include "registry/registry.h"
 #include "review/scanner.h"
@@ -54,6 +55,9 @@ Result<std::unique_ptr<Platform>> open_platform(const std::filesystem::path& con
 
 // The identity policy the [identity] config keys describe.
 identity::Policy policy_from(const Config& config);
+
+// The interaction service's deadlines and rate limit the [interaction] config keys describe (N4.3).
+content::InteractionOptions interaction_options_from(const Config& config);
 
 // The operating-system user running the CLI (for the "cli:<user>" principal).
 std::string os_user();

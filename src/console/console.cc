@@ -254,6 +254,8 @@ struct Console::Impl {
             {"dashboard", reg != nullptr && any(Permission::org_read)},
             {"articles", content != nullptr && (any(Permission::content_edit) || any(Permission::site_operate))},
             {"review", content != nullptr && (any(Permission::content_review) || any(Permission::secrecy_review))},
+            {"interaction", interaction != nullptr && (any(Permission::content_review) || any(Permission::content_edit))},
+            {"upward", content != nullptr && (any(Permission::content_review) || any(Permission::audit_read))},
             {"audit", any(Permission::audit_read)}};
   }
 

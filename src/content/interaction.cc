@@ -298,6 +298,8 @@ class InteractionService::Impl {
     return out;
   }
 
+  const InteractionOptions& options() const { return options_; }
+
   std::int64_t rate_limited() const {
     std::lock_guard lock(rate_mu_);
     return rate_limited_;
@@ -573,5 +575,6 @@ Result<std::vector<OverdueItem>> InteractionService::deadlines(const Principal& 
   return impl_->deadlines(who, org_id, now);
 }
 std::int64_t InteractionService::rate_limited() const { return impl_->rate_limited(); }
+const InteractionOptions& InteractionService::options() const { return impl_->options(); }
 
 }  // namespace sw::content

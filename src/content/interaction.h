@@ -139,6 +139,8 @@ class InteractionService {
 
   // Public submissions refused by the rate limit since the service opened.
   std::int64_t rate_limited() const;
+  // The deadlines and limits the service was opened with (the console's summary counts by them).
+  const InteractionOptions& options() const;
 
  private:
   class Impl;

@@ -92,7 +92,7 @@ TEST(Config, DefaultConfigTextParsesBack) {
   auto c = parse_config(default_config_text("/var/lib/sitewarden"), "default");
   ASSERT_TRUE(c) << c.error().to_string();
   EXPECT_EQ(c->node.data_dir, "/var/lib/sitewarden");
-  EXPECT_EQ(describe_config_keys().size(), 38u);
+  EXPECT_EQ(describe_config_keys().size(), 43u);
 }
 
 
@@ -132,6 +132,80 @@ TEST(Config, ReReviewIntervalOutOfRangeIsRefused) {
   auto c = parse_config("[registry]\nrereview_interval_days = 7\n", "f.toml");
   ASSERT_FALSE(c);
   EXPECT_EQ(c.error().code, "config.out_of_range");
+}
+
+// ---- [interaction] (N4.3, N4.5) ----
+
+TEST(Config, InteractionDefaultsAreTheInspectionRules) {
+  auto c = parse_config("", "f.toml");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->interaction.warning_days, 15);
+  EXPECT_EQ(c->interaction.escalation_days, 30);
+  EXPECT_EQ(c->interaction.inspection_failure_days, 90);
+  EXPECT_EQ(c->interaction.per_ip_limit, 5);
+  EXPECT_EQ(c->interaction.per_ip_window_seconds, 3600);
+  // `sitewarden init` writes the section with its defaults, and the text reads back.
+  const std::string text = default_config_text("/var/lib/sitewarden");
+  EXPECT_NE(text.find("[interaction]\nwarning_days = 15"), std::string::npos) << text;
+  EXPECT_TRUE(parse_config(text, "init.toml")) << text;
+}
+
+TEST(Config, InteractionKeysAreRead) {
+  auto c = parse_config("[interaction]\nwarning_days = 10\nescalation_days = 20\ninspection_failure_days = 60\n"
+                        "per_ip_limit = 3\nper_ip_window_seconds = 600\n",
+                        "f.toml");
+  ASSERT_TRUE(c) << c.error().to_string();
+  EXPECT_EQ(c->interaction.warning_days, 10);
+  EXPECT_EQ(c->interaction.escalation_days, 20);
+  EXPECT_EQ(c->interaction.inspection_failure_days, 60);
+  EXPECT_EQ(c->interaction.per_ip_limit, 3);
+  EXPECT_EQ(c->interaction.per_ip_window_seconds, 600);
+}
+
+TEST(Config, InteractionValuesOutOfRangeNameFileLineAndKey) {
+  const std::pair<const char*, const char*> cases[] = {{"warning_days", "0"},
+                                                       {"escalation_days", "366"},
+                                                       {"inspection_failure_days", "-1"},
+                                                       {"per_ip_limit", "0"},
+                                                       {"per_ip_limit", "1001"},
+                                                       {"per_ip_window_seconds", "59"},
+                                                       {"per_ip_window_seconds", "86401"}};
+  for (const auto& [key, value] : cases) {
+    auto c = parse_config(std::string("[interaction]\n\n") + key + " = " + value + "\n", "i.toml");
+    ASSERT_FALSE(c) << key << "=" << value;
+    EXPECT_EQ(c.error().code, "config.out_of_range") << key;
+    EXPECT_NE(c.error().message.find(std::string("i.toml:3: [interaction] ") + key), std::string::npos)
+        << c.error().message;
+  }
+  auto c = parse_config("[interaction]\nwarning_days = \"15\"\n", "i.toml");
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().code, "config.bad_type");
+  c = parse_config("[interaction]\nreply_days = 3\n", "i.toml");
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().code, "config.unknown_key");
+}
+
+TEST(Config, InteractionDeadlinesMustBeInOrder) {
+  // escalation not above warning: the line of escalation_days.
+  auto c = parse_config("[interaction]\nwarning_days = 30\nescalation_days = 30\n", "o.toml");
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().code, "config.bad_value");
+  EXPECT_NE(c.error().message.find("o.toml:3: [interaction] escalation_days (30) must be above warning_days (30)"),
+            std::string::npos)
+      << c.error().message;
+  // failure not above escalation.
+  c = parse_config("[interaction]\nescalation_days = 60\n\ninspection_failure_days = 45\n", "o.toml");
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().code, "config.bad_value");
+  EXPECT_NE(c.error().message.find("o.toml:4: [interaction] inspection_failure_days (45) must be above "
+                                   "escalation_days (60)"),
+            std::string::npos)
+      << c.error().message;
+  // A warning past the default escalation, the other key left at its default: the section's line.
+  c = parse_config("# node\n[interaction]\nwarning_days = 40\n", "o.toml");
+  ASSERT_FALSE(c);
+  EXPECT_NE(c.error().message.find("o.toml:2: [interaction] escalation_days (30)"), std::string::npos)
+      << c.error().message;
 }
 
 }  // namespace
