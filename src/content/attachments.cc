@@ -10,6 +10,7 @@
 #include <string>
 
 #include "review/extract.h"
+#include "review/zip_reader.h"
 
 namespace sw::content {
 namespace {
@@ -293,6 +294,44 @@ void settle_zip_kind(std::string_view file_name, std::string_view bytes, Attachm
   check.type = *kind;
 }
 
+// Archive-based types (OOXML, OpenDocument, zip) are inflated member by member under the review
+// scanner's extraction limits before they are accepted, so a zip bomb — a member that inflates past
+// max_entry_bytes or max_ratio, or members that together pass max_total_bytes, whether its headers tell
+// the truth or lie — is refused at upload rather than left for the scan at submission (N7.3 防瘫痪).
+// Inflated bytes are discarded at once; at most one member is held at a time.
+bool archive_type(std::string_view type) {
+  return type == "docx" || type == "xlsx" || type == "pptx" || type == "odt" || type == "ods" || type == "odp" ||
+         type == "zip";
+}
+
+void check_archive(std::string_view file_name, std::string_view bytes, AttachmentCheck& check) {
+  review::ExtractLimits limits;
+  limits.max_file_bytes = std::max(limits.max_file_bytes, bytes.size());
+  auto archive = review::ZipArchive::open(file_name, bytes, limits);
+  if (!archive) {
+    const bool too_many = archive.error().code == "review.limit";
+    check.problems.push_back(problem(too_many ? "content.attachment_archive_bomb" : "content.attachment_corrupt",
+                                     "the archive cannot be accepted: " + archive.error().message));
+    return;
+  }
+  review::ExtractBudget budget;
+  for (const review::ZipEntry& entry : archive->entries()) {
+    if (entry.directory) continue;
+    auto inflated = archive->read(entry, budget);
+    if (inflated) continue;
+    const Error& e = inflated.error();
+    if (e.code == "review.limit") {
+      check.problems.push_back(problem("content.attachment_archive_bomb", "a decompression bomb: " + e.message));
+    } else if (e.code == "review.encrypted") {
+      check.problems.push_back(problem("content.attachment_encrypted",
+                                       "an encrypted member cannot be checked: " + e.message));
+    } else {
+      check.problems.push_back(problem("content.attachment_corrupt", "the archive cannot be read: " + e.message));
+    }
+    return;
+  }
+}
+
 void settle_type(std::string_view file_name, std::string_view bytes, AttachmentCheck& check) {
   const FileType* type = type_by_mime(check.mime);
   check.type = type ? std::string(type->name) : "unknown";
@@ -410,6 +449,7 @@ Result<AttachmentCheck> check_attachment(std::string_view file_name, std::string
   check.mime = std::move(mime);
   settle_type(file_name, bytes, check);
   check_type(file_name, policy, check);
+  if (archive_type(check.type) && check.problems.empty()) check_archive(file_name, bytes, check);
   SW_TRY(matches, scan(bytes));
   record_matches(matches, check);
   check.accepted = check.problems.empty();

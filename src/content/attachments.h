@@ -50,7 +50,10 @@ struct AttachmentCheck {
   std::string extension_from_name;  // lower case, without the dot; empty when the name has none
   // Why the file is refused, each "code: message" (Error::to_string): "content.attachment_type_mismatch",
   // "content.attachment_type_not_allowed", "content.attachment_type_forbidden",
-  // "content.attachment_malicious" (a YARA rule of severity "high"), "content.attachment_corrupt".
+  // "content.attachment_malicious" (a YARA rule of severity "high"), "content.attachment_corrupt",
+  // "content.attachment_archive_bomb" (an OOXML/OpenDocument/zip member inflating past the review
+  // scanner's ExtractLimits: size, ratio, total or member count — headers lying or not),
+  // "content.attachment_encrypted" (an encrypted archive member, which nothing can check).
   std::vector<std::string> problems;
   // Accepted, but a reviewer should look: "content.attachment_suspicious" (a YARA rule of severity
   // "medium"), "content.attachment_legacy_office".

@@ -237,6 +237,33 @@ TEST_F(AttachmentServiceTest, WithoutABlobStoreAttachmentsAreRefused) {
   EXPECT_EQ(refused.error().code, "content.no_blob_store");
 }
 
+// ----- archives are inflated under the extraction limits before they are accepted (N7.3) -----------
+
+TEST(AttachmentArchives, ADecompressionBombIsRefusedWhetherItsHeadersTellTheTruthOrNot) {
+  AttachmentPolicy with_zip;
+  with_zip.allowed_types.push_back("zip");
+  const std::string honest = review::fixtures::make_zip_bomb(10u << 20);  // ~1000:1, past max_ratio 200
+  auto r = check_attachment("材料.zip", honest, with_zip);
+  ASSERT_TRUE(r) << r.error().to_string();
+  EXPECT_FALSE(r->accepted);
+  ASSERT_FALSE(r->problems.empty());
+  EXPECT_NE(r->problems.front().find("content.attachment_archive_bomb"), std::string::npos) << r->problems.front();
+
+  const std::string lying = review::fixtures::make_zip_bomb(10u << 20, 1000);  // headers claim 1000 bytes
+  r = check_attachment("材料.zip", lying, with_zip);
+  ASSERT_TRUE(r) << r.error().to_string();
+  EXPECT_FALSE(r->accepted);
+  ASSERT_FALSE(r->problems.empty());
+  EXPECT_TRUE(r->problems.front().find("content.attachment_archive_bomb") != std::string::npos ||
+              r->problems.front().find("content.attachment_corrupt") != std::string::npos)
+      << r->problems.front();
+
+  // An ordinary document is inflated and accepted.
+  r = check_attachment("通知.docx", review::fixtures::make_docx({.paragraphs = {"关于开展职工运动会的通知"}}));
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->accepted) << (r->problems.empty() ? "" : r->problems.front());
+}
+
 // ----- the per-site attachment policy (migration 0009) -----------------------------------------------
 
 TEST_F(AttachmentServiceTest, ASiteWithoutAPolicyUsesTheDefault) {
