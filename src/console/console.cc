@@ -901,6 +901,7 @@ struct Console::Impl {
 #include "console/content_pages.inc"
 #include "console/content_api.inc"
 #include "console/interaction_pages.inc"
+#include "console/lifecycle_pages.inc"
 };
 
 Console::Console(identity::IdentityService& identity, audit::AuditLog& audit, ConsoleOptions options)
@@ -947,6 +948,7 @@ void Console::install(http::Router& router) {
   post("/certificates", &Impl::register_certificate);
   post("/certificates/{id}/revoke", &Impl::revoke_certificate);
   get("/orgs", &Impl::orgs);
+  i.install_lifecycle_pages(router);  // first: its /sites/{id}/blogs and /api/v1/articles/{id}/withdrawal … precede {action}
   i.install_registry_pages(router);
   i.install_content_pages(router);
   i.install_interaction_pages(router);
