@@ -22,6 +22,7 @@ class LifecyclePagesTest : public ContentConsoleTest {
     js_column_ = make_column(js_site_, "基层来稿");
     add_user("js-content", "陈审核", root_org_, identity::Role::content_reviewer, js_site_);
     add_user("nj-admin", "王管理", city_org_, identity::Role::site_admin, nj_site_);
+    add_user("sz-operator", "郑运维", sz_org_, identity::Role::operator_, sz_site_);
   }
 
   // An article of 南京工会网 through both reviews (and published by operations when `publish`).
@@ -277,6 +278,15 @@ TEST_F(LifecyclePagesTest, AnotherSitesEditorIsRefusedEverywhereAndNothingChange
     EXPECT_TRUE(content_->upward_submissions(sys, article_id)->empty());
   }
   EXPECT_GE(denied("content.withdrawal_request", "sz-editor"), 1u);
+  // Another site's operations do not get the operations' view of 南京's articles.
+  Browser other_op = user("sz-operator");
+  Page op_page = other_op.get(lifecycle(approved));
+  EXPECT_TRUE(op_page.status == 403 || op_page.status == 404) << op_page.status;
+  EXPECT_EQ(op_page.body.find("南京待发布稿件"), std::string::npos);
+  other_op.get("/");
+  op_page = other_op.post(lifecycle(approved) + "/schedule", {{"kind", "publish"}, {"due_at", "2030-01-01T08:00"}});
+  EXPECT_TRUE(op_page.status == 403 || op_page.status == 404) << op_page.status;
+  EXPECT_TRUE(content_->schedules(sys, approved)->empty());
   // The blogs of another site.
   EXPECT_TRUE(other.get("/sites/" + std::to_string(nj_site_) + "/blogs").status == 403 ||
               other.get("/sites/" + std::to_string(nj_site_) + "/blogs").status == 404);
@@ -285,6 +295,18 @@ TEST_F(LifecyclePagesTest, AnotherSitesEditorIsRefusedEverywhereAndNothingChange
                       {{"name", "博客"}, {"owner_user_id", std::to_string(user_id("sz-editor"))}});
   EXPECT_TRUE(p.status == 403 || p.status == 404 || p.status == 409) << p.status;
   EXPECT_TRUE(content_->blogs(sys, nj_site_)->empty());
+}
+
+TEST_F(LifecyclePagesTest, OperationsSeeTheirOwnArticlesPageAndThePageSpeaksEnglish) {
+  const auto id = reviewed("运维可见的稿件", /*publish=*/false);
+  Browser op = user("nj-operator");
+  Page p = op.get(lifecycle(id) + "?lang=en");
+  ASSERT_EQ(p.status, 200) << p.body;
+  EXPECT_NE(p.body.find("Scheduled publication"), std::string::npos);
+  EXPECT_NE(p.body.find("运维可见的稿件"), std::string::npos);
+  EXPECT_EQ(p.body.find("id=\"lc-correct\""), std::string::npos) << "operations do not correct";
+  EXPECT_EQ(p.body.find("id=\"lc-upward\""), std::string::npos) << "nor report upward";
+  EXPECT_EQ(denied("content.read", "nj-operator"), 0u) << "the operations' view is not a refused read";
 }
 
 TEST_F(LifecyclePagesTest, AFormWithoutItsCsrfTokenIsRefused) {
