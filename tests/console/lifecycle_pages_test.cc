@@ -198,6 +198,13 @@ TEST_F(LifecyclePagesTest, ScheduledPublicationTypedInBeijingTimeIsStoredAsTheUt
 }
 
 TEST_F(LifecyclePagesTest, ASubmissionUpwardReachesTheProvinceReviewQueue) {
+  // A staff blog on the province site is not a target.
+  add_user("js-editor", "刘编辑", root_org_, identity::Role::editor, js_site_);
+  ASSERT_TRUE(db_->exec("INSERT INTO site_feature_changes (site_id, feature, change, actor, at) "
+                        "VALUES (?, 'blog', 'enabled', 'cli:test', '2026-01-01T00:00:00Z')",
+                        {js_site_}));
+  auto blog = content_->create_blog(system_, js_site_, user_id("js-editor"), "刘编辑的博客");
+  ASSERT_TRUE(blog) << blog.error().to_string();
   const auto id = reviewed("南京市总工会开展送温暖活动");
   Browser editor = user("nj-editor");
   Page p = editor.get(lifecycle(id));
@@ -207,6 +214,7 @@ TEST_F(LifecyclePagesTest, ASubmissionUpwardReachesTheProvinceReviewQueue) {
   EXPECT_EQ(p.body.find("<option value=\"" + std::to_string(sz_column_) + "\">"), std::string::npos)
       << "a sibling city's column is not";
   EXPECT_NE(p.body.find("江苏工会网 · 基层来稿"), std::string::npos);
+  EXPECT_EQ(p.body.find("刘编辑的博客"), std::string::npos) << "a blog takes its owner's posts only";
 
   // Not an ancestor's column: refused, nothing made.
   p = editor.post(lifecycle(id) + "/submit-upward", {{"target_column_id", std::to_string(sz_column_)}});
