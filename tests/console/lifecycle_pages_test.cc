@@ -108,6 +108,29 @@ TEST_F(LifecyclePagesTest, AWithdrawalIsRequestedByTheEditorAndDecidedByAReviewe
   EXPECT_EQ(events("content.withdrawal_decide").size(), 3u);  // the refusal, the missing reason, the approval
 }
 
+TEST_F(LifecyclePagesTest, ASecrecyReviewerDecidesOnlyASecrecyRelatedWithdrawal) {
+  const auto plain = reviewed("普通撤稿");
+  const auto secret = reviewed("第二篇撤稿稿件");
+  Browser editor = user("nj-editor");
+  ASSERT_EQ(editor.post(lifecycle(plain) + "/request-withdrawal", {{"reason", "重复发布"}}).status, 303);
+  editor.get(lifecycle(secret));
+  ASSERT_EQ(editor.post(lifecycle(secret) + "/request-withdrawal", {{"reason", "须保密审查"}, {"secrecy_related", "1"}})
+                .status,
+            303);
+  Browser secrecy = user("nj-secrecy");
+  Page p = secrecy.get(lifecycle(plain));
+  ASSERT_EQ(p.status, 200) << p.body;
+  EXPECT_EQ(p.body.find(lifecycle(plain) + "/decide-withdrawal"), std::string::npos);
+  p = secrecy.post(lifecycle(plain) + "/decide-withdrawal", {{"decision", "approve"}});
+  EXPECT_EQ(p.status, 403) << p.body;
+  EXPECT_EQ(state_of(plain), State::withdrawal_requested);
+  p = secrecy.get(lifecycle(secret));
+  EXPECT_NE(p.body.find(lifecycle(secret) + "/decide-withdrawal"), std::string::npos);
+  p = secrecy.post(lifecycle(secret) + "/decide-withdrawal", {{"decision", "approve"}});
+  ASSERT_EQ(p.status, 303) << p.body;
+  EXPECT_EQ(state_of(secret), State::withdrawn);
+}
+
 TEST_F(LifecyclePagesTest, ACorrectionGoesThroughBothReviewsWhileThePublishedVersionStays) {
   const auto id = reviewed("原标题");
   Browser editor = user("nj-editor");
