@@ -93,6 +93,12 @@ http::ServerOptions server_options(const Config& c) {
   o.listeners.push_back(l);
   o.limits.max_header_bytes = static_cast<std::size_t>(c.http.max_header_bytes);
   o.limits.max_body_bytes = static_cast<std::size_t>(c.http.max_body_bytes);
+  // Attachment uploads (issue 4) take bodies up to the largest default attachment policy plus the
+  // multipart framing; the upload bodies being read at once are bounded (http::Limits::upload_routes).
+  constexpr std::size_t kUploadBodyBytes = content::AttachmentPolicy::kDefaultMaxBytes + (std::size_t{1} << 20);
+  o.limits.upload_routes = {{"/articles/*/attachments", kUploadBodyBytes},
+                            {"/api/v1/articles/*/attachments", kUploadBodyBytes}};
+  o.limits.max_upload_bytes_in_flight = std::size_t{256} << 20;
   o.limits.max_uri_bytes = static_cast<std::size_t>(c.http.max_uri_bytes);
   o.limits.header_read_timeout = std::chrono::seconds(c.http.header_read_timeout_seconds);
   o.limits.body_read_timeout = std::chrono::seconds(c.http.body_read_timeout_seconds);

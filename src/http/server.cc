@@ -215,6 +215,31 @@ struct Listener {
 };
 
 // The state shared by the acceptors and all connections.
+// Bytes of upload bodies admitted and not yet answered, taken from Core::upload_bytes_in_flight and
+// given back when the request is done.
+class UploadReservation {
+ public:
+  UploadReservation() = default;
+  UploadReservation(const UploadReservation&) = delete;
+  UploadReservation& operator=(const UploadReservation&) = delete;
+  ~UploadReservation() {
+    if (pool_ != nullptr) pool_->fetch_sub(bytes_);
+  }
+  bool reserve(std::atomic<std::uint64_t>& pool, std::uint64_t bytes, std::uint64_t cap) {
+    std::uint64_t current = pool.load();
+    do {
+      if (bytes > cap || current > cap - bytes) return false;
+    } while (!pool.compare_exchange_weak(current, current + bytes));
+    pool_ = &pool;
+    bytes_ = bytes;
+    return true;
+  }
+
+ private:
+  std::atomic<std::uint64_t>* pool_ = nullptr;
+  std::uint64_t bytes_ = 0;
+};
+
 struct Core {
   explicit Core(ServerOptions options_in, Router router_in)
       : options(std::move(options_in)), router(std::move(router_in)) {}
@@ -232,6 +257,7 @@ struct Core {
   bool finished = false;
   std::uint64_t next_connection_id = 0;
   std::unordered_map<std::uint64_t, std::weak_ptr<ConnectionBase>> connections;
+  std::atomic<std::uint64_t> upload_bytes_in_flight{0};  // Limits::max_upload_bytes_in_flight
 
   ServerOptions options;
   Router router;
@@ -377,13 +403,51 @@ class Connection final : public ConnectionBase {
     const auto started = Clock::now();
     Parser parser;
     parser.header_limit(static_cast<std::uint32_t>(limits().max_header_bytes));
-    parser.body_limit(limits().max_body_bytes);
+    // The largest limit any route has, so an upload's Content-Length survives the header; admit_body
+    // then sets the request's own limit before any body octet is parsed.
+    parser.body_limit(largest_body_limit());
     ++served_;
     if (const auto failed = co_await read_header(parser)) co_return co_await reject(*failed, parser, started);
     if (const auto refused = check_header(parser.get(), limits()))
       co_return co_await reject(*refused, parser, started);
+    UploadReservation reservation;  // held until the request is answered: the body lives that long
+    if (const auto refused = admit_body(parser, reservation)) co_return co_await reject(*refused, parser, started);
     if (const auto failed = co_await read_body(parser)) co_return co_await reject(*failed, parser, started);
     co_return co_await answer(parser, started);
+  }
+
+  std::uint64_t largest_body_limit() const {
+    std::size_t largest = limits().max_body_bytes;
+    for (const auto& route : limits().upload_routes) largest = std::max(largest, route.max_body_bytes);
+    return largest;
+  }
+
+  // The body limit of this request (an upload route's, or max_body_bytes), checked against its
+  // Content-Length now; an upload larger than max_body_bytes also needs room in the in-flight budget.
+  std::optional<Rejection> admit_body(Parser& parser, UploadReservation& reservation) {
+    const auto& header = parser.get();
+    std::size_t limit = limits().max_body_bytes;
+    bool upload = false;
+    if (header.method() == bhttp::verb::post) {
+      const std::string_view target = view(header.target());
+      const std::string_view path = target.substr(0, target.find('?'));
+      for (const auto& route : limits().upload_routes) {
+        if (!upload_route_matches(route.pattern, path)) continue;
+        limit = std::max(limit, route.max_body_bytes);
+        upload = true;
+        break;
+      }
+    }
+    const auto length = parser.content_length();
+    if (length && *length > limit) return Rejection{status::payload_too_large, RejectReason::body_too_large};
+    parser.body_limit(limit);
+    if (!upload) return std::nullopt;
+    const std::uint64_t need = length ? *length : limit;
+    if (need <= limits().max_body_bytes) return std::nullopt;
+    if (!reservation.reserve(core_.upload_bytes_in_flight, need, limits().max_upload_bytes_in_flight)) {
+      return Rejection{status::service_unavailable, RejectReason::uploads_busy};
+    }
+    return std::nullopt;
   }
 
   // Reads request line and headers; a Rejection to send, or nullopt. A read that cannot be
@@ -759,5 +823,24 @@ void Server::stop() { impl_->stop(); }
 void Server::wait() { impl_->wait(); }
 
 Stats Server::stats() const { return impl_->counters.snapshot(); }
+
+bool upload_route_matches(std::string_view pattern, std::string_view path) {
+  auto next = [](std::string_view& rest) {
+    if (rest.starts_with('/')) rest.remove_prefix(1);
+    const std::size_t slash = rest.find('/');
+    const std::string_view segment = rest.substr(0, slash);
+    rest = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash);
+    return segment;
+  };
+  if (!pattern.starts_with('/') || !path.starts_with('/')) return false;
+  while (!pattern.empty() || !path.empty()) {
+    if (pattern.empty() || path.empty()) return false;
+    const std::string_view want = next(pattern);
+    const std::string_view got = next(path);
+    if (got.empty()) return false;
+    if (want != "*" && want != got) return false;
+  }
+  return true;
+}
 
 }  // namespace sw::http

@@ -64,7 +64,22 @@ struct Limits {
   std::chrono::milliseconds keep_alive_idle_timeout{60'000};  // between requests
   std::size_t max_connections = 10'000;                       // open connections, counted from accept
   std::size_t max_requests_per_connection = 1'000;            // the last one gets Connection: close
+  // Routes that take file uploads get their own, larger body limit: a POST whose path matches
+  // `pattern` ("/" separated segments, "*" matching one segment, no query) may carry up to
+  // max_body_bytes. The limit is decided on the header, before any of the body is read (413 above it),
+  // and the bodies of upload routes being read at once are bounded by max_upload_bytes_in_flight
+  // (their Content-Length, or the route's limit when chunked; 503 beyond it), so
+  // large bodies cannot exhaust memory before anyone has authenticated (N7.3).
+  struct UploadRoute {
+    std::string pattern;
+    std::size_t max_body_bytes = 0;
+  };
+  std::vector<UploadRoute> upload_routes;
+  std::size_t max_upload_bytes_in_flight = std::size_t{256} << 20;
 };
+
+// Whether `path` matches an UploadRoute pattern ("*" = one non-empty segment).
+bool upload_route_matches(std::string_view pattern, std::string_view path);
 
 struct ServerOptions {
   std::vector<ListenerOptions> listeners;  // at least one

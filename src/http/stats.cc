@@ -46,6 +46,8 @@ std::string_view to_string(RejectReason reason) {
       return "refused_at_accept";
     case RejectReason::tls_handshake:
       return "tls_handshake";
+    case RejectReason::uploads_busy:
+      return "uploads_busy";
   }
   return "unknown";
 }

@@ -20,8 +20,9 @@ enum class RejectReason {
   connection_limit,               // connection closed at accept: max_connections reached
   refused_at_accept,              // connection closed at accept: a Filter::on_accept said no
   tls_handshake,                  // TLS handshake failed (including a missing required client cert)
+  uploads_busy,                   // 503: an upload route's body would pass max_upload_bytes_in_flight
 };
-inline constexpr std::size_t kRejectReasonCount = 8;
+inline constexpr std::size_t kRejectReasonCount = 9;
 std::string_view to_string(RejectReason reason);
 
 // Which wait ran out.

@@ -78,6 +78,8 @@ class ServerTest : public ::testing::Test {
     EXPECT_TRUE(router.add("GET", "/users/{id}",
                            [](Context& c) { return Response::text("user " + std::string(c.param("id"))); }));
     EXPECT_TRUE(router.add("POST", "/echo", [](Context& c) { return Response::text(c.request.body); }));
+    EXPECT_TRUE(router.add("POST", "/articles/{id}/attachments",
+                           [](Context& c) { return Response::text(std::to_string(c.request.body.size())); }));
     EXPECT_TRUE(router.add("GET", "/slow", [this](Context&) {
       slow_started.set_value();
       std::this_thread::sleep_for(kSlowHandlerTime);
@@ -215,6 +217,60 @@ TEST_F(ServerTest, OversizeContentLengthIs413BeforeTheBodyIsSent) {
   EXPECT_EQ(response->status, 413);
   EXPECT_EQ(response->headers.get("Connection"), "close");
   EXPECT_EQ(server->stats().rejected_for(RejectReason::body_too_large), 1u);
+}
+
+TEST(UploadRoutes, PatternsMatchWholeSegments) {
+  EXPECT_TRUE(upload_route_matches("/articles/*/attachments", "/articles/12/attachments"));
+  EXPECT_TRUE(upload_route_matches("/api/v1/articles/*/attachments", "/api/v1/articles/7/attachments"));
+  EXPECT_FALSE(upload_route_matches("/articles/*/attachments", "/articles//attachments"));
+  EXPECT_FALSE(upload_route_matches("/articles/*/attachments", "/articles/1/2/attachments"));
+  EXPECT_FALSE(upload_route_matches("/articles/*/attachments", "/articles/1/attachments/x"));
+  EXPECT_FALSE(upload_route_matches("/articles/*/attachments", "/articles/1"));
+  EXPECT_FALSE(upload_route_matches("/articles/*/attachments", "/articles/1/attachmentsx"));
+  EXPECT_FALSE(upload_route_matches("/articles/*/attachments", "articles/1/attachments"));
+}
+
+// An upload route takes bodies over max_body_bytes up to its own limit; every other route keeps the
+// small limit; and the upload bodies being read at once are bounded (N7.3).
+TEST_F(ServerTest, UploadRoutesHaveTheirOwnLimitAndAnInFlightBudget) {
+  ServerOptions options = default_options();
+  options.limits.max_body_bytes = 1024;
+  options.limits.upload_routes = {{"/articles/*/attachments", 64 * 1024}};
+  options.limits.max_upload_bytes_in_flight = 100 * 1024;
+  start(options);
+  const std::string body(40 * 1024, 'x');
+  auto response = fetch(post_request("/articles/3/attachments", body));
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->body, std::to_string(body.size()));
+  response = fetch(post_request("/echo", body));
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 413) << "other routes keep max_body_bytes";
+  response = fetch(post_request("/articles/3/attachments", std::string(70 * 1024, 'x')));
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 413) << "over the route's own limit";
+
+  // A slow upload of 60 KiB holds its share; a second one of 60 KiB would pass the 100 KiB budget.
+  auto slow = connect();
+  ASSERT_TRUE(slow->send("POST /articles/4/attachments HTTP/1.1\r\nHost: test\r\nContent-Length: 61440\r\n\r\n" +
+                         std::string(1000, 'y')));
+  std::this_thread::sleep_for(200ms);
+  response = fetch(post_request("/articles/5/attachments", std::string(60 * 1024, 'z')));
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 503);
+  EXPECT_EQ(server->stats().rejected_for(RejectReason::uploads_busy), 1u);
+  // Small uploads (within max_body_bytes) never wait for the budget.
+  response = fetch(post_request("/articles/5/attachments", std::string(512, 'z')));
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  // The slow one finishes and gives its share back.
+  ASSERT_TRUE(slow->send(std::string(61440 - 1000, 'y')));
+  response = slow->read_response();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->body, "61440");
+  response = fetch(post_request("/articles/6/attachments", std::string(60 * 1024, 'z')));
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
 }
 
 TEST_F(ServerTest, ChunkedBodyWithinLimitIsReceived) {
