@@ -1,6 +1,8 @@
 // CSV and XLSX writers (export.h).
 #include "registry/export.h"
 
+#include "base/csv.h"
+
 #include <unistd.h>
 #include <xlsxwriter.h>
 
@@ -12,21 +14,7 @@
 namespace sw::registry {
 namespace {
 
-constexpr std::string_view kBom = "\xEF\xBB\xBF";
 constexpr std::size_t kMaxSheetName = 31;
-
-void append_csv_field(std::string& out, std::string_view field) {
-  if (field.find_first_of(",\"\r\n") == std::string_view::npos) {
-    out += field;
-    return;
-  }
-  out += '"';
-  for (char c : field) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-}
 
 std::string cell_text(const Cell& c) { return c.number ? c.text : neutralise_formula(c.text); }
 
@@ -50,24 +38,19 @@ std::string sheet_name(std::string_view title) {
 
 }  // namespace
 
-std::string neutralise_formula(std::string_view text) {
-  if (!text.empty() && std::string_view("=+-@\t\r").find(text.front()) != std::string_view::npos) {
-    return "'" + std::string(text);
-  }
-  return std::string(text);
-}
+std::string neutralise_formula(std::string_view text) { return csv::neutralise_formula(text); }
 
 std::string write_csv(const Table& table) {
-  std::string out(kBom);
+  std::string out(csv::kUtf8Bom);
   for (std::size_t i = 0; i < table.headings.size(); ++i) {
     if (i) out += ',';
-    append_csv_field(out, neutralise_formula(table.headings[i]));
+    csv::append_field(out, neutralise_formula(table.headings[i]));
   }
   out += "\r\n";
   for (const auto& row : table.rows) {
     for (std::size_t i = 0; i < row.size(); ++i) {
       if (i) out += ',';
-      append_csv_field(out, cell_text(row[i]));
+      csv::append_field(out, cell_text(row[i]));
     }
     out += "\r\n";
   }
