@@ -9,19 +9,15 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync, rmSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { startDemoNode } from './demo_node.mjs';
 
 const BIN = process.env.SITEWARDEN_BIN;
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const DEMO_PASSWORD = 'Su-Gonghui#2026';
 const NEW_PASSWORD = 'Lanse-Haian#7391';
-const SERVER_START_MS = 20_000;
-const SERVER_STOP_MS = 5_000;
 const STEP_MS = 15_000;
 
 const TITLE = '关于举办全市职工技能大赛的通知';
@@ -55,78 +51,14 @@ function totp(secret) {
 
 // --- the server and the browser -------------------------------------------------------------------
 
-let dataDir;
-let server;
-let serverLog = '';
+let node;  // the demo node (demo_node.mjs)
 let browser;
 let context;
 let page;
 
-function startServer() {
-  return new Promise((resolve, reject) => {
-    server = spawn(BIN, ['serve', '--config', path.join(dataDir, 'sitewarden.toml')],
-      { stdio: ['ignore', 'pipe', 'pipe'] });
-    const timer = setTimeout(() => reject(new Error(`no console line within ${SERVER_START_MS} ms:\n${serverLog}`)),
-      SERVER_START_MS);
-    server.stdout.on('data', (chunk) => {
-      serverLog += chunk.toString();
-      const m = /sitewarden console: (http:\/\/127\.0\.0\.1:\d+)\//.exec(serverLog);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    server.stderr.on('data', (chunk) => { serverLog += chunk.toString(); });
-    server.on('error', (e) => { clearTimeout(timer); reject(e); });
-    server.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited (${code ?? signal}) before listening:\n${serverLog}`));
-    });
-  });
-}
-
-async function stopServer() {
-  if (!server || server.exitCode !== null || server.signalCode !== null) return;
-  const exited = new Promise((r) => server.once('exit', r));
-  process.kill(server.pid, 'SIGTERM');
-  const gone = await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(() => r(false), SERVER_STOP_MS))]);
-  if (!gone) {
-    process.kill(server.pid, 'SIGKILL');
-    await exited;
-  }
-}
-
-process.on('exit', () => {
-  if (server && server.exitCode === null && server.signalCode === null) {
-    try { process.kill(server.pid, 'SIGKILL'); } catch { /* already gone */ }
-  }
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-});
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(signal, () => process.exit(128 + ({ SIGINT: 2, SIGTERM: 15, SIGHUP: 1 })[signal]));
-}
-
-function run(args) {
-  return new Promise((resolve, reject) => {
-    const p = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    p.stdout.on('data', (c) => { out += c; });
-    p.stderr.on('data', (c) => { out += c; });
-    p.on('error', reject);
-    p.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${args.join(' ')}: ${code}\n${out}`))));
-  });
-}
-
 before(async () => {
-  assert.ok(BIN && existsSync(BIN), `SITEWARDEN_BIN must name the sitewarden binary (got ${BIN})`);
-  dataDir = mkdtempSync(path.join(tmpdir(), 'sitewarden-workflow-'));
-  await run(['init', '--data-dir', dataDir, '--demo']);
-  const toml = path.join(dataDir, 'sitewarden.toml');
-  const config = readFileSync(toml, 'utf8');
-  const patched = config.replace(/(\[console\][^[]*?\nport = )\d+/, '$10');
-  assert.notEqual(patched, config, 'the [console] port line was not found in sitewarden.toml');
-  writeFileSync(toml, patched);
-  const baseUrl = await startServer();
+  node = await startDemoNode(BIN, 'sitewarden-workflow-');
+  const baseUrl = node.baseUrl;
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -140,10 +72,9 @@ before(async () => {
 
 after(async () => {
   const errors = [];
-  for (const step of [() => browser?.close(), stopServer]) {
+  for (const step of [() => browser?.close(), () => node?.stop()]) {
     try { await step(); } catch (e) { errors.push(e); }
   }
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   if (errors.length) throw errors[0];
 });
 
