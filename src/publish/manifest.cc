@@ -1,0 +1,197 @@
+#include "publish/manifest.h"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+namespace sw::publish {
+namespace {
+
+constexpr int kFormat = 1;
+
+std::unexpected<Error> invalid(std::string what) {
+  return fail("publish.manifest_invalid", "release manifest: " + std::move(what));
+}
+
+nlohmann::json variant_json(const Variant& v) {
+  return {{"digest", v.digest.to_string()}, {"size", v.size}};
+}
+
+nlohmann::json to_json(const Manifest& m) {
+  nlohmann::json files = nlohmann::json::array();
+  for (const auto& e : m.entries) {
+    nlohmann::json f = {{"path", e.path},
+                        {"type", e.content_type},
+                        {"size", e.size},
+                        {"digest", e.digest.to_string()}};
+    if (e.gzip) f["gzip"] = variant_json(*e.gzip);
+    if (e.brotli) f["br"] = variant_json(*e.brotli);
+    files.push_back(std::move(f));
+  }
+  return {{"site_id", m.site_id}, {"created_at", m.created_at}, {"created_by", m.created_by},
+          {"base", m.base},       {"files", std::move(files)}};
+}
+
+// Reads j[key] as T, or names the field that is missing or of the wrong type.
+template <class T>
+Result<T> field(const nlohmann::json& j, const char* key, std::string_view where) {
+  const auto it = j.find(key);
+  if (it == j.end()) return invalid("missing field \"" + std::string(key) + "\" in " + std::string(where));
+  if constexpr (std::is_same_v<T, std::string>) {
+    if (!it->is_string()) return invalid("field \"" + std::string(key) + "\" in " + std::string(where) + " is not a string");
+  } else {
+    if (!it->is_number_integer()) return invalid("field \"" + std::string(key) + "\" in " + std::string(where) + " is not an integer");
+    if constexpr (std::is_unsigned_v<T>) {
+      if (it->is_number_integer() && !it->is_number_unsigned() && it->template get<std::int64_t>() < 0)
+        return invalid("field \"" + std::string(key) + "\" in " + std::string(where) + " is negative");
+    }
+  }
+  return it->template get<T>();
+}
+
+Result<crypto::Digest> digest_field(const nlohmann::json& j, const char* key, std::string_view where) {
+  auto text = field<std::string>(j, key, where);
+  if (!text) return std::unexpected(text.error());
+  auto d = crypto::Digest::parse(*text);
+  if (!d || d->bytes.size() != 32 || d->to_string() != *text)
+    return invalid("field \"" + std::string(key) + "\" in " + std::string(where) + " is not a digest");
+  return *d;
+}
+
+Result<std::optional<Variant>> variant_field(const nlohmann::json& f, const char* key, std::string_view where) {
+  const auto it = f.find(key);
+  if (it == f.end()) return std::optional<Variant>{};
+  if (!it->is_object()) return invalid("field \"" + std::string(key) + "\" in " + std::string(where) + " is not an object");
+  const std::string inner = std::string(where) + "." + key;
+  auto d = digest_field(*it, "digest", inner);
+  if (!d) return std::unexpected(d.error());
+  auto size = field<std::uint64_t>(*it, "size", inner);
+  if (!size) return std::unexpected(size.error());
+  return std::optional<Variant>{Variant{*d, *size}};
+}
+
+Result<Manifest> from_json(const nlohmann::json& j) {
+  if (!j.is_object()) return invalid("\"manifest\" is not an object");
+  Manifest m;
+  auto site = field<std::int64_t>(j, "site_id", "manifest");
+  if (!site) return std::unexpected(site.error());
+  auto at = field<std::string>(j, "created_at", "manifest");
+  if (!at) return std::unexpected(at.error());
+  auto by = field<std::string>(j, "created_by", "manifest");
+  if (!by) return std::unexpected(by.error());
+  auto base = field<std::string>(j, "base", "manifest");
+  if (!base) return std::unexpected(base.error());
+  m.site_id = *site;
+  m.created_at = std::move(*at);
+  m.created_by = std::move(*by);
+  m.base = std::move(*base);
+  const auto files = j.find("files");
+  if (files == j.end() || !files->is_array()) return invalid("\"files\" is missing or not an array");
+  m.entries.reserve(files->size());
+  for (std::size_t i = 0; i < files->size(); ++i) {
+    const auto& f = (*files)[i];
+    const std::string where = "files[" + std::to_string(i) + "]";
+    if (!f.is_object()) return invalid(where + " is not an object");
+    ManifestEntry e;
+    auto path = field<std::string>(f, "path", where);
+    if (!path) return std::unexpected(path.error());
+    e.path = *path;
+    auto type = field<std::string>(f, "type", where);
+    if (!type) return std::unexpected(type.error());
+    e.content_type = *type;
+    auto size = field<std::uint64_t>(f, "size", where);
+    if (!size) return std::unexpected(size.error());
+    e.size = *size;
+    auto digest = digest_field(f, "digest", where);
+    if (!digest) return std::unexpected(digest.error());
+    e.digest = *digest;
+    auto gz = variant_field(f, "gzip", where);
+    if (!gz) return std::unexpected(gz.error());
+    e.gzip = *gz;
+    auto br = variant_field(f, "br", where);
+    if (!br) return std::unexpected(br.error());
+    e.brotli = *br;
+    if (auto s = check_path(e.path); !s) return std::unexpected(s.error());
+    if (!m.entries.empty() && !(m.entries.back().path < e.path))
+      return invalid("entries are not sorted and unique at \"" + e.path + "\"");
+    m.entries.push_back(std::move(e));
+  }
+  return m;
+}
+
+}  // namespace
+
+const ManifestEntry* Manifest::find(std::string_view path) const {
+  const auto it = std::lower_bound(entries.begin(), entries.end(), path,
+                                   [](const ManifestEntry& e, std::string_view p) { return e.path < p; });
+  return it != entries.end() && it->path == path ? &*it : nullptr;
+}
+
+Status Manifest::normalise() {
+  for (const auto& e : entries)
+    if (auto s = check_path(e.path); !s) return s;
+  std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
+  for (std::size_t i = 1; i < entries.size(); ++i)
+    if (entries[i - 1].path == entries[i].path) return invalid("duplicate path \"" + entries[i].path + "\"");
+  return ok();
+}
+
+std::uint64_t Manifest::total_bytes() const {
+  std::uint64_t total = 0;
+  for (const auto& e : entries) total += e.size;
+  return total;
+}
+
+Status check_path(std::string_view path) {
+  const auto bad = [&](std::string why) { return invalid("path \"" + std::string(path.substr(0, 200)) + "\" " + why); };
+  if (path.empty() || path.front() != '/') return bad("does not start with '/'");
+  if (path.size() > kMaxPathBytes) return bad("is longer than " + std::to_string(kMaxPathBytes) + " bytes");
+  if (path.back() == '/') return bad("names a directory, not a file");
+  for (const char c : path)
+    if (c == '\0' || c == '\r' || c == '\n' || c == '\\') return bad("holds a NUL, CR, LF or backslash");
+  std::size_t start = 1;
+  while (start <= path.size()) {
+    const std::size_t end = std::min(path.find('/', start), path.size());
+    const std::string_view segment = path.substr(start, end - start);
+    if (segment.empty() || segment == "." || segment == "..") return bad("has an empty, \".\" or \"..\" segment");
+    start = end + 1;
+  }
+  return ok();
+}
+
+Result<std::string> sign_manifest(Manifest manifest, const crypto::Suite& suite, const crypto::SigningKey& key) {
+  if (auto s = manifest.normalise(); !s) return std::unexpected(s.error());
+  const std::string body = to_json(manifest).dump();
+  auto signature = suite.sign(key, body);
+  if (!signature) return std::unexpected(signature.error());
+  nlohmann::json doc = {{"format", kFormat},
+                        {"manifest", nlohmann::json::parse(body)},
+                        {"signature", signature->to_string()},
+                        {"signer", key.public_key.to_string()}};
+  return doc.dump();
+}
+
+Result<Manifest> verify_manifest(std::string_view document, std::span<const crypto::PublicKey> trusted) {
+  const auto doc = nlohmann::json::parse(document, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded() || !doc.is_object()) return invalid("the document is not a JSON object");
+  auto format = field<std::int64_t>(doc, "format", "document");
+  if (!format) return std::unexpected(format.error());
+  if (*format != kFormat) return invalid("unknown format " + std::to_string(*format));
+  const auto body = doc.find("manifest");
+  if (body == doc.end()) return invalid("missing field \"manifest\"");
+  auto signer_text = field<std::string>(doc, "signer", "document");
+  if (!signer_text) return std::unexpected(signer_text.error());
+  auto signature_text = field<std::string>(doc, "signature", "document");
+  if (!signature_text) return std::unexpected(signature_text.error());
+  auto signer = crypto::PublicKey::parse(*signer_text);
+  if (!signer) return invalid("field \"signer\" is not a public key");
+  auto signature = crypto::Signature::parse(*signature_text);
+  if (!signature) return invalid("field \"signature\" is not a signature");
+  if (std::find(trusted.begin(), trusted.end(), *signer) == trusted.end())
+    return fail("publish.manifest_untrusted", "release manifest: signed by a key this node does not trust (" +
+                                                  signer_text->substr(0, 24) + "...)");
+  if (auto s = crypto::verify(*signer, body->dump(), *signature); !s)
+    return fail("publish.manifest_bad_signature", "release manifest: the signature does not verify");
+  return from_json(*body);
+}
+
+}  // namespace sw::publish

@@ -1,0 +1,105 @@
+// The signed release manifest (N7.1): what verifies is exactly what the node signed.
+#include "publish/manifest.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+namespace sw::publish {
+namespace {
+
+struct Keys {
+  const crypto::Suite& suite = crypto::suite(crypto::SuiteId::gm);
+  crypto::SigningKey key = *suite.generate_signing_key();
+  std::vector<crypto::PublicKey> trusted{key.public_key};
+};
+
+ManifestEntry entry(const crypto::Suite& suite, std::string path, std::string_view bytes) {
+  ManifestEntry e;
+  e.path = std::move(path);
+  e.content_type = "text/html; charset=utf-8";
+  e.size = bytes.size();
+  e.digest = suite.hash(bytes);
+  return e;
+}
+
+Manifest sample(const crypto::Suite& suite) {
+  Manifest m;
+  m.site_id = 7;
+  m.created_at = "2026-11-26T12:00:00Z";
+  m.created_by = "user:3";
+  m.entries.push_back(entry(suite, "/news/index.html", "<p>news</p>"));
+  m.entries.push_back(entry(suite, "/index.html", "<p>home</p>"));
+  m.entries[1].gzip = Variant{suite.hash("gz"), 12};
+  return m;
+}
+
+TEST(Manifest, SignedDocumentVerifiesAndRoundTrips) {
+  Keys k;
+  auto doc = sign_manifest(sample(k.suite), k.suite, k.key);
+  ASSERT_TRUE(doc) << doc.error().message;
+  auto m = verify_manifest(*doc, k.trusted);
+  ASSERT_TRUE(m) << m.error().message;
+  ASSERT_EQ(m->entries.size(), 2u);
+  EXPECT_EQ(m->entries[0].path, "/index.html");  // sorted
+  ASSERT_NE(m->find("/index.html"), nullptr);
+  EXPECT_TRUE(m->find("/index.html")->gzip.has_value());
+  EXPECT_EQ(m->find("/missing.html"), nullptr);
+  EXPECT_EQ(m->site_id, 7);
+  EXPECT_EQ(m->total_bytes(), 22u);
+}
+
+TEST(Manifest, BothSuitesVerify) {
+  const auto& intl = crypto::suite(crypto::SuiteId::intl);
+  auto key = *intl.generate_signing_key();
+  std::vector<crypto::PublicKey> trusted{key.public_key};
+  auto doc = sign_manifest(sample(intl), intl, key);
+  ASSERT_TRUE(doc);
+  EXPECT_TRUE(verify_manifest(*doc, trusted));
+}
+
+TEST(Manifest, ChangedByteInManifestIsRefused) {
+  Keys k;
+  auto doc = *sign_manifest(sample(k.suite), k.suite, k.key);
+  auto json = nlohmann::json::parse(doc);
+  json["manifest"]["files"][0]["size"] = 999;
+  auto m = verify_manifest(json.dump(), k.trusted);
+  ASSERT_FALSE(m);
+  EXPECT_EQ(m.error().code, "publish.manifest_bad_signature");
+}
+
+TEST(Manifest, UntrustedSignerIsRefused) {
+  Keys k;
+  Keys other;
+  auto doc = *sign_manifest(sample(k.suite), k.suite, k.key);
+  auto m = verify_manifest(doc, other.trusted);
+  ASSERT_FALSE(m);
+  EXPECT_EQ(m.error().code, "publish.manifest_untrusted");
+}
+
+TEST(Manifest, GarbageAndMissingFieldsAreNamed) {
+  Keys k;
+  EXPECT_EQ(verify_manifest("not json", k.trusted).error().code, "publish.manifest_invalid");
+  auto json = nlohmann::json::parse(*sign_manifest(sample(k.suite), k.suite, k.key));
+  json["manifest"]["files"][0].erase("digest");
+  // re-sign the tampered body so only the shape is wrong
+  const std::string body = json["manifest"].dump();
+  json["signature"] = k.suite.sign(k.key, body)->to_string();
+  auto m = verify_manifest(json.dump(), k.trusted);
+  ASSERT_FALSE(m);
+  EXPECT_NE(m.error().message.find("digest"), std::string::npos) << m.error().message;
+}
+
+TEST(Manifest, BadPathsAreRefused) {
+  for (const char* p : {"", "index.html", "/", "/a//b", "/a/../b", "/./a", "/a\\b", "/dir/"})
+    EXPECT_FALSE(check_path(p)) << p;
+  EXPECT_TRUE(check_path("/columns/3/page/2/index.html"));
+  EXPECT_TRUE(check_path("/attachments/ab/报告.pdf"));
+  Keys k;
+  auto m = sample(k.suite);
+  m.entries.push_back(m.entries[0]);
+  EXPECT_FALSE(sign_manifest(m, k.suite, k.key));  // duplicate path
+}
+
+}  // namespace
+}  // namespace sw::publish
