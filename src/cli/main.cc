@@ -13,6 +13,7 @@
 
 #include "base/atomic_file.h"
 #include "base/log.h"
+#include "cli/commands.h"
 #include "cli/demo.h"
 #include "cli/platform.h"
 #include "cli/scan.h"
@@ -150,6 +151,12 @@ int cmd_serve(const fs::path& config) {
   });
 
   if (auto r = server.start(); !r) return report(r.error());
+  auto stop_guard = cli::start_guard_in_serve(pf);  // the public guard beside the console (issue 5)
+  if (!stop_guard) {
+    server.stop();
+    server.wait();
+    return report(stop_guard.error());
+  }
   const std::string scheme = pf.config.console.tls_cert.empty() ? "http" : "https";
   const std::string url = !pf.config.console.public_url.empty()
                               ? pf.config.console.public_url
@@ -163,6 +170,7 @@ int cmd_serve(const fs::path& config) {
   log::info("console.stopping", {{"signal", sig}});
   scheduler.request_stop();
   scheduler.join();
+  (*stop_guard)();
   server.stop();
   server.wait();
   return 0;
@@ -362,6 +370,10 @@ int main(int argc, char** argv) {
   bool no_progress = false;
   scan->add_flag("--no-progress", no_progress, "no progress bar on standard error");
 
+  // issue 5's modules: releases, publishing, the guard, mirrors and their watcher (cli/commands.h)
+  const cli::CommandRunner module_commands[] = {cli::add_release_commands(app), cli::add_publish_commands(app),
+                                                cli::add_guard_commands(app), cli::add_watch_commands(app)};
+
   app.add_subcommand("version", "print the version");
 
   CLI11_PARSE(app, argc, argv);
@@ -379,6 +391,8 @@ int main(int argc, char** argv) {
     scan_args.progress = !no_progress;
     return cli::run_scan(scan_args);
   }
+  for (const auto& run : module_commands)
+    if (const auto code = run()) return *code;
   std::cout << "sitewarden " << kVersion << "\n";
   return 0;
 }

@@ -1,0 +1,27 @@
+// Subcommands contributed by the modules of issue 5 (release, publish, guard, mirror/watch), each in
+// its own file so that main.cc stays a list. add_*_commands() declares the subcommands on `app`
+// before parsing and returns a runner that main calls after parsing: the exit code if one of its
+// subcommands was parsed, nullopt otherwise.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <optional>
+
+#include "base/result.h"
+#include "cli/platform.h"
+
+namespace sw::cli {
+
+using CommandRunner = std::function<std::optional<int>()>;
+
+CommandRunner add_release_commands(CLI::App& app);  // release_cmd.cc: release list|show|rollback|verify
+CommandRunner add_publish_commands(CLI::App& app);  // publish_cmd.cc: publish
+CommandRunner add_guard_commands(CLI::App& app);    // guard_cmd.cc: guard (a guard-only node)
+CommandRunner add_watch_commands(CLI::App& app);    // watch_cmd.cc: mirror, watch, watch verify
+
+// `serve` starts the guard beside the console (guard_cmd.cc). Returns the function that stops it
+// (called once, before the console stops); prints the guard's listeners.
+Result<std::function<void()>> start_guard_in_serve(Platform& platform);
+
+}  // namespace sw::cli
