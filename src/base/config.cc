@@ -129,6 +129,41 @@ const std::vector<Key>& schema() {
       integer("interaction", "per_ip_window_seconds",
               field(&Config::interaction, &InteractionConfig::per_ip_window_seconds), 60, 86400,
               "N4.3: the window of per_ip_limit"),
+      boolean("guard", "enabled", field(&Config::guard, &GuardConfig::enabled), "serve starts the public guard"),
+      text("guard", "listen", field(&Config::guard, &GuardConfig::listen), {}, "public address"),
+      integer("guard", "port", field(&Config::guard, &GuardConfig::port), 0, 65535, "public HTTP port (0: any)"),
+      integer("guard", "tls_port", field(&Config::guard, &GuardConfig::tls_port), 0, 65535,
+              "public HTTPS port when tls_cert_dir is set (0: any)"),
+      text("guard", "tls_cert_dir", field(&Config::guard, &GuardConfig::tls_cert_dir), {},
+           "<host>.pem and <host>.key per site, chosen by SNI; empty: no TLS"),
+      text("guard", "admin_listen", field(&Config::guard, &GuardConfig::admin_listen), {},
+           "/healthz and /metrics address (loopback only)"),
+      integer("guard", "admin_port", field(&Config::guard, &GuardConfig::admin_port), 0, 65535, "admin port (0: any)"),
+      integer("guard", "threads", field(&Config::guard, &GuardConfig::threads), 1, 64, "event threads"),
+      integer("guard", "disk_threads", field(&Config::guard, &GuardConfig::disk_threads), 1, 64,
+              "threads reading and verifying files"),
+      integer("guard", "cache_bytes", field(&Config::guard, &GuardConfig::cache_bytes), 1 << 20, 64LL << 30,
+              "verified-bytes cache (LRU)"),
+      integer("guard", "cache_max_file_bytes", field(&Config::guard, &GuardConfig::cache_max_file_bytes), 1024,
+              1LL << 30, "largest cached file; larger ones are verified per request"),
+      integer("guard", "max_file_bytes", field(&Config::guard, &GuardConfig::max_file_bytes), 1024, 4LL << 30,
+              "largest file served"),
+      integer("guard", "max_header_bytes", field(&Config::guard, &GuardConfig::max_header_bytes), 1024, 1024 * 1024,
+              "request line + headers (431 above)"),
+      integer("guard", "max_uri_bytes", field(&Config::guard, &GuardConfig::max_uri_bytes), 256, 64 * 1024,
+              "request target (414 above)"),
+      integer("guard", "header_timeout_seconds", field(&Config::guard, &GuardConfig::header_timeout_seconds), 1, 300,
+              "slowloris: a request head must arrive within"),
+      integer("guard", "idle_timeout_seconds", field(&Config::guard, &GuardConfig::idle_timeout_seconds), 1, 3600,
+              "idle keep-alive connection closed after"),
+      integer("guard", "max_connections", field(&Config::guard, &GuardConfig::max_connections), 1, 1'000'000,
+              "open public connections"),
+      integer("guard", "max_connections_per_ip", field(&Config::guard, &GuardConfig::max_connections_per_ip), 1,
+              1'000'000, "open connections per client IP"),
+      integer("guard", "reload_interval_seconds", field(&Config::guard, &GuardConfig::reload_interval_seconds), 1,
+              86400, "re-read sites and domains even without a release switch"),
+      text("guard", "access_log", field(&Config::guard, &GuardConfig::access_log), {},
+           "JSON access log, relative to data_dir; \"off\": none"),
   };
   return keys;
 }
@@ -270,6 +305,10 @@ Status check_consistency(const Config& c, std::string_view source) {
     return fail("config.bad_value", std::string(source) + ": [console] client_ca needs tls_cert and tls_key");
   }
   if (c.node.data_dir.empty()) return fail("config.bad_value", std::string(source) + ": [node] data_dir is empty");
+  if (c.guard.admin_listen != "127.0.0.1" && c.guard.admin_listen != "::1" && c.guard.admin_listen != "localhost") {
+    return fail("config.insecure", std::string(source) + ": [guard] admin_listen = '" + c.guard.admin_listen +
+                                       "' is not loopback (the metrics listener is never exposed)");
+  }
   return ok();
 }
 

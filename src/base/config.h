@@ -95,6 +95,32 @@ struct InteractionConfig {
   std::int64_t per_ip_window_seconds = 3600;
 };
 
+// [guard] (issue 5, N7.1, N7.3): the public server of each site's live release (docs/modules/guard.md).
+// Listens on plain HTTP at listen:port and, when tls_cert_dir holds certificates, on tls_port with
+// the certificate chosen by SNI; /healthz and /metrics on the admin listener (loopback only).
+struct GuardConfig {
+  bool enabled = true;  // `serve` starts the guard beside the console
+  std::string listen = "127.0.0.1";
+  std::int64_t port = 8080;          // 0: any
+  std::int64_t tls_port = 8443;      // used only when tls_cert_dir is set
+  std::string tls_cert_dir;          // <host>.pem (chain) + <host>.key per site; empty: no TLS
+  std::string admin_listen = "127.0.0.1";
+  std::int64_t admin_port = 8081;    // 0: any
+  std::int64_t threads = 2;          // event threads, one io_context each
+  std::int64_t disk_threads = 2;     // reads and verification of cache misses
+  std::int64_t cache_bytes = 256LL << 20;
+  std::int64_t cache_max_file_bytes = 8LL << 20;  // larger files are verified per request, not cached
+  std::int64_t max_file_bytes = 256LL << 20;      // larger files are never served (503)
+  std::int64_t max_header_bytes = 8 * 1024;
+  std::int64_t max_uri_bytes = 4 * 1024;
+  std::int64_t header_timeout_seconds = 10;
+  std::int64_t idle_timeout_seconds = 30;
+  std::int64_t max_connections = 10'000;
+  std::int64_t max_connections_per_ip = 64;
+  std::int64_t reload_interval_seconds = 30;
+  std::string access_log = "guard-access.log";  // JSON lines; relative to data_dir; "off": none
+};
+
 struct Config {
   std::filesystem::path source;  // the file it was read from (empty for defaults)
   NodeConfig node;
@@ -105,6 +131,7 @@ struct Config {
   AuditConfig audit;
   RegistryConfig registry;
   InteractionConfig interaction;
+  GuardConfig guard;
 };
 
 // Splits a [registry] *_domains value (separated by spaces or commas) into its suffixes.

@@ -92,7 +92,7 @@ TEST(Config, DefaultConfigTextParsesBack) {
   auto c = parse_config(default_config_text("/var/lib/sitewarden"), "default");
   ASSERT_TRUE(c) << c.error().to_string();
   EXPECT_EQ(c->node.data_dir, "/var/lib/sitewarden");
-  EXPECT_EQ(describe_config_keys().size(), 43u);
+  EXPECT_EQ(describe_config_keys().size(), 63u);
 }
 
 
@@ -206,6 +206,25 @@ TEST(Config, InteractionDeadlinesMustBeInOrder) {
   ASSERT_FALSE(c);
   EXPECT_NE(c.error().message.find("o.toml:2: [interaction] escalation_days (30)"), std::string::npos)
       << c.error().message;
+}
+
+// ---- [guard] (issue 5) ----
+
+TEST(Config, GuardKeysAreRead) {
+  auto c = parse_config("[guard]\nport = 0\nthreads = 3\ncache_bytes = 2097152\naccess_log = \"off\"\n", "t.toml");
+  ASSERT_TRUE(c) << c.error().to_string();
+  EXPECT_EQ(c->guard.port, 0);
+  EXPECT_EQ(c->guard.threads, 3);
+  EXPECT_EQ(c->guard.cache_bytes, 2097152);
+  EXPECT_EQ(c->guard.access_log, "off");
+  EXPECT_EQ(c->guard.listen, "127.0.0.1");
+}
+
+TEST(Config, GuardAdminListenerMustBeLoopback) {
+  auto c = parse_config("[guard]\nadmin_listen = \"0.0.0.0\"\n", "t.toml");
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().code, "config.insecure");
+  EXPECT_NE(c.error().message.find("admin_listen"), std::string::npos);
 }
 
 }  // namespace
