@@ -6,10 +6,11 @@
 // database transaction that also appends to `release_switches` (append-only history), so:
 //   - switching is atomic: a reader sees the old live release or the new one, never a mix;
 //   - crash safety: blobs and the manifest blob are written before the transaction, so a process
-//     killed at any point leaves the previous release live and whole; what a killed publish left
-//     behind (temp files in the blob store, blobs no release names) is removed by recover().
+//     killed at any point leaves the previous release live and whole; the temp files a killed
+//     writer left in the blob store are removed by recover(). Blobs no release names are left in
+//     place: the store is shared (attachments are blobs too), so they are never deleted here.
 // The newest `keep` releases of a site (and always the live one) are kept; older release rows are
-// marked pruned (never deleted: the history stays) and their blobs become unreferenced.
+// marked pruned (never deleted: the history stays) and can no longer be made live.
 //
 // After every committed switch the store bumps the node's live generation (LiveGeneration), a
 // counter in a small memory-mapped file `<data_dir>/run/live-generation`, so a guard in another
@@ -20,6 +21,7 @@
 // safe from any thread and any process.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -29,6 +31,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/clock.h"
 #include "base/crypto.h"
 #include "base/result.h"
 #include "publish/manifest.h"
@@ -37,14 +40,22 @@
 
 namespace sw::publish {
 
+// Where a node keeps its LiveGeneration file: `<data_dir>/run/live-generation`. Every process of the
+// node (publish, guard, watch, cli) opens this one path.
+std::filesystem::path generation_file(const std::filesystem::path& data_dir);
+
 // The node's release generation counter, shared by every process of the node through a
-// memory-mapped 8-byte file. open() creates the file (0600, value 0) if absent.
+// memory-mapped 8-byte file. open() creates the file's directory (0700) and the file (0600, value 0)
+// if absent; "publish.generation" names the path and the reason when it cannot, or when the file is
+// not a regular file of at most 8 bytes (a symlink is refused).
 class LiveGeneration {
  public:
   static Result<std::unique_ptr<LiveGeneration>> open(const std::filesystem::path& file);
   ~LiveGeneration();
-  std::uint64_t current() const;  // one atomic load
-  std::uint64_t bump();           // atomic increment; returns the new value
+  LiveGeneration(const LiveGeneration&) = delete;
+  LiveGeneration& operator=(const LiveGeneration&) = delete;
+  std::uint64_t current() const;  // one atomic load (acquire)
+  std::uint64_t bump();           // atomic increment (acq_rel); returns the new value
  private:
   LiveGeneration() = default;
   void* map_ = nullptr;
@@ -61,7 +72,24 @@ struct ReleaseInfo {
   std::uint64_t bytes = 0;
   bool live = false;
   bool pruned = false;
+  std::string pruned_at;   // "" unless pruned
 };
+
+// One entry of a site's switch history (append-only `release_switches`), newest first.
+struct ReleaseSwitch {
+  std::int64_t id = 0;
+  std::int64_t site_id = 0;
+  std::optional<std::int64_t> from_release;  // none for the site's first release
+  std::int64_t to_release = 0;
+  std::string switched_at;
+  std::string switched_by;
+  std::string reason;
+  std::string kind;  // "publish" | "rollback"
+};
+
+// Longest reason and actor a switch records ("publish.bad_input" beyond).
+inline constexpr std::size_t kMaxReasonBytes = 1000;
+inline constexpr std::size_t kMaxActorBytes = 200;
 
 // One site the guard serves: its current host names (from the register) and its live release.
 struct LiveSite {
@@ -74,8 +102,13 @@ struct LiveSite {
 class ReleaseStore {
  public:
   struct Options {
-    std::size_t keep = 10;               // releases kept per site (the live one always)
+    std::size_t keep = 10;               // releases kept per site (the live one always); 0 reads as 1
     std::filesystem::path generation_file;  // LiveGeneration file; empty: no cross-process signal
+    const Clock* clock = nullptr;        // switch times and a manifest's missing created_at; null: system
+    // recover() removes temp files at least this old, so a writer still running in another process
+    // (an attachment upload, another publish) keeps its temp file. 0: every temp file (at start,
+    // when no writer runs).
+    std::chrono::seconds stale_temp_age{600};
   };
 
   // The store uses (does not own) db, blobs and keys; they must outlive it. Signs with `node_key`
@@ -86,17 +119,22 @@ class ReleaseStore {
   // Signs `manifest`, stores its document as a blob, records the release and makes it live, in one
   // transaction; prunes beyond `keep`; bumps the generation. Every blob the manifest names must
   // already be in the store ("publish.blob_missing" names the path otherwise). Returns the id.
+  // Other errors: "publish.bad_input" (kind not full|incremental, no created_by), "publish.site_not_found",
+  // "publish.manifest_invalid" (a bad or duplicate path), "publish.generation", the store's.
   Result<std::int64_t> commit(Manifest manifest, std::string_view kind);
 
   // Makes an earlier, unpruned release of the site live again (rollback) or the newest (roll
   // forward): "publish.release_not_found", "publish.release_pruned", "publish.wrong_site".
   // Re-verifies the manifest and that every blob it names is present before switching.
+  // Also "publish.already_live", "publish.blob_missing", "publish.bad_input" (empty or overlong
+  // actor or reason), the manifest's verification errors. Recorded as a "rollback" switch.
   Status switch_live(std::int64_t site_id, std::int64_t release_id, std::string_view actor,
                      std::string_view reason);
 
   Result<std::optional<ReleaseInfo>> live(std::int64_t site_id);
   Result<std::vector<ReleaseInfo>> list(std::int64_t site_id);  // newest first
-  Result<ReleaseInfo> get(std::int64_t release_id);
+  Result<ReleaseInfo> get(std::int64_t release_id);             // "publish.release_not_found"
+  Result<std::vector<ReleaseSwitch>> history(std::int64_t site_id);  // newest first
 
   // The release's manifest after checking the document's digest and signature.
   Result<Manifest> load(std::int64_t release_id);
@@ -105,10 +143,16 @@ class ReleaseStore {
   // Every site with a live release, for the guard's host routing.
   Result<std::vector<LiveSite>> live_sites();
 
-  // After a crash: removes temp files a killed writer left in the blob store. Idempotent.
+  // After a crash: removes temp files a killed writer left in the blob store (those at least
+  // Options::stale_temp_age old) and bumps the generation, so a guard re-reads the live releases
+  // even if the killed writer committed a switch but died before bumping. Idempotent.
   Status recover();
 
  private:
+  Status open_generation();
+  Status bump_generation();
+  Status check_blobs(const Manifest& manifest) const;
+
   store::Database* db_;
   store::BlobStore* blobs_;
   const crypto::Suite* suite_;

@@ -179,6 +179,53 @@ Status BlobStore::install(const std::filesystem::path& temp, const crypto::Diges
   return fsync_dir(path.parent_path());
 }
 
+namespace {
+
+// A temp file of write_file_atomic (base/atomic_file.h): ".<name>.tmp-<random>".
+bool is_atomic_write_temp(const std::string& name) {
+  return name.size() > 1 && name.front() == '.' && name.find(".tmp-") != std::string::npos;
+}
+
+// Removes `path` (a file or symlink, never followed) if its last change is at least `min_age` ago.
+bool remove_if_stale(const std::filesystem::path& path, std::chrono::seconds min_age) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0 || S_ISDIR(st.st_mode)) return false;
+  const auto changed = std::chrono::system_clock::from_time_t(st.st_mtim.tv_sec);
+  if (std::chrono::system_clock::now() - changed < min_age) return false;
+  return ::unlink(path.c_str()) == 0;
+}
+
+}  // namespace
+
+Result<std::size_t> BlobStore::remove_temp_files(std::chrono::seconds min_age) const {
+  namespace fs = std::filesystem;
+  std::size_t removed = 0;
+  std::error_code ec;
+  const fs::path staging = root_ / kTempDir;
+  if (fs::is_directory(fs::symlink_status(staging, ec))) {
+    for (fs::directory_iterator it(staging, ec), end; !ec && it != end; it.increment(ec))
+      removed += remove_if_stale(it->path(), min_age) ? 1 : 0;
+    if (ec) return io_error("cannot list", staging, ec.value());
+  }
+  // <root>/<algorithm>/<2 hex>/: only plain directories with valid names, never through a symlink.
+  for (fs::directory_iterator alg(root_, ec), end; !ec && alg != end; alg.increment(ec)) {
+    const std::string alg_name = alg->path().filename().string();
+    if (!valid_algorithm_name(alg_name) || !alg->is_directory(ec) || alg->is_symlink(ec)) continue;
+    std::error_code fan_ec;
+    for (fs::directory_iterator fan(alg->path(), fan_ec); !fan_ec && fan != end; fan.increment(fan_ec)) {
+      if (!fan->is_directory(fan_ec) || fan->is_symlink(fan_ec)) continue;
+      std::error_code file_ec;
+      for (fs::directory_iterator f(fan->path(), file_ec); !file_ec && f != end; f.increment(file_ec))
+        if (is_atomic_write_temp(f->path().filename().string()))
+          removed += remove_if_stale(f->path(), min_age) ? 1 : 0;
+      if (file_ec) return io_error("cannot list", fan->path(), file_ec.value());
+    }
+    if (fan_ec) return io_error("cannot list", alg->path(), fan_ec.value());
+  }
+  if (ec) return io_error("cannot list", root_, ec.value());
+  return removed;
+}
+
 Result<std::string> BlobStore::get(const crypto::Digest& digest, std::size_t max_bytes) const {
   SW_TRY(path, path_of(digest));
   std::error_code ec;

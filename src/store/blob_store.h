@@ -12,6 +12,7 @@
 // (both renames install identical content).
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <filesystem>
 #include <string>
@@ -62,6 +63,12 @@ class BlobStore {
   // Digest::to_string() writes it), for digests that arrive as text (rows, URLs, manifests).
   // Anything else, uppercase hex included, is "store.bad_digest" naming the text.
   static Result<crypto::Digest> parse_digest(std::string_view text);
+
+  // Removes the temp files a killed writer left behind — files in `<root>/tmp/` (put_file's staging)
+  // and `.<name>.tmp-<random>` files beside the blobs (put's atomic writes) — last modified at least
+  // `min_age` ago, so a writer still running elsewhere keeps its file. Never touches a blob.
+  // Returns how many it removed; "store.io" names a directory it could not read.
+  Result<std::size_t> remove_temp_files(std::chrono::seconds min_age) const;
 
   const std::filesystem::path& root() const { return root_; }
 

@@ -1,0 +1,307 @@
+// ReleaseStore (N7.1 防篡改): commit, live pointer, history, pruning, rollback and what it refuses,
+// the live generation, live sites for the guard, recovery after a crash.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "release_fixture.h"
+
+namespace sw::publish {
+namespace {
+
+using testing::ReleaseFixture;
+using ReleaseStoreTest = ReleaseFixture;
+
+void overwrite(const std::filesystem::path& path, const std::string& bytes) {
+  std::filesystem::permissions(path, std::filesystem::perms::owner_all);
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+}
+
+TEST_F(ReleaseStoreTest, CommitMakesTheReleaseLiveAndRecordsIt) {
+  const std::int64_t id = publish(site_, "one");
+  auto live = store_->live(site_);
+  ASSERT_TRUE(live && *live);
+  EXPECT_EQ((*live)->id, id);
+  EXPECT_TRUE((*live)->live);
+  EXPECT_EQ((*live)->files, 3u);
+  EXPECT_EQ((*live)->kind, "full");
+  EXPECT_EQ((*live)->created_by, "user:1");
+  EXPECT_FALSE((*live)->created_at.empty());
+  auto manifest = store_->load(id);
+  ASSERT_TRUE(manifest) << manifest.error().to_string();
+  EXPECT_EQ(manifest->entries.size(), 3u);
+  ASSERT_NE(manifest->find("/index.html"), nullptr);
+  auto history = store_->history(site_);
+  ASSERT_TRUE(history);
+  ASSERT_EQ(history->size(), 1u);
+  EXPECT_EQ((*history)[0].kind, "publish");
+  EXPECT_FALSE((*history)[0].from_release.has_value());
+  EXPECT_EQ((*history)[0].to_release, id);
+  auto other = store_->live(other_site_);
+  ASSERT_TRUE(other);
+  EXPECT_FALSE(other->has_value());
+}
+
+TEST_F(ReleaseStoreTest, ListIsNewestFirstAndMarksTheLiveOne) {
+  const std::int64_t a = publish(site_, "a");
+  const std::int64_t b = publish(site_, "b");
+  publish(other_site_, "x");
+  auto list = store_->list(site_);
+  ASSERT_TRUE(list);
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].id, b);
+  EXPECT_TRUE((*list)[0].live);
+  EXPECT_EQ((*list)[1].id, a);
+  EXPECT_FALSE((*list)[1].live);
+}
+
+TEST_F(ReleaseStoreTest, ReleasesBeyondKeepArePrunedNeverDeleted) {
+  std::vector<std::int64_t> ids;
+  for (int i = 0; i < 5; ++i) ids.push_back(publish(site_, "r" + std::to_string(i)));
+  auto list = store_->list(site_);
+  ASSERT_TRUE(list);
+  ASSERT_EQ(list->size(), 5u);  // rows stay
+  int kept = 0;
+  for (const auto& r : *list) kept += r.pruned ? 0 : 1;
+  EXPECT_EQ(kept, 3);
+  EXPECT_TRUE((*list)[3].pruned);
+  EXPECT_FALSE((*list)[3].pruned_at.empty());
+  EXPECT_TRUE((*list)[4].pruned);
+  EXPECT_FALSE(db_->exec("DELETE FROM releases WHERE id = ?", {ids[0]}));
+  EXPECT_FALSE(db_->exec("UPDATE releases SET pruned_at = NULL WHERE id = ?", {ids[0]}));
+  EXPECT_FALSE(db_->exec("DELETE FROM release_switches"));
+}
+
+TEST_F(ReleaseStoreTest, KeepOneLeavesOnlyTheLiveReleaseAndRollbackThenPublishPrunesTheOld) {
+  store_ = make_store(/*keep=*/1);
+  const std::int64_t first = publish(site_, "first");
+  const std::int64_t second = publish(site_, "second");
+  EXPECT_TRUE(store_->get(first)->pruned);
+  EXPECT_FALSE(store_->get(second)->pruned);
+  EXPECT_TRUE(store_->get(second)->live);
+  store_ = make_store(/*keep=*/2);
+  const std::int64_t third = publish(site_, "third");
+  ASSERT_TRUE(store_->switch_live(site_, second, "cli:root", "third is wrong"));
+  const std::int64_t fourth = publish(site_, "fourth");  // keep 2: fourth (live) and third
+  EXPECT_TRUE(store_->get(second)->pruned);
+  EXPECT_FALSE(store_->get(third)->pruned);
+  EXPECT_TRUE(store_->get(fourth)->live);
+}
+
+TEST_F(ReleaseStoreTest, RollbackMakesAnEarlierReleaseLiveAndIsRecorded) {
+  const std::int64_t a = publish(site_, "a");
+  const std::int64_t b = publish(site_, "b");
+  ASSERT_TRUE(store_->switch_live(site_, a, "cli:root", "b has a typo"));
+  auto live = store_->live(site_);
+  ASSERT_TRUE(live && *live);
+  EXPECT_EQ((*live)->id, a);
+  auto history = store_->history(site_);
+  ASSERT_TRUE(history);
+  ASSERT_EQ(history->size(), 3u);
+  EXPECT_EQ((*history)[0].kind, "rollback");
+  EXPECT_EQ((*history)[0].from_release, b);
+  EXPECT_EQ((*history)[0].to_release, a);
+  EXPECT_EQ((*history)[0].switched_by, "cli:root");
+  EXPECT_EQ((*history)[0].reason, "b has a typo");
+  ASSERT_TRUE(store_->switch_live(site_, b, "cli:root", "typo was fine"));  // roll forward
+  EXPECT_EQ((*store_->live(site_))->id, b);
+}
+
+TEST_F(ReleaseStoreTest, RollbackToAPrunedReleaseIsRefused) {
+  const std::int64_t old = publish(site_, "old");
+  for (int i = 0; i < 3; ++i) publish(site_, "n" + std::to_string(i));
+  auto s = store_->switch_live(site_, old, "cli:root", "go back");
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, "publish.release_pruned");
+}
+
+TEST_F(ReleaseStoreTest, RollbackToAnotherSitesReleaseIsRefused) {
+  publish(site_, "mine");
+  const std::int64_t foreign = publish(other_site_, "theirs");
+  auto s = store_->switch_live(site_, foreign, "cli:root", "steal");
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, "publish.wrong_site");
+  auto unknown = store_->switch_live(site_, 9999, "cli:root", "nothing");
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code, "publish.release_not_found");
+}
+
+TEST_F(ReleaseStoreTest, RollbackNeedsAReasonAndAnActor) {
+  const std::int64_t a = publish(site_, "a");
+  publish(site_, "b");
+  auto no_reason = store_->switch_live(site_, a, "cli:root", "");
+  ASSERT_FALSE(no_reason);
+  EXPECT_EQ(no_reason.error().code, "publish.bad_input");
+  auto no_actor = store_->switch_live(site_, a, "", "why");
+  ASSERT_FALSE(no_actor);
+  EXPECT_EQ(no_actor.error().code, "publish.bad_input");
+  auto already = store_->switch_live(site_, publish(site_, "c"), "cli:root", "again");
+  ASSERT_FALSE(already);
+  EXPECT_EQ(already.error().code, "publish.already_live");
+}
+
+TEST_F(ReleaseStoreTest, ATamperedManifestBlobIsRefused) {
+  const std::int64_t a = publish(site_, "a");
+  publish(site_, "b");
+  auto info = store_->get(a);
+  ASSERT_TRUE(info);
+  auto path = blobs_->path_of(info->manifest_digest);
+  ASSERT_TRUE(path);
+  auto document = blobs_->get(info->manifest_digest);
+  ASSERT_TRUE(document);
+  std::string changed = *document;
+  changed.replace(changed.find("user:1"), 6, "user:9");
+  overwrite(*path, changed);
+  auto loaded = store_->load(a);
+  ASSERT_FALSE(loaded);
+  EXPECT_EQ(loaded.error().code, "store.blob_corrupt");
+  auto s = store_->switch_live(site_, a, "cli:root", "go back");
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, "store.blob_corrupt");
+}
+
+TEST_F(ReleaseStoreTest, AManifestSignedByAnUntrustedKeyIsRefused) {
+  const std::int64_t a = publish(site_, "a");
+  auto stranger = *suite_.generate_signing_key();
+  ReleaseStore other(*db_, *blobs_, suite_, stranger, {stranger.public_key}, {});
+  auto loaded = other.load(a);
+  ASSERT_FALSE(loaded);
+  EXPECT_EQ(loaded.error().code, "publish.manifest_untrusted");
+}
+
+TEST_F(ReleaseStoreTest, CommitWithAMissingBlobIsRefusedNamingThePath) {
+  Manifest m = pages(site_, "m");
+  m.entries[1].digest = suite_.hash("never stored");
+  auto id = store_->commit(m, "full");
+  ASSERT_FALSE(id);
+  EXPECT_EQ(id.error().code, "publish.blob_missing");
+  EXPECT_NE(id.error().message.find("/p/1.html"), std::string::npos) << id.error().message;
+  m = pages(site_, "m");
+  m.entries[0].gzip = Variant{suite_.hash("no gzip"), 3};
+  auto gz = store_->commit(m, "full");
+  ASSERT_FALSE(gz);
+  EXPECT_EQ(gz.error().code, "publish.blob_missing");
+  auto list = store_->list(site_);
+  ASSERT_TRUE(list);
+  EXPECT_TRUE(list->empty());
+}
+
+TEST_F(ReleaseStoreTest, RollbackToAReleaseWithAMissingBlobIsRefused) {
+  const std::int64_t a = publish(site_, "only-in-a");
+  publish(site_, "b");
+  auto manifest = store_->load(a);
+  ASSERT_TRUE(manifest);
+  std::filesystem::remove(*blobs_->path_of(manifest->find("/p/2.html")->digest));
+  auto s = store_->switch_live(site_, a, "cli:root", "go back");
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, "publish.blob_missing");
+  EXPECT_NE(s.error().message.find("/p/2.html"), std::string::npos);
+}
+
+TEST_F(ReleaseStoreTest, BadCommitsAreRefused) {
+  auto kind = store_->commit(pages(site_, "k"), "partial");
+  ASSERT_FALSE(kind);
+  EXPECT_EQ(kind.error().code, "publish.bad_input");
+  auto unknown = store_->commit(pages(4242, "k"), "full");
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code, "publish.site_not_found");
+  Manifest anonymous = pages(site_, "k");
+  anonymous.created_by.clear();
+  auto nobody = store_->commit(anonymous, "full");
+  ASSERT_FALSE(nobody);
+  EXPECT_EQ(nobody.error().code, "publish.bad_input");
+  Manifest dup = pages(site_, "k");
+  dup.entries[1].path = "/index.html";
+  auto duplicate = store_->commit(dup, "full");
+  ASSERT_FALSE(duplicate);
+  EXPECT_EQ(duplicate.error().code, "publish.manifest_invalid");
+}
+
+TEST_F(ReleaseStoreTest, EverySwitchBumpsTheGenerationSeenByASecondMapping) {
+  auto watcher = LiveGeneration::open(generation_file(dir_.path()));
+  ASSERT_TRUE(watcher) << watcher.error().to_string();
+  const std::uint64_t start = (*watcher)->current();
+  const std::int64_t a = publish(site_, "a");
+  EXPECT_EQ((*watcher)->current(), start + 1);
+  publish(site_, "b");
+  EXPECT_EQ((*watcher)->current(), start + 2);
+  ASSERT_TRUE(store_->switch_live(site_, a, "cli:root", "back"));
+  EXPECT_EQ((*watcher)->current(), start + 3);
+  EXPECT_FALSE(store_->switch_live(site_, 9999, "cli:root", "refused"));
+  EXPECT_EQ((*watcher)->current(), start + 3);  // a refused switch does not bump
+  EXPECT_EQ((*watcher)->bump(), start + 4);
+}
+
+TEST(LiveGeneration, FileIsPrivateAndABadFileIsRefused) {
+  store::testing::TempDir dir("sw_generation_");
+  const auto file = generation_file(dir.path());
+  auto g = LiveGeneration::open(file);
+  ASSERT_TRUE(g) << g.error().to_string();
+  EXPECT_EQ((*g)->current(), 0u);
+  EXPECT_EQ(std::filesystem::file_size(file), 8u);
+  EXPECT_EQ(std::filesystem::status(file).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  EXPECT_EQ(std::filesystem::status(file.parent_path()).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_all);
+  const auto big = dir.path() / "big";
+  std::ofstream(big) << "more than eight bytes";
+  auto refused = LiveGeneration::open(big);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, "publish.generation");
+  const auto link = dir.path() / "link";
+  std::filesystem::create_symlink(file, link);
+  EXPECT_FALSE(LiveGeneration::open(link));
+}
+
+TEST_F(ReleaseStoreTest, LiveSitesListsOnlyLiveRegisterSitesWithCurrentHosts) {
+  const std::int64_t a = publish(site_, "a");
+  publish(other_site_, "x");
+  ASSERT_TRUE(db_->exec("INSERT INTO site_domains (site_id, domain, added_at, added_by) VALUES (?, 'WWW.Example.ORG', "
+                        "'2026-11-26T00:00:00Z', 'test')",
+                        {site_}));
+  ASSERT_TRUE(db_->exec("INSERT INTO site_domains (site_id, domain, added_at, added_by, removed_at, removed_by) "
+                        "VALUES (?, 'old.jsgh.org', '2026-01-01T00:00:00Z', 'test', '2026-02-01T00:00:00Z', 'test')",
+                        {site_}));
+  ASSERT_TRUE(db_->exec("UPDATE sites SET state = 'suspended' WHERE id = ?", {other_site_}));
+  auto sites = store_->live_sites();
+  ASSERT_TRUE(sites) << sites.error().to_string();
+  ASSERT_EQ(sites->size(), 1u);
+  EXPECT_EQ((*sites)[0].site_id, site_);
+  EXPECT_EQ((*sites)[0].release_id, a);
+  EXPECT_EQ((*sites)[0].manifest_digest, store_->get(a)->manifest_digest);
+  EXPECT_EQ((*sites)[0].hosts, (std::vector<std::string>{"www.example.org", "www.jsgh.org"}));
+}
+
+TEST_F(ReleaseStoreTest, RecoverRemovesStaleTempFilesAndKeepsBlobs) {
+  const std::int64_t a = publish(site_, "a");
+  auto manifest = store_->load(a);
+  ASSERT_TRUE(manifest);
+  const auto blob = *blobs_->path_of(manifest->entries[0].digest);
+  const auto beside = blob.parent_path() / ("." + blob.filename().string() + ".tmp-0123abcd");
+  std::ofstream(beside) << "half a blob";
+  std::filesystem::create_directories(blobs_->root() / "tmp");
+  const auto staged = blobs_->root() / "tmp" / "deadbeef";
+  std::ofstream(staged) << "half a file";
+  auto before = LiveGeneration::open(generation_file(dir_.path()));
+  ASSERT_TRUE(before);
+  const std::uint64_t generation = (*before)->current();
+
+  ReleaseStore::Options patient;
+  patient.generation_file = generation_file(dir_.path());  // default age: fresh temp files stay
+  ReleaseStore careful(*db_, *blobs_, suite_, key_, trusted_, patient);
+  ASSERT_TRUE(careful.recover());
+  EXPECT_TRUE(std::filesystem::exists(beside));
+  EXPECT_TRUE(std::filesystem::exists(staged));
+
+  ASSERT_TRUE(store_->recover());  // age 0
+  EXPECT_FALSE(std::filesystem::exists(beside));
+  EXPECT_FALSE(std::filesystem::exists(staged));
+  EXPECT_TRUE(std::filesystem::exists(blob));
+  EXPECT_TRUE(blobs_->verify(manifest->entries[0].digest));
+  EXPECT_GT((*before)->current(), generation);
+  ASSERT_TRUE(store_->recover());  // idempotent
+  EXPECT_TRUE(store_->load(a));
+}
+
+}  // namespace
+}  // namespace sw::publish
