@@ -18,6 +18,8 @@ PACKAGES=(
   libxlsxwriter-dev libcairo2-dev  # tests write xlsx and pdf fixtures
   # content (issue 4): attachment types by content, malicious-file rules
   libmagic-dev libyara-dev zlib1g-dev  # zlib: the attachment tests write PNG fixtures with CRCs
+  # publish (issue 5): brotli variants of released files (gzip comes from zlib1g-dev)
+  libbrotli-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev curl oathtool
   # benchmark peers (make bench: console login page against nginx serving the same HTML)
