@@ -1,0 +1,253 @@
+// ReleaseBuilder: blobs, precompressed variants on worker threads, then one commit (release_builder.h).
+#include "publish/release_builder.h"
+
+#include <brotli/encode.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <array>
+#include <filesystem>
+
+namespace sw::publish {
+namespace {
+
+constexpr int kGzipWindowBits = 15 + 16;  // 32 KiB window, gzip wrapper (RFC 1952)
+constexpr int kGzipMemLevel = 9;
+constexpr std::string_view kFull = "full";
+constexpr std::string_view kIncremental = "incremental";
+
+constexpr std::array<std::string_view, 13> kCompressibleTypes = {
+    "text/html",          "text/css",          "text/plain",           "text/xml",
+    "text/javascript",    "application/javascript", "application/json", "application/xml",
+    "image/svg+xml",      "application/rss+xml",    "application/atom+xml", "application/manifest+json",
+    "application/ld+json"};
+
+std::unexpected<Error> bad_input(std::string what) { return fail("publish.bad_input", std::move(what)); }
+
+Result<std::string> gzip(std::string_view in, int level) {
+  z_stream zs{};
+  if (deflateInit2(&zs, level, Z_DEFLATED, kGzipWindowBits, kGzipMemLevel, Z_DEFAULT_STRATEGY) != Z_OK)
+    return fail("publish.compress", "gzip: cannot initialise zlib");
+  std::string out(deflateBound(&zs, static_cast<uLong>(in.size())), '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  zs.avail_in = static_cast<uInt>(in.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  const int rc = deflate(&zs, Z_FINISH);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  if (rc != Z_STREAM_END) return fail("publish.compress", "gzip: zlib stopped with code " + std::to_string(rc));
+  return out;
+}
+
+Result<std::string> brotli(std::string_view in, int quality) {
+  std::size_t size = BrotliEncoderMaxCompressedSize(in.size());
+  if (size == 0) return fail("publish.compress", "brotli: input of " + std::to_string(in.size()) + " bytes is too large");
+  std::string out(size, '\0');
+  if (BrotliEncoderCompress(quality, BROTLI_DEFAULT_WINDOW, BROTLI_MODE_TEXT, in.size(),
+                            reinterpret_cast<const std::uint8_t*>(in.data()), &size,
+                            reinterpret_cast<std::uint8_t*>(out.data())) != BROTLI_TRUE)
+    return fail("publish.compress", "brotli: the encoder failed");
+  out.resize(size);
+  return out;
+}
+
+std::string media_type(std::string_view content_type) {
+  std::string type(content_type.substr(0, content_type.find(';')));
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.pop_back();
+  std::transform(type.begin(), type.end(), type.begin(),
+                 [](unsigned char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c); });
+  return type;
+}
+
+}  // namespace
+
+bool is_compressible(std::string_view content_type) {
+  const std::string type = media_type(content_type);
+  return std::find(kCompressibleTypes.begin(), kCompressibleTypes.end(), type) != kCompressibleTypes.end();
+}
+
+Result<std::unique_ptr<ReleaseBuilder>> ReleaseBuilder::start(ReleaseStore& releases, store::BlobStore& blobs,
+                                                              Plan plan, Options options) {
+  if (options.gzip_level < 1 || options.gzip_level > 9) return bad_input("gzip level must be 1..9");
+  if (options.brotli_quality < BROTLI_MIN_QUALITY || options.brotli_quality > BROTLI_MAX_QUALITY)
+    return bad_input("brotli quality must be 0..11");
+  if (options.threads == 0 || options.max_queued_files == 0)
+    return bad_input("a release build needs at least one worker thread and one queued file");
+  if (plan.created_by.empty() || plan.created_by.size() > kMaxActorBytes)
+    return bad_input("a release build needs who publishes it (1.." + std::to_string(kMaxActorBytes) + " bytes)");
+  std::unique_ptr<ReleaseBuilder> builder(new ReleaseBuilder(releases, blobs, std::move(plan), options));
+  if (builder->plan_.base_release) {
+    SW_TRY(info, releases.get(*builder->plan_.base_release));
+    if (info.site_id != builder->plan_.site_id)
+      return fail("publish.wrong_site", "base release " + std::to_string(info.id) + " belongs to site " +
+                                            std::to_string(info.site_id) + ", not site " +
+                                            std::to_string(builder->plan_.site_id));
+    SW_TRY(manifest, releases.load(info.id));
+    builder->base_digest_ = info.manifest_digest.to_string();
+    for (const auto& e : manifest.entries)
+      if (e.gzip || e.brotli) builder->base_variants_[e.digest.to_string()] = {e.gzip, e.brotli};
+    builder->base_ = std::move(manifest);
+  }
+  for (std::size_t i = 0; i < options.threads; ++i) builder->workers_.emplace_back([b = builder.get()] { b->work(); });
+  return builder;
+}
+
+ReleaseBuilder::ReleaseBuilder(ReleaseStore& releases, store::BlobStore& blobs, Plan plan, Options options)
+    : releases_(&releases), blobs_(&blobs), plan_(std::move(plan)), options_(options) {}
+
+ReleaseBuilder::~ReleaseBuilder() { stop_workers(); }
+
+void ReleaseBuilder::stop_workers() {
+  {
+    std::lock_guard lock(mutex_);
+    closing_ = true;
+  }
+  queue_changed_.notify_all();
+  for (auto& w : workers_)
+    if (w.joinable()) w.join();
+}
+
+Status ReleaseBuilder::first_error() const {
+  if (error_) return std::unexpected(*error_);
+  return ok();
+}
+
+Status ReleaseBuilder::add(ReleaseFile file) {
+  if (committed_) return bad_input("the release was already committed");
+  SW_CHECK(check_path(file.path));
+  if (file.blob && !file.bytes.empty())
+    return bad_input("\"" + file.path + "\" gives both bytes and a blob; give one");
+  if (file.content_type.empty()) return bad_input("\"" + file.path + "\" has no content type");
+  if (file.blob && !blobs_->contains(*file.blob))
+    return fail("publish.blob_missing", "\"" + file.path + "\" names blob " + file.blob->to_string() +
+                                            ", which is not in the blob store");
+  if (!added_paths_.insert(file.path).second)
+    return fail("publish.manifest_invalid", "release manifest: path \"" + file.path + "\" added twice");
+  std::unique_lock lock(mutex_);
+  queue_changed_.wait(lock, [&] { return error_ || queue_.size() < options_.max_queued_files; });
+  SW_CHECK(first_error());
+  ++stats_.files_added;
+  stats_.bytes_added += file.blob ? 0 : file.bytes.size();
+  queue_.push_back(Job{std::move(file)});
+  lock.unlock();
+  queue_changed_.notify_all();
+  return ok();
+}
+
+Status ReleaseBuilder::remove(std::string_view path) {
+  if (!base_) return bad_input("remove(\"" + std::string(path) + "\") needs a base release (an incremental build)");
+  if (base_->find(path) == nullptr)
+    return fail("publish.not_in_base", "the base release holds no \"" + std::string(path) + "\" to remove");
+  if (!removed_paths_.insert(std::string(path)).second) return ok();
+  std::lock_guard lock(mutex_);
+  ++stats_.files_removed;
+  return ok();
+}
+
+void ReleaseBuilder::work() {
+  for (;;) {
+    std::unique_lock lock(mutex_);
+    queue_changed_.wait(lock, [&] { return closing_ || !queue_.empty(); });
+    if (queue_.empty() || error_) {
+      if (closing_) return;
+      queue_.clear();
+      continue;
+    }
+    Job job = std::move(queue_.front());
+    queue_.pop_front();
+    ++busy_;
+    lock.unlock();
+    queue_changed_.notify_all();  // room in the queue for add()
+    auto entry = build_entry(std::move(job.file));
+    lock.lock();
+    --busy_;
+    if (!entry && !error_) error_ = entry.error();
+    if (entry) built_.push_back(std::move(*entry));
+    lock.unlock();
+    queue_changed_.notify_all();
+  }
+}
+
+Result<ManifestEntry> ReleaseBuilder::build_entry(ReleaseFile file) {
+  ManifestEntry entry;
+  entry.path = std::move(file.path);
+  entry.content_type = std::move(file.content_type);
+  const bool compressible = is_compressible(entry.content_type);
+  std::string bytes;
+  if (file.blob) {
+    entry.digest = *file.blob;
+    SW_TRY(path, blobs_->path_of(entry.digest));
+    std::error_code ec;
+    entry.size = std::filesystem::file_size(path, ec);
+    if (ec) return fail("publish.blob_missing", "blob " + entry.digest.to_string() + " of \"" + entry.path + "\" vanished");
+    // Only read (and re-hash) an existing blob when it is to be compressed.
+    if (compressible && entry.size >= options_.min_compress_bytes && entry.size <= options_.max_compress_bytes &&
+        !base_variants_.contains(entry.digest.to_string())) {
+      SW_TRY(content, blobs_->get(entry.digest, options_.max_compress_bytes));
+      bytes = std::move(content);
+    }
+  } else {
+    SW_TRY(digest, blobs_->put(file.bytes));
+    entry.digest = std::move(digest);
+    entry.size = file.bytes.size();
+    bytes = std::move(file.bytes);
+  }
+  // Unchanged bytes: the base's variants are reused, nothing is compressed again.
+  if (const auto it = base_variants_.find(entry.digest.to_string()); it != base_variants_.end()) {
+    entry.gzip = it->second.first;
+    entry.brotli = it->second.second;
+    std::lock_guard lock(mutex_);
+    stats_.variants_reused += (entry.gzip ? 1 : 0) + (entry.brotli ? 1 : 0);
+    return entry;
+  }
+  if (compressible && entry.size >= options_.min_compress_bytes && entry.size <= options_.max_compress_bytes &&
+      bytes.size() == entry.size)
+    SW_CHECK(compress_into(entry, bytes));
+  return entry;
+}
+
+// N7.1 still holds for variants: each is a blob named by its own digest in the signed manifest.
+Status ReleaseBuilder::compress_into(ManifestEntry& entry, std::string_view bytes) {
+  SW_TRY(gz, gzip(bytes, options_.gzip_level));
+  if (gz.size() < bytes.size()) {
+    SW_TRY(digest, blobs_->put(gz));
+    entry.gzip = Variant{std::move(digest), gz.size()};
+  }
+  SW_TRY(br, brotli(bytes, options_.brotli_quality));
+  if (br.size() < bytes.size()) {
+    SW_TRY(digest, blobs_->put(br));
+    entry.brotli = Variant{std::move(digest), br.size()};
+  }
+  std::lock_guard lock(mutex_);
+  stats_.compressions += 2;
+  return ok();
+}
+
+Result<std::int64_t> ReleaseBuilder::commit() {
+  if (committed_) return bad_input("the release was already committed");
+  committed_ = true;
+  stop_workers();
+  SW_CHECK(first_error());
+  Manifest manifest;
+  manifest.site_id = plan_.site_id;
+  manifest.created_by = plan_.created_by;
+  manifest.base = base_digest_;
+  manifest.entries = std::move(built_);
+  if (base_) {
+    for (auto& e : base_->entries) {
+      if (added_paths_.contains(e.path) || removed_paths_.contains(e.path)) continue;
+      manifest.entries.push_back(e);
+    }
+    std::lock_guard lock(mutex_);
+    stats_.files_carried = manifest.entries.size() - stats_.files_added;
+  }
+  return releases_->commit(std::move(manifest), base_ ? kIncremental : kFull);
+}
+
+BuildStats ReleaseBuilder::stats() const {
+  std::lock_guard lock(mutex_);
+  return stats_;
+}
+
+}  // namespace sw::publish
