@@ -1,0 +1,272 @@
+// The publisher (issue 5, part B): the footer gate (N5.2), the published version and never the draft,
+// the scan of the rendered output, incremental publishing that changes exactly the expected paths,
+// rollback, permissions and audit.
+#include "publish/publisher.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+
+#include "content/content_fixture.h"
+#include "publish/render.h"
+#include "registry/registry.h"
+#include "store/temp_dir.h"
+
+namespace sw::publish {
+namespace {
+
+using content::Stage;
+using identity::Role;
+
+class PublisherTest : public content::testing::ContentFixture {
+ protected:
+  void SetUp() override {
+    open_world();
+    auto blobs = store::BlobStore::open(dir_.path() / "blobs", suite());
+    ASSERT_TRUE(blobs) << blobs.error().to_string();
+    blobs_ = std::make_unique<store::BlobStore>(std::move(*blobs));
+    content_ = content::ContentService::open(*db_, audit_, suite(), *scanner_, *blobs_, clock_);
+    registry_ = registry::Registry::open(*db_, audit_, registry::DomainRules{}, clock_);
+    registry::SiteFields f;
+    f.name = "江苏工会网";
+    f.sponsor = "江苏省总工会";
+    f.address = "南京市玄武区北京东路29号";
+    f.postcode = "210008";
+    f.phone = "025-83361234";
+    f.hotline_12351 = "025-12351";
+    ASSERT_TRUE(registry_->edit_site(cli(), site_, f));
+    ASSERT_TRUE(registry_->add_domain(cli(), site_, "www.jsgh.org"));
+    ASSERT_TRUE(registry_->record_icp_filing(cli(), site_, "苏ICP备12345678号-1", std::nullopt));
+    key_ = *suite().generate_signing_key();
+    releases_ = std::make_unique<ReleaseStore>(*db_, *blobs_, suite(), key_, std::vector{key_.public_key},
+                                               ReleaseStore::Options{});
+    publisher_ = std::make_unique<Publisher>(PublisherServices{.db = db_.get(),
+                                                               .audit = &audit_,
+                                                               .registry = registry_.get(),
+                                                               .content = content_.get(),
+                                                               .blobs = blobs_.get(),
+                                                               .releases = releases_.get(),
+                                                               .scanner = scanner_.get(),
+                                                               .suite = &suite(),
+                                                               .clock = &clock_});
+    editor_ = person(1, "editor", {Role::editor});
+    reviewer_ = person(3, "reviewer", {Role::content_reviewer});
+    secrecy_ = person(5, "secrecy", {Role::secrecy_reviewer});
+    operator_ = person(6, "operator", {Role::operator_});
+    column_ = content_->create_column(cli(), site_, std::nullopt, "工会要闻").value().id;
+  }
+
+  static const crypto::Suite& suite() { return crypto::suite(crypto::SuiteId::gm); }
+
+  std::int64_t approved(const std::string& title, std::string body = "<p>全省工会系统召开会议。</p>") {
+    auto f = fields(std::move(body));
+    f.title = title;
+    f.publish_date = clock_.now();
+    clock_.advance(std::chrono::hours(24));
+    auto saved = content_->create_article(as(editor_), column_, f);
+    EXPECT_TRUE(saved) << saved.error().to_string();
+    const std::int64_t id = saved->article.id;
+    EXPECT_TRUE(content_->submit(as(editor_), id));
+    EXPECT_TRUE(content_->approve(as(reviewer_), id, Stage::content, {}));
+    auto s = content_->approve(as(secrecy_), id, Stage::secrecy, {});
+    EXPECT_TRUE(s) << s.error().to_string();
+    return id;
+  }
+  std::int64_t published(const std::string& title) {
+    const std::int64_t id = approved(title);
+    EXPECT_TRUE(content_->publish(as(operator_), id));
+    return id;
+  }
+
+  Result<PublishReport> publish(PublishMode mode, std::span<const std::int64_t> hint = {}) {
+    return publisher_->publish_site(as(operator_), site_, mode, hint);
+  }
+
+  // The live release's files: path → digest.
+  std::map<std::string, std::string> live_files() {
+    auto live = releases_->live(site_);
+    EXPECT_TRUE(live && *live);
+    auto m = releases_->load((*live)->id);
+    EXPECT_TRUE(m) << m.error().to_string();
+    std::map<std::string, std::string> out;
+    for (const auto& e : m->entries) out[e.path] = e.digest.to_string();
+    return out;
+  }
+  std::string live_page(const std::string& path) {
+    auto live = releases_->live(site_);
+    auto m = releases_->load((*live)->id).value();
+    const ManifestEntry* e = m.find(path);
+    if (!e) return {};
+    return blobs_->get(e->digest).value();
+  }
+
+  static std::set<std::string> diff(const std::map<std::string, std::string>& a,
+                                    const std::map<std::string, std::string>& b) {
+    std::set<std::string> out;
+    for (const auto& [p, d] : a) {
+      auto it = b.find(p);
+      if (it == b.end() || it->second != d) out.insert(p);
+    }
+    for (const auto& [p, d] : b) {
+      if (!a.contains(p)) out.insert(p);
+    }
+    return out;
+  }
+
+  store::testing::TempDir dir_{"sw_publisher_"};
+  std::unique_ptr<store::BlobStore> blobs_;
+  std::unique_ptr<content::ContentService> content_;
+  std::unique_ptr<registry::Registry> registry_;
+  crypto::SigningKey key_;
+  std::unique_ptr<ReleaseStore> releases_;
+  std::unique_ptr<Publisher> publisher_;
+  identity::Principal editor_, reviewer_, secrecy_, operator_;
+  std::int64_t column_ = 0;
+};
+
+TEST_F(PublisherTest, FullPublishMakesTheSitesPagesLiveAndIsAudited) {
+  const std::int64_t a = published("省总工会召开全委会");
+  auto r = publish(PublishMode::full);
+  ASSERT_TRUE(r) << r.error().to_string();
+  EXPECT_GT(r->release_id, 0);
+  EXPECT_EQ(r->mode, PublishMode::full);
+  const auto files = live_files();
+  for (const std::string& p : std::vector<std::string>{"/index.html", "/articles/" + std::to_string(a) + ".html", "/sitemap.xml", "/feed.xml",
+                              "/search-index.json", "/assets/site.css", "/assets/emblem.svg",
+                              "/columns/" + std::to_string(column_) + "/index.html"}) {
+    EXPECT_TRUE(files.contains(p)) << p;
+  }
+  EXPECT_NE(live_page("/index.html").find("苏ICP备12345678号-1"), std::string::npos);
+  EXPECT_NE(live_page("/sitemap.xml").find("https://www.jsgh.org/"), std::string::npos);
+  EXPECT_EQ(audit_.events.back().action, "publish.release");
+  EXPECT_EQ(audit_.events.back().outcome, audit::Outcome::success);
+  EXPECT_EQ(audit_.events.back().details["kind"], "full");
+}
+
+TEST_F(PublisherTest, SiteWithoutIcpNumberIsRefusedAndNothingGoesLive) {
+  // 南京工会网 has no ICP filing, no domain and no footer fields.
+  published("省总工会召开全委会");
+  auto r = publisher_->publish_site(cli(), other_site_, PublishMode::full);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, "publish.footer_incomplete");
+  EXPECT_NE(r.error().message.find("icp_number"), std::string::npos);
+  EXPECT_NE(r.error().message.find("sponsor"), std::string::npos);
+  EXPECT_FALSE(*releases_->live(other_site_));
+  EXPECT_EQ(audit_.events.back().outcome, audit::Outcome::failure);
+}
+
+TEST_F(PublisherTest, OnlyThePublishedVersionIsShownNeverTheDraftOrUnpublished) {
+  const std::int64_t a = published("已发布的标题");
+  const std::int64_t b = approved("已审核未发布");
+  auto f = fields("<p>草稿正文</p>");
+  f.title = "正在更正的草稿标题";
+  ASSERT_TRUE(content_->correct(as(editor_), a, f, "更正错字"));
+  ASSERT_TRUE(publish(PublishMode::full));
+  const std::string page = live_page("/articles/" + std::to_string(a) + ".html");
+  EXPECT_NE(page.find("已发布的标题"), std::string::npos);
+  EXPECT_EQ(page.find("草稿"), std::string::npos);
+  EXPECT_FALSE(live_files().contains("/articles/" + std::to_string(b) + ".html"));
+}
+
+TEST_F(PublisherTest, IncrementalPublishChangesExactlyTheExpectedPaths) {
+  std::vector<std::int64_t> ids;
+  for (int i = 0; i < 21; ++i) ids.push_back(published("文章" + std::to_string(i)));
+  ASSERT_TRUE(publish(PublishMode::full));
+  const auto before = live_files();
+  const std::int64_t added = published("最新文章");
+  const std::int64_t hint[] = {added};
+  auto r = publish(PublishMode::incremental, hint);
+  ASSERT_TRUE(r) << r.error().to_string();
+  EXPECT_EQ(r->mode, PublishMode::incremental);
+  const std::string col = "/columns/" + std::to_string(column_);
+  // The newest article shifts both pages of its column (21 → 22 items: pages of 20 and 2).
+  const std::set<std::string> expected = {"/articles/" + std::to_string(added) + ".html", col + "/index.html",
+                                          col + "/page/2/index.html", "/index.html", "/feed.xml", "/sitemap.xml",
+                                          "/search-index.json"};
+  EXPECT_EQ(diff(before, live_files()), expected);
+  EXPECT_EQ(std::set<std::string>(r->changed.begin(), r->changed.end()), expected);
+  // The same state published in full has the same files.
+  const auto incremental = live_files();
+  ASSERT_TRUE(publish(PublishMode::full));
+  EXPECT_EQ(live_files(), incremental);
+}
+
+TEST_F(PublisherTest, WithdrawnArticleDisappearsOnTheNextIncrementalPublish) {
+  const std::int64_t a = published("将被撤下的文章");
+  published("保留的文章");
+  ASSERT_TRUE(publish(PublishMode::full));
+  ASSERT_TRUE(content_->request_withdrawal(as(editor_), a, "信息有误", false));
+  ASSERT_TRUE(content_->decide_withdrawal(as(reviewer_), a, true, ""));
+  auto r = publish(PublishMode::incremental);  // no hint: compared with the live index
+  ASSERT_TRUE(r) << r.error().to_string();
+  EXPECT_FALSE(live_files().contains("/articles/" + std::to_string(a) + ".html"));
+  EXPECT_EQ(live_page("/index.html").find("将被撤下的文章"), std::string::npos);
+  EXPECT_NE(live_page("/index.html").find("保留的文章"), std::string::npos);
+}
+
+TEST_F(PublisherTest, NothingChangedKeepsTheLiveRelease) {
+  published("文章");
+  auto first = publish(PublishMode::full);
+  ASSERT_TRUE(first);
+  auto again = publish(PublishMode::incremental);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->release_id, first->release_id);
+  EXPECT_TRUE(again->changed.empty());
+}
+
+TEST_F(PublisherTest, HighFindingInTheRenderedOutputStopsTheRelease) {
+  // A title is scanned at submission too; an approved article over a high finding (with a
+  // justification) still may not reach the public.
+  auto f = fields("<p>正文</p>");
+  f.title = "【绝密】工作安排";
+  auto saved = content_->create_article(as(editor_), column_, f);
+  ASSERT_TRUE(saved);
+  const std::int64_t id = saved->article.id;
+  ASSERT_TRUE(content_->submit(as(editor_), id));
+  content::ReviewInput input;
+  input.justification = "测试：审核人确认";
+  ASSERT_TRUE(content_->approve(as(reviewer_), id, Stage::content, input));
+  ASSERT_TRUE(content_->approve(as(secrecy_), id, Stage::secrecy, input));
+  ASSERT_TRUE(content_->publish(as(operator_), id));
+  auto r = publish(PublishMode::full);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, "publish.scan_blocked");
+  EXPECT_NE(r.error().message.find("/articles/" + std::to_string(id) + ".html"), std::string::npos)
+      << r.error().message;
+  EXPECT_FALSE(*releases_->live(site_));
+}
+
+TEST_F(PublisherTest, OperationsOfAnotherSiteAreRefusedAndAudited) {
+  const auto stranger = person(9, "stranger", {Role::operator_}, other_site_);
+  auto r = publisher_->publish_site(as(stranger), site_, PublishMode::full);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, "identity.forbidden");
+  EXPECT_EQ(audit_.events.back().action, "publish.release");
+  EXPECT_EQ(audit_.events.back().outcome, audit::Outcome::denied);
+  EXPECT_FALSE(publisher_->rollback(as(stranger), site_, 1));
+  EXPECT_EQ(audit_.events.back().outcome, audit::Outcome::denied);
+}
+
+TEST_F(PublisherTest, RollbackMakesTheEarlierReleaseLiveAndIsAudited) {
+  published("第一篇");
+  auto first = publish(PublishMode::full);
+  ASSERT_TRUE(first);
+  const auto first_files = live_files();
+  published("第二篇");
+  auto second = publish(PublishMode::incremental);
+  ASSERT_TRUE(second);
+  ASSERT_NE(second->release_id, first->release_id);
+  ASSERT_TRUE(publisher_->rollback(as(operator_), site_, first->release_id));
+  EXPECT_EQ(live_files(), first_files);
+  EXPECT_EQ(audit_.events.back().action, "publish.rollback");
+  EXPECT_EQ(audit_.events.back().outcome, audit::Outcome::success);
+  auto list = publisher_->releases(operator_, site_);
+  ASSERT_TRUE(list);
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].id, second->release_id);  // newest first
+  EXPECT_TRUE((*list)[1].live);
+}
+
+}  // namespace
+}  // namespace sw::publish
