@@ -164,6 +164,15 @@ const std::vector<Key>& schema() {
               86400, "re-read sites and domains even without a release switch"),
       text("guard", "access_log", field(&Config::guard, &GuardConfig::access_log), {},
            "JSON access log, relative to data_dir; \"off\": none"),
+      integer("watch", "debounce_milliseconds", field(&Config::watch, &WatchConfig::debounce_milliseconds), 1, 1000,
+              "N7.1: quiet time that ends a burst of file events"),
+      integer("watch", "max_delay_milliseconds", field(&Config::watch, &WatchConfig::max_delay_milliseconds), 1,
+              10000, "N7.1: longest a burst is held before it is checked"),
+      integer("watch", "full_verify_interval_seconds",
+              field(&Config::watch, &WatchConfig::full_verify_interval_seconds), 10, 7 * 86400,
+              "N7.1: every byte of every mirror re-hashed this often (backstop)"),
+      integer("watch", "verify_threads", field(&Config::watch, &WatchConfig::verify_threads), 1, 64,
+              "hashing threads of a full verification"),
   };
   return keys;
 }

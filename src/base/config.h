@@ -121,6 +121,16 @@ struct GuardConfig {
   std::string access_log = "guard-access.log";  // JSON lines; relative to data_dir; "off": none
 };
 
+// [watch] (issue 5, N7.1): `sitewarden watch`, the guard of mirror web roots (docs/modules/watch.md).
+// A burst of file events is checked once quiet for debounce_milliseconds and held at most
+// max_delay_milliseconds; every root is also fully re-verified every full_verify_interval_seconds.
+struct WatchConfig {
+  std::int64_t debounce_milliseconds = 5;
+  std::int64_t max_delay_milliseconds = 25;
+  std::int64_t full_verify_interval_seconds = 3600;
+  std::int64_t verify_threads = 2;  // hashing threads of a full verification
+};
+
 struct Config {
   std::filesystem::path source;  // the file it was read from (empty for defaults)
   NodeConfig node;
@@ -132,6 +142,7 @@ struct Config {
   RegistryConfig registry;
   InteractionConfig interaction;
   GuardConfig guard;
+  WatchConfig watch;
 };
 
 // Splits a [registry] *_domains value (separated by spaces or commas) into its suffixes.

@@ -92,7 +92,7 @@ TEST(Config, DefaultConfigTextParsesBack) {
   auto c = parse_config(default_config_text("/var/lib/sitewarden"), "default");
   ASSERT_TRUE(c) << c.error().to_string();
   EXPECT_EQ(c->node.data_dir, "/var/lib/sitewarden");
-  EXPECT_EQ(describe_config_keys().size(), 63u);
+  EXPECT_EQ(describe_config_keys().size(), 67u);
 }
 
 
@@ -225,6 +225,19 @@ TEST(Config, GuardAdminListenerMustBeLoopback) {
   ASSERT_FALSE(c);
   EXPECT_EQ(c.error().code, "config.insecure");
   EXPECT_NE(c.error().message.find("admin_listen"), std::string::npos);
+}
+
+// ---- [watch] (issue 5, N7.1) ----
+
+TEST(Config, WatchKeysHaveDefaultsAndRanges) {
+  auto c = parse_config("[watch]\ndebounce_milliseconds = 10\nfull_verify_interval_seconds = 600\n", "w.toml");
+  ASSERT_TRUE(c) << c.error().to_string();
+  EXPECT_EQ(c->watch.debounce_milliseconds, 10);
+  EXPECT_EQ(c->watch.max_delay_milliseconds, 25);
+  EXPECT_EQ(c->watch.full_verify_interval_seconds, 600);
+  auto bad = parse_config("[watch]\nfull_verify_interval_seconds = 1\n", "w.toml");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("w.toml:2"), std::string::npos) << bad.error().message;
 }
 
 }  // namespace
