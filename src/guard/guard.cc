@@ -1,0 +1,1118 @@
+// The guard's event loop, written directly on Asio (see guard.h for the contract). The only
+// translation unit of the guard module that includes Boost.Asio.
+#include <utility>  // before Asio: Boost 1.74's awaitable.hpp uses std::exchange unincluded
+
+#include "guard/guard.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <cstring>
+#include <ctime>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/write.hpp>
+
+#include "base/log.h"
+#include "guard/request.h"
+#include "guard/site_table.h"
+#include "guard/verified_cache.h"
+#include "http/message.h"
+#include "http/tls_config.h"
+
+namespace sw::guard {
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using SteadyTime = std::chrono::steady_clock::time_point;
+using error_code = boost::system::error_code;
+
+namespace {
+
+constexpr std::size_t kMaxStatus = 600;
+constexpr std::size_t kLogFlushBytes = 64 * 1024;
+constexpr auto kTamperReportInterval = std::chrono::seconds(60);
+constexpr auto kFailedLoadMemory = std::chrono::seconds(1);  // a failed file is not re-read for this long
+constexpr auto kReloadRetry = std::chrono::seconds(1);
+
+// N7.1/N7.3: headers every answer carries. The CSP suits static sites: their own scripts, styles
+// (inline styles allowed for themes), images and fonts only; no plugins; framed only by themselves.
+constexpr std::string_view kSecurityHeaders =
+    "Content-Security-Policy: default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'\r\n"
+    "X-Content-Type-Options: nosniff\r\n"
+    "X-Frame-Options: SAMEORIGIN\r\n"
+    "Referrer-Policy: strict-origin-when-cross-origin\r\n";
+constexpr std::string_view kHsts = "Strict-Transport-Security: max-age=31536000\r\n";
+
+// A counter written by one thread and read by the admin thread: a relaxed load and store, no RMW.
+void bump(std::atomic<std::uint64_t>& c, std::uint64_t n = 1) {
+  c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+}
+std::uint64_t read(const std::atomic<std::uint64_t>& c) { return c.load(std::memory_order_relaxed); }
+
+struct Counters {
+  std::array<std::atomic<std::uint64_t>, kMaxStatus> status{};
+  std::atomic<std::uint64_t> requests{0}, bytes{0}, hits{0}, misses{0}, header_timeouts{0}, idle_timeouts{0},
+      refused_per_ip{0}, refused_max{0};
+};
+
+void append_hex(std::string& out, std::string_view bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (unsigned char b : bytes) {
+    out += kHex[b >> 4];
+    out += kHex[b & 15];
+  }
+}
+
+void append_number(std::string& out, std::uint64_t n) {
+  char buf[24];
+  char* p = buf + sizeof buf;
+  do {
+    *--p = static_cast<char>('0' + n % 10);
+    n /= 10;
+  } while (n);
+  out.append(p, static_cast<std::size_t>(buf + sizeof buf - p));
+}
+
+// JSON string content for the access log: quotes, backslashes, control bytes and non-ASCII bytes
+// escaped, so a hostile path can neither break a line nor smuggle invalid UTF-8 into the log.
+void append_json_escaped(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20 || c >= 0x7f) {
+      out += "\\u00";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+}
+
+tcp::socket& socket_of(tcp::socket& s) { return s; }
+tcp::socket& socket_of(asio::ssl::stream<tcp::socket>& s) { return s.next_layer(); }
+
+std::string ip_key(const tcp::endpoint& e) {
+  if (e.address().is_v4()) {
+    auto b = e.address().to_v4().to_bytes();
+    return std::string(b.begin(), b.end());
+  }
+  auto b = e.address().to_v6().to_bytes();
+  return std::string(b.begin(), b.end());
+}
+
+struct SslCtxFree {
+  void operator()(SSL_CTX* c) const { SSL_CTX_free(c); }
+};
+using SslCtxPtr = std::unique_ptr<SSL_CTX, SslCtxFree>;
+
+}  // namespace
+
+GuardOptions guard_options_from(const GuardConfig& c, const std::filesystem::path& data_dir) {
+  GuardOptions o;
+  o.listen = c.listen;
+  o.port = static_cast<std::uint16_t>(c.port);
+  o.tls = !c.tls_cert_dir.empty();
+  o.tls_port = static_cast<std::uint16_t>(c.tls_port);
+  o.tls_cert_dir = c.tls_cert_dir;
+  o.admin_listen = c.admin_listen;
+  o.admin_port = static_cast<std::uint16_t>(c.admin_port);
+  o.threads = static_cast<std::size_t>(c.threads);
+  o.disk_threads = static_cast<std::size_t>(c.disk_threads);
+  o.cache_bytes = static_cast<std::uint64_t>(c.cache_bytes);
+  o.cache_max_file_bytes = static_cast<std::uint64_t>(c.cache_max_file_bytes);
+  o.max_file_bytes = static_cast<std::uint64_t>(c.max_file_bytes);
+  o.max_header_bytes = static_cast<std::size_t>(c.max_header_bytes);
+  o.max_uri_bytes = static_cast<std::size_t>(c.max_uri_bytes);
+  o.header_timeout = std::chrono::seconds(c.header_timeout_seconds);
+  o.idle_timeout = std::chrono::seconds(c.idle_timeout_seconds);
+  o.max_connections = static_cast<std::size_t>(c.max_connections);
+  o.max_connections_per_ip = static_cast<std::size_t>(c.max_connections_per_ip);
+  o.reload_interval = std::chrono::seconds(c.reload_interval_seconds);
+  if (c.access_log != "off" && !c.access_log.empty()) {
+    const std::filesystem::path p(c.access_log);
+    o.access_log = p.is_absolute() ? p : data_dir / p;
+  }
+  return o;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per event thread state.
+
+enum class Listener { plain, tls, admin };
+
+class ConnectionBase {
+ public:
+  enum class Wait { idle, head, write, disk };
+  virtual ~ConnectionBase() = default;
+  virtual void expire() = 0;
+  SteadyTime deadline = SteadyTime::max();
+  Wait wait = Wait::idle;
+};
+
+struct EventThread {
+  std::size_t index = 0;
+  Counters counters;
+  std::shared_ptr<const SiteTable> table;  // this thread's copy of the current table
+  std::uint64_t table_version = ~std::uint64_t{0};
+  std::unordered_set<ConnectionBase*> live;
+  // Cached per second: the Date header line and the access log's time.
+  std::time_t clock_second = -1;
+  std::string date_line;
+  std::string log_time;
+  std::string log_buffer;
+  SteadyTime last_flush{};
+  std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+  std::unique_ptr<asio::io_context> ctx = std::make_unique<asio::io_context>(1);
+  std::unique_ptr<asio::steady_timer> sweep;
+  std::thread thread;
+
+  void tick_clock() {
+    const std::time_t now = std::time(nullptr);
+    if (now == clock_second) return;
+    clock_second = now;
+    date_line = "Date: " + format_http_date(now) + "\r\n";
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    log_time = buf;
+  }
+};
+
+// What a request resolved to when it names a file: enough to build the answer once the bytes are
+// verified (now, from the cache, or later, from a disk thread).
+struct FileAnswer {
+  const SiteRoute* route = nullptr;
+  const publish::ManifestEntry* entry = nullptr;
+  Encoding encoding = Encoding::identity;
+  crypto::Digest const* digest = nullptr;  // of the served form
+  std::uint64_t size = 0;                  // of the served form
+  ByteRange range;
+  bool has_variants = false;
+};
+
+struct Reply {
+  std::string head;
+  Body body;
+  std::size_t offset = 0;
+  std::size_t length = 0;
+  bool close = false;
+  int status = 0;
+  std::string_view encoding = "identity";
+  std::string_view cache = "-";
+};
+
+class Guard::Impl {
+ public:
+  Impl(GuardOptions options, ReleaseSource& source, TamperSink sink)
+      : o_(std::move(options)), source_(source), sink_(std::move(sink)), cache_(o_.cache_bytes) {
+    limits_.max_header_bytes = o_.max_header_bytes;
+    limits_.max_uri_bytes = o_.max_uri_bytes;
+  }
+
+  Status start();
+  void stop();
+  void wait();
+  Status reload();
+  GuardStats stats() const;
+  std::string metrics_text() const;
+
+  std::uint16_t port_ = 0, tls_port_ = 0, admin_port_ = 0;
+
+  // ---- used by connections ----
+  const GuardOptions o_;
+  RequestLimits limits_;
+
+  enum class Handled { ready, miss };
+  Handled handle(EventThread& t, const RequestHead& h, bool tls, Reply& r, FileAnswer& fa,
+                 std::shared_ptr<const SiteTable>* hold);
+  void build_file_reply(EventThread& t, const RequestHead& h, bool tls, const FileAnswer& fa, Body body,
+                        Reply& r);
+  void build_error(EventThread& t, int status, bool close, bool tls, Reply& r, std::string_view extra = {});
+  void handle_admin(EventThread& t, const RequestHead& h, Reply& r);
+  void log_access(EventThread& t, const RequestHead& h, std::string_view ip, const Reply& r);
+  Body load_verified(const FileAnswer& fa, const std::string& path);
+  void release_ip(const std::string& ip) {
+    std::lock_guard lock(ip_mutex_);
+    auto it = per_ip_.find(ip);
+    if (it != per_ip_.end() && --it->second == 0) per_ip_.erase(it);
+    open_connections_.fetch_sub(1, std::memory_order_relaxed);
+  }
+  asio::thread_pool& disk() { return *disk_; }
+  bool stopping() const { return stopping_.load(std::memory_order_relaxed); }
+  SSL_CTX* sni_context(std::string_view host) const {
+    auto it = tls_by_host_.find(std::string(host));
+    return it == tls_by_host_.end() ? nullptr : it->second.get();
+  }
+
+ private:
+  Status bind(EventThread& t, const std::string& address, std::uint16_t& port, Listener kind);
+  void accept(EventThread& t, tcp::acceptor& acceptor, Listener kind);
+  void on_accepted(EventThread& t, tcp::socket socket, Listener kind);
+  void schedule_sweep(EventThread& t);
+  void schedule_reload();
+  void flush_log(EventThread& t);
+  void refresh_table(EventThread& t);
+  Status reload_locked(std::uint64_t generation);
+  Status load_tls();
+
+  ReleaseSource& source_;
+  TamperSink sink_;
+  VerifiedCache cache_;
+
+  std::vector<std::unique_ptr<EventThread>> threads_;  // event threads, then the admin thread last
+  std::unique_ptr<asio::thread_pool> disk_;
+  std::unique_ptr<asio::steady_timer> reload_timer_;
+  std::atomic<bool> started_{false}, stopping_{false};
+  bool joined_ = false;
+  std::mutex stop_mutex_;
+
+  // The current table; event threads copy it when table_version_ moves.
+  std::mutex reload_mutex_;
+  std::mutex table_mutex_;
+  std::shared_ptr<const SiteTable> table_;
+  std::atomic<std::uint64_t> table_version_{0};
+  std::atomic<std::uint64_t> loaded_generation_{0};
+  SteadyTime last_failed_reload_{};
+  std::atomic<std::uint64_t> reloads_{0}, reload_failures_{0};
+
+  std::mutex ip_mutex_;
+  std::unordered_map<std::string, std::size_t> per_ip_;
+  std::atomic<std::uint64_t> open_connections_{0};
+
+  std::mutex tamper_mutex_;
+  std::unordered_map<std::string, SteadyTime> last_tamper_report_;
+  std::unordered_map<std::string, SteadyTime> failed_loads_;
+  std::atomic<std::uint64_t> verify_failures_{0};
+
+  int log_fd_ = -1;
+  std::unique_ptr<asio::ssl::context> tls_default_;
+  std::unordered_map<std::string, SslCtxPtr> tls_by_host_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// One connection: read a head, answer it, repeat (keep-alive, pipelining), on one event thread.
+
+template <class Stream>
+class Connection : public ConnectionBase, public std::enable_shared_from_this<Connection<Stream>> {
+ public:
+  Connection(Guard::Impl& g, EventThread& t, Stream stream, Listener kind, std::string ip_key, std::string ip)
+      : g_(g), t_(t), stream_(std::move(stream)), kind_(kind), ip_key_(std::move(ip_key)), ip_(std::move(ip)),
+        cap_(g.o_.max_header_bytes), buf_(new char[cap_]) {
+    t_.live.insert(this);
+  }
+  ~Connection() override {
+    t_.live.erase(this);
+    if (kind_ != Listener::admin) g_.release_ip(ip_key_);
+  }
+
+  void start() {
+    if constexpr (std::is_same_v<Stream, asio::ssl::stream<tcp::socket>>) {
+      wait_for(Wait::head, g_.o_.header_timeout);
+      stream_.async_handshake(asio::ssl::stream_base::server, [self = this->shared_from_this()](error_code ec) {
+        if (ec) return self->close();
+        self->await_request();
+      });
+    } else {
+      await_request();
+    }
+  }
+
+  void expire() override { close(); }
+
+ private:
+  void wait_for(Wait w, std::chrono::milliseconds d) {
+    wait = w;
+    deadline = std::chrono::steady_clock::now() + d;
+  }
+
+  void close() {
+    error_code ec;
+    socket_of(stream_).close(ec);
+  }
+
+  void await_request() {
+    if (len_ == 0) wait_for(Wait::idle, g_.o_.idle_timeout);
+    read();
+  }
+
+  void read() {
+    stream_.async_read_some(asio::buffer(buf_.get() + len_, cap_ - len_),
+                            [self = this->shared_from_this()](error_code ec, std::size_t n) { self->on_read(ec, n); });
+  }
+
+  void on_read(error_code ec, std::size_t n) {
+    if (ec || n == 0) return close();
+    // Slowloris (N7.3): the head's deadline starts at its first byte and is not moved by more bytes.
+    if (len_ == 0) wait_for(Wait::head, g_.o_.header_timeout);
+    len_ += n;
+    process();
+  }
+
+  void process() {
+    const ParseResult p = parse_request_head(std::string_view(buf_.get(), len_), g_.limits_, head_);
+    if (p.outcome == ParseOutcome::incomplete) return read();
+    t_.tick_clock();
+    const bool tls = kind_ == Listener::tls;
+    if (p.outcome == ParseOutcome::refused) {
+      head_ = RequestHead{};
+      g_.build_error(t_, p.status, true, tls, reply_);
+      head_.head_bytes = len_;
+      return send();
+    }
+    if (kind_ == Listener::admin) {
+      g_.handle_admin(t_, head_, reply_);
+      return send();
+    }
+    if (g_.handle(t_, head_, tls, reply_, file_, &held_table_) == Guard::Impl::Handled::ready) return send();
+    // A miss: read and verify on a disk thread, answer back on this thread.
+    wait = Wait::disk;
+    deadline = SteadyTime::max();
+    asio::post(g_.disk(), [self = this->shared_from_this()] {
+      Body body = self->g_.load_verified(self->file_, self->file_.entry->path);
+      asio::post(*self->t_.ctx, [self, body = std::move(body)]() mutable { self->on_loaded(std::move(body)); });
+    });
+  }
+
+  void on_loaded(Body body) {
+    t_.tick_clock();
+    if (body) {
+      g_.build_file_reply(t_, head_, kind_ == Listener::tls, file_, std::move(body), reply_);
+    } else {
+      g_.build_error(t_, 503, false, kind_ == Listener::tls, reply_);
+    }
+    held_table_.reset();
+    send();
+  }
+
+  void send() {
+    if (kind_ != Listener::admin) g_.log_access(t_, head_, ip_, reply_);
+    if (g_.stopping()) reply_.close = true;
+    wait_for(Wait::write, g_.o_.idle_timeout + std::chrono::milliseconds(reply_.length / 16));  // ≥ 16 KB/s
+    std::array<asio::const_buffer, 2> buffers = {asio::buffer(reply_.head),
+                                                 asio::buffer(reply_.body ? reply_.body->data() + reply_.offset
+                                                                          : nullptr,
+                                                              reply_.body ? reply_.length : 0)};
+    asio::async_write(stream_, buffers, [self = this->shared_from_this()](error_code ec, std::size_t) {
+      self->on_written(ec);
+    });
+  }
+
+  void on_written(error_code ec) {
+    reply_.body.reset();
+    if (ec) return close();
+    if (reply_.close) {
+      error_code ignored;
+      socket_of(stream_).shutdown(tcp::socket::shutdown_send, ignored);
+      return close();
+    }
+    const std::size_t used = std::min(head_.head_bytes, len_);
+    std::memmove(buf_.get(), buf_.get() + used, len_ - used);
+    len_ -= used;
+    if (len_ > 0) {  // a pipelined request already read
+      wait_for(Wait::head, g_.o_.header_timeout);
+      return process();
+    }
+    await_request();
+  }
+
+  Guard::Impl& g_;
+  EventThread& t_;
+  Stream stream_;
+  Listener kind_;
+  std::string ip_key_;
+  std::string ip_;
+  std::size_t cap_;
+  std::unique_ptr<char[]> buf_;
+  std::size_t len_ = 0;
+  RequestHead head_;
+  Reply reply_;
+  FileAnswer file_;
+  std::shared_ptr<const SiteTable> held_table_;  // keeps file_'s route and entry alive during a miss
+};
+
+// ---------------------------------------------------------------------------------------------
+// Requests.
+
+void Guard::Impl::refresh_table(EventThread& t) {
+  // N7.1: one atomic load per request; a new generation means a release was switched.
+  const std::uint64_t generation = source_.generation();
+  if (generation != loaded_generation_.load(std::memory_order_acquire)) {
+    std::lock_guard lock(reload_mutex_);
+    if (generation != loaded_generation_.load(std::memory_order_acquire) &&
+        std::chrono::steady_clock::now() - last_failed_reload_ > kReloadRetry) {
+      if (!reload_locked(generation)) last_failed_reload_ = std::chrono::steady_clock::now();
+    }
+  }
+  const std::uint64_t version = table_version_.load(std::memory_order_acquire);
+  if (version != t.table_version) {
+    std::lock_guard lock(table_mutex_);
+    t.table = table_;
+    t.table_version = table_version_.load(std::memory_order_acquire);
+  }
+}
+
+Guard::Impl::Handled Guard::Impl::handle(EventThread& t, const RequestHead& h, bool tls, Reply& r, FileAnswer& fa,
+                                         std::shared_ptr<const SiteTable>* hold) {
+  bump(t.counters.requests);
+  r.close = !h.keep_alive;
+  if (h.method == Method::other) {
+    build_error(t, 405, r.close, tls, r, "Allow: GET, HEAD\r\n");
+    return Handled::ready;
+  }
+  if (h.method == Method::unknown) {
+    build_error(t, 501, r.close, tls, r);
+    return Handled::ready;
+  }
+  const auto host = normalise_host(h.host);
+  if (!host) {
+    build_error(t, 400, true, tls, r);
+    return Handled::ready;
+  }
+  refresh_table(t);
+  const SiteRoute* route = t.table ? t.table->find(*host) : nullptr;
+  if (!route) {
+    build_error(t, 404, r.close, tls, r);  // an unknown site: a plain page naming nothing of the request
+    return Handled::ready;
+  }
+  RequestPath path = decode_request_path(h.target);
+  if (path.status != 0) {
+    build_error(t, path.status, true, tls, r);
+    return Handled::ready;
+  }
+  const publish::ManifestEntry* entry = route->manifest->find(path.path);
+  if (!entry) {
+    if (!path.directory && route->manifest->find(path.path + "/index.html")) {
+      std::string location = "Location: ";
+      location.append(h.target.substr(0, h.target.find_first_of("?#")));
+      location += "/\r\n";
+      build_error(t, 301, r.close, tls, r, location);
+      return Handled::ready;
+    }
+    build_error(t, 404, r.close, tls, r);
+    return Handled::ready;
+  }
+  fa = FileAnswer{};
+  fa.route = route;
+  fa.entry = entry;
+  fa.has_variants = entry->gzip || entry->brotli;
+  fa.digest = &entry->digest;
+  fa.size = entry->size;
+  if (!h.range.empty() && h.method == Method::get) {
+    std::string etag = "\"";
+    append_hex(etag, entry->digest.bytes);
+    etag += '"';
+    if (h.if_range.empty() || h.if_range == etag || h.if_range == route->last_modified) {
+      fa.range = parse_range(h.range, entry->size);
+    }
+  }
+  if (fa.range.kind == ByteRange::Kind::none) {
+    fa.encoding = choose_encoding(h.accept_encoding, entry->gzip.has_value(), entry->brotli.has_value());
+    if (fa.encoding == Encoding::gzip) fa.digest = &entry->gzip->digest, fa.size = entry->gzip->size;
+    if (fa.encoding == Encoding::brotli) fa.digest = &entry->brotli->digest, fa.size = entry->brotli->size;
+  }
+  // Conditional requests (RFC 9110 13.2.2): If-None-Match wins over If-Modified-Since.
+  bool not_modified = false;
+  if (!h.if_none_match.empty()) {
+    std::string etag = "\"";
+    append_hex(etag, fa.digest->bytes);
+    etag += '"';
+    not_modified = if_none_match_matches(h.if_none_match, etag);
+  } else if (!h.if_modified_since.empty()) {
+    const auto since = parse_http_date(h.if_modified_since);
+    not_modified = since && route->released <= *since;
+  }
+  if (not_modified) {
+    fa.range = ByteRange{};
+    build_file_reply(t, h, tls, fa, nullptr, r);
+    r.status = 304;
+    return Handled::ready;
+  }
+  if (fa.range.kind == ByteRange::Kind::unsatisfiable) {
+    std::string extra = "Content-Range: bytes */";
+    append_number(extra, entry->size);
+    extra += "\r\n";
+    build_error(t, 416, r.close, tls, r, extra);
+    return Handled::ready;
+  }
+  if (h.method == Method::head) {
+    build_file_reply(t, h, tls, fa, nullptr, r);
+    return Handled::ready;
+  }
+  if (Body body = cache_.find(*fa.digest)) {
+    bump(t.counters.hits);
+    build_file_reply(t, h, tls, fa, std::move(body), r);
+    r.cache = "hit";
+    return Handled::ready;
+  }
+  bump(t.counters.misses);
+  if (fa.size > o_.max_file_bytes) {
+    build_error(t, 503, r.close, tls, r);
+    return Handled::ready;
+  }
+  *hold = t.table;
+  return Handled::miss;
+}
+
+// The answer for a file: 200, 206, 304 (when body is null and the caller sets it) or HEAD's 200.
+void Guard::Impl::build_file_reply(EventThread& t, const RequestHead& h, bool tls, const FileAnswer& fa, Body body,
+                                   Reply& r) {
+  const bool partial = fa.range.kind == ByteRange::Kind::satisfiable;
+  const bool not_modified = !body && h.method == Method::get;
+  r.status = not_modified ? 304 : partial ? 206 : 200;
+  r.close = !h.keep_alive;
+  r.encoding = to_string(fa.encoding);
+  r.cache = body ? "miss" : "-";
+  std::string& out = r.head;
+  out.clear();
+  out.reserve(1024);
+  out += not_modified ? "HTTP/1.1 304 Not Modified\r\n" : partial ? "HTTP/1.1 206 Partial Content\r\n"
+                                                                   : "HTTP/1.1 200 OK\r\n";
+  out += "Server: sitewarden\r\n";
+  out += t.date_line;
+  out += "Content-Type: ";
+  out += fa.entry->content_type;
+  out += "\r\nLast-Modified: ";
+  out += fa.route->last_modified;
+  out += "\r\nETag: \"";
+  append_hex(out, fa.digest->bytes);
+  out += "\"\r\nCache-Control: no-cache\r\nAccept-Ranges: bytes\r\n";
+  if (fa.has_variants) out += "Vary: Accept-Encoding\r\n";
+  if (fa.encoding != Encoding::identity) {
+    out += "Content-Encoding: ";
+    out += to_string(fa.encoding);
+    out += "\r\n";
+  }
+  std::uint64_t length = fa.size;
+  if (partial) {
+    length = fa.range.last - fa.range.first + 1;
+    out += "Content-Range: bytes ";
+    append_number(out, fa.range.first);
+    out += '-';
+    append_number(out, fa.range.last);
+    out += '/';
+    append_number(out, fa.size);
+    out += "\r\n";
+  }
+  if (!not_modified) {
+    out += "Content-Length: ";
+    append_number(out, length);
+    out += "\r\n";
+  }
+  out += kSecurityHeaders;
+  if (tls) out += kHsts;
+  if (r.close) out += "Connection: close\r\n";
+  else if (h.minor_version == 0) out += "Connection: keep-alive\r\n";
+  out += "\r\n";
+  r.offset = partial ? static_cast<std::size_t>(fa.range.first) : 0;
+  r.length = (h.method == Method::get && body) ? static_cast<std::size_t>(length) : 0;
+  r.body = h.method == Method::get ? std::move(body) : nullptr;
+}
+
+void Guard::Impl::build_error(EventThread& t, int status, bool close, bool tls, Reply& r, std::string_view extra) {
+  r.status = status;
+  r.close = close;
+  r.encoding = "identity";
+  r.cache = "-";
+  const std::string_view reason = http::reason_phrase(status);
+  auto text = std::make_shared<std::string>();
+  append_number(*text, static_cast<std::uint64_t>(status));
+  *text += ' ';
+  *text += reason;
+  *text += '\n';
+  std::string& out = r.head;
+  out.clear();
+  out += "HTTP/1.1 ";
+  append_number(out, static_cast<std::uint64_t>(status));
+  out += ' ';
+  out += reason;
+  out += "\r\nServer: sitewarden\r\n";
+  out += t.date_line;
+  out += "Content-Type: text/plain; charset=utf-8\r\nCache-Control: no-store\r\nContent-Length: ";
+  append_number(out, text->size());
+  out += "\r\n";
+  out += extra;
+  out += kSecurityHeaders;
+  if (tls) out += kHsts;
+  if (close) out += "Connection: close\r\n";
+  out += "\r\n";
+  r.offset = 0;
+  r.length = text->size();
+  r.body = std::move(text);
+}
+
+void Guard::Impl::handle_admin(EventThread& t, const RequestHead& h, Reply& r) {
+  const std::string_view path = h.target.substr(0, h.target.find('?'));
+  if (h.method != Method::get && h.method != Method::head) return build_error(t, 405, false, false, r, "Allow: GET\r\n");
+  std::string body;
+  if (path == "/healthz") {
+    std::lock_guard lock(table_mutex_);
+    if (!table_) return build_error(t, 503, false, false, r);
+    body = "ok\n";
+  } else if (path == "/metrics") {
+    body = metrics_text();
+  } else {
+    return build_error(t, 404, false, false, r);
+  }
+  r.status = 200;
+  r.close = !h.keep_alive;
+  auto text = std::make_shared<std::string>(std::move(body));
+  r.head = "HTTP/1.1 200 OK\r\n" + t.date_line +
+           "Content-Type: text/plain; version=0.0.4; charset=utf-8\r\nCache-Control: no-store\r\nContent-Length: " +
+           std::to_string(text->size()) + "\r\n" + (r.close ? "Connection: close\r\n" : "") + "\r\n";
+  r.offset = 0;
+  r.length = h.method == Method::get ? text->size() : 0;
+  r.body = std::move(text);
+}
+
+void Guard::Impl::log_access(EventThread& t, const RequestHead& h, std::string_view ip, const Reply& r) {
+  bump(t.counters.status[static_cast<std::size_t>(r.status) % kMaxStatus]);
+  bump(t.counters.bytes, r.head.size() + r.length);
+  if (log_fd_ < 0) return;
+  std::string& out = t.log_buffer;
+  out += "{\"time\":\"";
+  out += t.log_time;
+  out += "\",\"event\":\"guard.access\",\"client_ip\":\"";
+  out += ip;
+  out += "\",\"host\":\"";
+  append_json_escaped(out, h.host.substr(0, 256));
+  out += "\",\"method\":\"";
+  out += h.method == Method::get ? "GET" : h.method == Method::head ? "HEAD" : "-";
+  out += "\",\"path\":\"";
+  append_json_escaped(out, h.target.substr(0, std::min<std::size_t>(h.target.find('?'), 2048)));
+  out += "\",\"status\":";
+  append_number(out, static_cast<std::uint64_t>(r.status));
+  out += ",\"bytes\":";
+  append_number(out, r.length);
+  out += ",\"encoding\":\"";
+  out += r.encoding;
+  out += "\",\"cache\":\"";
+  out += r.cache;
+  out += "\"}\n";
+  if (out.size() >= kLogFlushBytes) flush_log(t);
+}
+
+void Guard::Impl::flush_log(EventThread& t) {
+  t.last_flush = std::chrono::steady_clock::now();
+  if (log_fd_ < 0 || t.log_buffer.empty()) return;
+  std::size_t done = 0;
+  while (done < t.log_buffer.size()) {
+    const ssize_t n = ::write(log_fd_, t.log_buffer.data() + done, t.log_buffer.size() - done);
+    if (n <= 0) break;  // a full disk drops access lines, never requests
+    done += static_cast<std::size_t>(n);
+  }
+  t.log_buffer.clear();
+}
+
+// N7.1: the bytes leave this function only if they hashed to the manifest's digest.
+Body Guard::Impl::load_verified(const FileAnswer& fa, const std::string& path) {
+  const crypto::Digest& expected = *fa.digest;
+  const std::string key = expected.to_string();
+  const auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(tamper_mutex_);
+    auto it = failed_loads_.find(key);
+    if (it != failed_loads_.end()) {
+      if (now - it->second < kFailedLoadMemory) return nullptr;
+      failed_loads_.erase(it);
+    }
+  }
+  std::string first_problem;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto bytes = source_.read_blob(expected, o_.max_file_bytes);
+    std::string problem;
+    if (!bytes) {
+      problem = bytes.error().code;
+    } else {
+      auto actual = crypto::hash_with(expected.algorithm, *bytes);
+      if (actual && *actual == expected) {
+        auto body = std::make_shared<const std::string>(std::move(*bytes));
+        if (body->size() <= o_.cache_max_file_bytes) cache_.insert(expected, body);
+        if (attempt == 0) return body;
+        verify_failures_.fetch_add(1, std::memory_order_relaxed);
+        TamperReport report{fa.route->site_id, fa.route->release_id, path, expected, first_problem, true};
+        bool report_now = false;
+        {
+          std::lock_guard lock(tamper_mutex_);
+          auto& last = last_tamper_report_[key];
+          report_now = last == SteadyTime{} || now - last > kTamperReportInterval;
+          if (report_now) last = now;
+        }
+        if (report_now && sink_) sink_(report);
+        return body;
+      }
+      problem = actual ? actual->to_string() : actual.error().code;
+    }
+    if (attempt == 0) first_problem = problem;
+  }
+  verify_failures_.fetch_add(1, std::memory_order_relaxed);
+  bool report_now = false;
+  {
+    std::lock_guard lock(tamper_mutex_);
+    failed_loads_[key] = now;
+    auto& last = last_tamper_report_[key];
+    report_now = last == SteadyTime{} || now - last > kTamperReportInterval;
+    if (report_now) last = now;
+  }
+  log::error("guard.tamper", {{"site_id", fa.route->site_id}, {"path", path}, {"expected", key},
+                              {"actual", first_problem}});
+  if (report_now && sink_) sink_(TamperReport{fa.route->site_id, fa.route->release_id, path, expected, first_problem, false});
+  return nullptr;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Releases.
+
+Status Guard::Impl::reload() {
+  std::lock_guard lock(reload_mutex_);
+  return reload_locked(source_.generation());
+}
+
+Status Guard::Impl::reload_locked(std::uint64_t generation) {
+  auto releases = source_.live_releases();
+  if (!releases) {
+    reload_failures_.fetch_add(1, std::memory_order_relaxed);
+    log::error("guard.reload_failed", {{"error", releases.error().to_string()}});
+    return std::unexpected(releases.error());
+  }
+  std::vector<std::string> conflicts;
+  auto table = SiteTable::build(*releases, &conflicts);
+  for (const auto& c : conflicts) log::warn("guard.host_conflict", {{"host", c}});
+  {
+    std::lock_guard lock(table_mutex_);
+    table_ = std::move(table);
+  }
+  table_version_.fetch_add(1, std::memory_order_acq_rel);
+  loaded_generation_.store(generation, std::memory_order_release);
+  reloads_.fetch_add(1, std::memory_order_relaxed);
+  return ok();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Listeners and threads.
+
+Status Guard::Impl::load_tls() {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(o_.tls_cert_dir, ec)) {
+    return fail("guard.tls", o_.tls_cert_dir.string() + ": not a directory of certificates");
+  }
+  std::vector<fs::path> pems;
+  for (const auto& e : fs::directory_iterator(o_.tls_cert_dir, ec)) {
+    if (e.path().extension() == ".pem") pems.push_back(e.path());
+  }
+  std::sort(pems.begin(), pems.end());
+  tls_default_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+  fs::path default_pem;
+  for (const fs::path& pem : pems) {
+    fs::path key = pem;
+    key.replace_extension(".key");
+    if (!fs::exists(key, ec)) return fail("guard.tls", pem.string() + ": no matching " + key.filename().string());
+    http::TlsOptions t;
+    t.certificate_file = pem;
+    t.private_key_file = key;
+    SslCtxPtr ctx(SSL_CTX_new(TLS_server_method()));
+    if (!ctx) return fail("guard.tls", "cannot create a TLS context");
+    SW_CHECK(http::configure_server_tls(ctx.get(), t));
+    const std::string host = pem.stem().string();
+    if (host == "default" || default_pem.empty()) default_pem = pem;
+    tls_by_host_.emplace(host, std::move(ctx));
+  }
+  if (default_pem.empty()) return fail("guard.tls", o_.tls_cert_dir.string() + ": no <host>.pem certificate");
+  http::TlsOptions t;
+  t.certificate_file = default_pem;
+  t.private_key_file = fs::path(default_pem).replace_extension(".key");
+  SW_CHECK(http::configure_server_tls(tls_default_->native_handle(), t));
+  SSL_CTX_set_tlsext_servername_arg(tls_default_->native_handle(), this);
+  SSL_CTX_set_tlsext_servername_callback(
+      tls_default_->native_handle(), +[](SSL* ssl, int*, void* arg) -> int {
+        const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+        if (!name) return SSL_TLSEXT_ERR_OK;  // no SNI: the default certificate
+        auto host = normalise_host(name);
+        if (!host) return SSL_TLSEXT_ERR_ALERT_FATAL;
+        if (SSL_CTX* ctx = static_cast<Guard::Impl*>(arg)->sni_context(*host)) SSL_set_SSL_CTX(ssl, ctx);
+        return SSL_TLSEXT_ERR_OK;
+      });
+  return ok();
+}
+
+Status Guard::Impl::bind(EventThread& t, const std::string& address, std::uint16_t& port, Listener kind) {
+  error_code ec;
+  const auto addr = asio::ip::make_address(address == "localhost" ? "127.0.0.1" : address, ec);
+  if (ec) return fail("guard.bad_options", "listen address '" + address + "': " + ec.message());
+  const tcp::endpoint endpoint(addr, port);
+  auto acceptor = std::make_unique<tcp::acceptor>(*t.ctx);
+  acceptor->open(endpoint.protocol(), ec);
+  if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec && kind != Listener::admin) {
+    acceptor->set_option(asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>(true), ec);
+  }
+  if (!ec) acceptor->bind(endpoint, ec);
+  if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return fail("guard.bind", address + ":" + std::to_string(port) + ": " + ec.message());
+  port = acceptor->local_endpoint().port();
+  accept(t, *acceptor, kind);
+  t.acceptors.push_back(std::move(acceptor));
+  return ok();
+}
+
+void Guard::Impl::accept(EventThread& t, tcp::acceptor& acceptor, Listener kind) {
+  acceptor.async_accept(*t.ctx, [this, &t, &acceptor, kind](error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || stopping()) return;
+    if (!ec) on_accepted(t, std::move(socket), kind);
+    accept(t, acceptor, kind);
+  });
+}
+
+void Guard::Impl::on_accepted(EventThread& t, tcp::socket socket, Listener kind) {
+  error_code ec;
+  const auto remote = socket.remote_endpoint(ec);
+  if (ec) return;
+  socket.set_option(tcp::no_delay(true), ec);
+  std::string key = ip_key(remote);
+  if (kind != Listener::admin) {
+    std::lock_guard lock(ip_mutex_);
+    if (open_connections_.load(std::memory_order_relaxed) >= o_.max_connections) {
+      bump(t.counters.refused_max);
+      return;  // closed by the socket's destructor
+    }
+    std::size_t& n = per_ip_[key];
+    if (n >= o_.max_connections_per_ip) {
+      bump(t.counters.refused_per_ip);
+      if (n == 0) per_ip_.erase(key);
+      return;
+    }
+    ++n;
+    open_connections_.fetch_add(1, std::memory_order_relaxed);
+  }
+  std::string ip = remote.address().to_string();
+  if (kind == Listener::tls) {
+    auto c = std::make_shared<Connection<asio::ssl::stream<tcp::socket>>>(
+        *this, t, asio::ssl::stream<tcp::socket>(std::move(socket), *tls_default_), kind, std::move(key),
+        std::move(ip));
+    c->start();
+  } else {
+    auto c = std::make_shared<Connection<tcp::socket>>(*this, t, std::move(socket), kind, std::move(key),
+                                                       std::move(ip));
+    c->start();
+  }
+}
+
+void Guard::Impl::schedule_sweep(EventThread& t) {
+  const auto period = std::clamp(std::min(o_.header_timeout, o_.idle_timeout) / 4, std::chrono::milliseconds(10),
+                                 std::chrono::milliseconds(500));
+  t.sweep->expires_after(period);
+  t.sweep->async_wait([this, &t](error_code ec) {
+    if (ec || stopping()) return;
+    const auto now = std::chrono::steady_clock::now();
+    std::vector<ConnectionBase*> expired;
+    for (ConnectionBase* c : t.live) {
+      if (c->deadline <= now) expired.push_back(c);
+    }
+    for (ConnectionBase* c : expired) {
+      if (c->wait == ConnectionBase::Wait::head) bump(t.counters.header_timeouts);
+      if (c->wait == ConnectionBase::Wait::idle) bump(t.counters.idle_timeouts);
+      c->deadline = SteadyTime::max();
+      c->expire();
+    }
+    if (now - t.last_flush >= std::chrono::seconds(1)) flush_log(t);
+    schedule_sweep(t);
+  });
+}
+
+void Guard::Impl::schedule_reload() {
+  reload_timer_->expires_after(o_.reload_interval);
+  reload_timer_->async_wait([this](error_code ec) {
+    if (ec || stopping()) return;
+    (void)reload();
+    schedule_reload();
+  });
+}
+
+Status Guard::Impl::start() {
+  if (started_.exchange(true)) return fail("guard.bad_options", "start() called twice");
+  if (o_.threads < 1 || o_.disk_threads < 1) return fail("guard.bad_options", "threads and disk_threads must be >= 1");
+  if (o_.max_header_bytes < 256 || o_.max_uri_bytes < 16) return fail("guard.bad_options", "header limits too small");
+  SW_CHECK(reload());
+  if (o_.tls) SW_CHECK(load_tls());
+  if (!o_.access_log.empty()) {
+    log_fd_ = ::open(o_.access_log.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+    if (log_fd_ < 0) return fail("guard.bad_options", "access log " + o_.access_log.string() + ": " + std::strerror(errno));
+  }
+  for (std::size_t i = 0; i <= o_.threads; ++i) {
+    threads_.push_back(std::make_unique<EventThread>());
+    threads_.back()->index = i;
+    threads_.back()->sweep = std::make_unique<asio::steady_timer>(*threads_.back()->ctx);
+  }
+  auto fail_cleanly = [&](Error e) -> Status {
+    threads_.clear();
+    if (log_fd_ >= 0) ::close(log_fd_), log_fd_ = -1;
+    return std::unexpected(std::move(e));
+  };
+  std::uint16_t port = o_.port, tls_port = o_.tls_port, admin_port = o_.admin_port;
+  for (std::size_t i = 0; i < o_.threads; ++i) {
+    if (auto s = bind(*threads_[i], o_.listen, port, Listener::plain); !s) return fail_cleanly(s.error());
+    if (o_.tls) {
+      if (auto s = bind(*threads_[i], o_.listen, tls_port, Listener::tls); !s) return fail_cleanly(s.error());
+    }
+  }
+  EventThread& admin = *threads_.back();
+  if (auto s = bind(admin, o_.admin_listen, admin_port, Listener::admin); !s) return fail_cleanly(s.error());
+  port_ = port;
+  tls_port_ = o_.tls ? tls_port : 0;
+  admin_port_ = admin_port;
+  reload_timer_ = std::make_unique<asio::steady_timer>(*admin.ctx);
+  schedule_reload();
+  disk_ = std::make_unique<asio::thread_pool>(o_.disk_threads);
+  for (auto& t : threads_) {
+    schedule_sweep(*t);
+    EventThread* raw = t.get();
+    t->thread = std::thread([this, raw] {
+      raw->ctx->run();
+      flush_log(*raw);
+    });
+  }
+  return ok();
+}
+
+void Guard::Impl::stop() {
+  if (stopping_.exchange(true)) return;
+  for (auto& t : threads_) {
+    EventThread* raw = t.get();
+    asio::post(*t->ctx, [this, raw] {
+      error_code ec;
+      for (auto& a : raw->acceptors) a->close(ec);
+      raw->sweep->cancel();
+      if (raw == threads_.back().get() && reload_timer_) reload_timer_->cancel();
+      std::vector<ConnectionBase*> all(raw->live.begin(), raw->live.end());
+      for (ConnectionBase* c : all) c->expire();
+    });
+  }
+}
+
+void Guard::Impl::wait() {
+  std::lock_guard lock(stop_mutex_);
+  if (joined_ || threads_.empty()) return;
+  if (disk_) disk_->join();
+  for (auto& t : threads_) t->ctx->stop();
+  for (auto& t : threads_) {
+    if (t->thread.joinable()) t->thread.join();
+  }
+  reload_timer_.reset();
+  for (auto& t : threads_) {
+    t->sweep.reset();
+    t->acceptors.clear();
+    t->ctx.reset();  // destroys pending handlers and the connections they hold
+  }
+  if (log_fd_ >= 0) ::close(log_fd_), log_fd_ = -1;
+  joined_ = true;
+}
+
+GuardStats Guard::Impl::stats() const {
+  GuardStats s;
+  for (const auto& t : threads_) {
+    const Counters& c = t->counters;
+    s.requests += read(c.requests);
+    s.bytes_sent += read(c.bytes);
+    s.cache_hits += read(c.hits);
+    s.cache_misses += read(c.misses);
+    s.header_timeouts += read(c.header_timeouts);
+    s.idle_timeouts += read(c.idle_timeouts);
+    s.refused_per_ip += read(c.refused_per_ip);
+    s.refused_max_connections += read(c.refused_max);
+    for (std::size_t i = 0; i < kMaxStatus; ++i) {
+      if (const auto n = read(c.status[i])) s.responses[static_cast<int>(i)] += n;
+    }
+  }
+  s.verify_failures = verify_failures_.load(std::memory_order_relaxed);
+  s.reloads = reloads_.load(std::memory_order_relaxed);
+  s.reload_failures = reload_failures_.load(std::memory_order_relaxed);
+  s.open_connections = open_connections_.load(std::memory_order_relaxed);
+  s.cache_bytes = cache_.bytes();
+  return s;
+}
+
+std::string Guard::Impl::metrics_text() const {
+  const GuardStats s = stats();
+  std::string out;
+  auto counter = [&](std::string_view name, std::string_view help, std::uint64_t v) {
+    out += "# HELP ";
+    out += name;
+    out += ' ';
+    out += help;
+    out += "\n# TYPE ";
+    out += name;
+    out += " counter\n";
+    out += name;
+    out += ' ';
+    append_number(out, v);
+    out += '\n';
+  };
+  counter("guard_requests_total", "Requests answered on the public listeners.", s.requests);
+  out += "# HELP guard_responses_total Responses by status.\n# TYPE guard_responses_total counter\n";
+  for (const auto& [status, n] : s.responses) {
+    out += "guard_responses_total{status=\"" + std::to_string(status) + "\"} ";
+    append_number(out, n);
+    out += '\n';
+  }
+  counter("guard_bytes_sent_total", "Bytes written (headers and bodies).", s.bytes_sent);
+  counter("guard_cache_hits_total", "Files answered from the verified cache.", s.cache_hits);
+  counter("guard_cache_misses_total", "Files read and verified from the store.", s.cache_misses);
+  counter("guard_verify_failures_total", "Files whose bytes did not hash to the manifest digest (N7.1).",
+          s.verify_failures);
+  out += "# HELP guard_blocks_total Connections cut or refused by a limit.\n# TYPE guard_blocks_total counter\n";
+  out += "guard_blocks_total{limit=\"header_timeout\"} " + std::to_string(s.header_timeouts) + "\n";
+  out += "guard_blocks_total{limit=\"idle_timeout\"} " + std::to_string(s.idle_timeouts) + "\n";
+  out += "guard_blocks_total{limit=\"connections_per_ip\"} " + std::to_string(s.refused_per_ip) + "\n";
+  out += "guard_blocks_total{limit=\"max_connections\"} " + std::to_string(s.refused_max_connections) + "\n";
+  auto at = [&](int status) {
+    auto it = s.responses.find(status);
+    return it == s.responses.end() ? std::uint64_t{0} : it->second;
+  };
+  out += "guard_blocks_total{limit=\"header_size\"} " + std::to_string(at(431)) + "\n";
+  out += "guard_blocks_total{limit=\"uri_length\"} " + std::to_string(at(414)) + "\n";
+  out += "guard_blocks_total{limit=\"bad_request\"} " + std::to_string(at(400)) + "\n";
+  counter("guard_reloads_total", "Times the live releases were read.", s.reloads);
+  counter("guard_reload_failures_total", "Failed reads of the live releases.", s.reload_failures);
+  out += "# HELP guard_connections_open Open public connections.\n# TYPE guard_connections_open gauge\n";
+  out += "guard_connections_open " + std::to_string(s.open_connections) + "\n";
+  out += "# HELP guard_cache_bytes Bytes in the verified cache.\n# TYPE guard_cache_bytes gauge\n";
+  out += "guard_cache_bytes " + std::to_string(s.cache_bytes) + "\n";
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+Guard::Guard(GuardOptions options, ReleaseSource& source, TamperSink on_tamper)
+    : impl_(std::make_unique<Impl>(std::move(options), source, std::move(on_tamper))) {}
+Guard::~Guard() {
+  stop();
+  wait();
+}
+Status Guard::start() { return impl_->start(); }
+std::uint16_t Guard::port() const { return impl_->port_; }
+std::uint16_t Guard::tls_port() const { return impl_->tls_port_; }
+std::uint16_t Guard::admin_port() const { return impl_->admin_port_; }
+Status Guard::reload() { return impl_->reload(); }
+void Guard::stop() { impl_->stop(); }
+void Guard::wait() { impl_->wait(); }
+GuardStats Guard::stats() const { return impl_->stats(); }
+std::string Guard::metrics_text() const { return impl_->metrics_text(); }
+
+}  // namespace sw::guard
