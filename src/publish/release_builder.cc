@@ -44,7 +44,11 @@ Result<std::string> brotli(std::string_view in, int quality) {
   std::size_t size = BrotliEncoderMaxCompressedSize(in.size());
   if (size == 0) return fail("publish.compress", "brotli: input of " + std::to_string(in.size()) + " bytes is too large");
   std::string out(size, '\0');
-  if (BrotliEncoderCompress(quality, BROTLI_DEFAULT_WINDOW, BROTLI_MODE_TEXT, in.size(),
+  // A window just large enough for the input: quality 9 with the default 4 MiB window spends ~25 ms
+  // per small page setting up, with a fitted one ~0.2 ms, for the same output.
+  int window = BROTLI_MIN_WINDOW_BITS;
+  while (window < BROTLI_MAX_WINDOW_BITS && (std::size_t{1} << window) - 16 < in.size()) ++window;
+  if (BrotliEncoderCompress(quality, window, BROTLI_MODE_TEXT, in.size(),
                             reinterpret_cast<const std::uint8_t*>(in.data()), &size,
                             reinterpret_cast<std::uint8_t*>(out.data())) != BROTLI_TRUE)
     return fail("publish.compress", "brotli: the encoder failed");
@@ -188,7 +192,7 @@ Result<ManifestEntry> ReleaseBuilder::build_entry(ReleaseFile file) {
       bytes = std::move(content);
     }
   } else {
-    SW_TRY(digest, blobs_->put(file.bytes));
+    SW_TRY(digest, blobs_->put_unsynced(file.bytes));
     entry.digest = std::move(digest);
     entry.size = file.bytes.size();
     bytes = std::move(file.bytes);
@@ -211,12 +215,12 @@ Result<ManifestEntry> ReleaseBuilder::build_entry(ReleaseFile file) {
 Status ReleaseBuilder::compress_into(ManifestEntry& entry, std::string_view bytes) {
   SW_TRY(gz, gzip(bytes, options_.gzip_level));
   if (gz.size() < bytes.size()) {
-    SW_TRY(digest, blobs_->put(gz));
+    SW_TRY(digest, blobs_->put_unsynced(gz));
     entry.gzip = Variant{std::move(digest), gz.size()};
   }
   SW_TRY(br, brotli(bytes, options_.brotli_quality));
   if (br.size() < bytes.size()) {
-    SW_TRY(digest, blobs_->put(br));
+    SW_TRY(digest, blobs_->put_unsynced(br));
     entry.brotli = Variant{std::move(digest), br.size()};
   }
   std::lock_guard lock(mutex_);
@@ -229,6 +233,8 @@ Result<std::int64_t> ReleaseBuilder::commit() {
   committed_ = true;
   stop_workers();
   SW_CHECK(first_error());
+  // Crash safety (power loss too): every blob is durable before the release that names it commits.
+  SW_CHECK(blobs_->sync());
   Manifest manifest;
   manifest.site_id = plan_.site_id;
   manifest.created_by = plan_.created_by;

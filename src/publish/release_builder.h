@@ -14,8 +14,9 @@
 // holds one file and its two compressed forms at a time. What stays for the whole build is one
 // ManifestEntry per file.
 //
-// Crash safety: blobs are written before the release is committed; a build abandoned or killed
-// before commit() changes nothing live (ReleaseStore).
+// Crash safety: blobs are written (BlobStore::put_unsynced, then one sync() of the store) before the
+// release is committed; a build abandoned or killed before commit() changes nothing live
+// (ReleaseStore), and what it wrote is at worst unnamed blobs and temp files recover() removes.
 //
 // Thread-safety: one thread calls add()/remove()/commit(); the workers are internal. The builder
 // uses (does not own) the ReleaseStore and BlobStore, which must outlive it.
@@ -71,7 +72,9 @@ class ReleaseBuilder {
  public:
   struct Options {
     int gzip_level = 9;           // zlib 1..9
-    int brotli_quality = 11;      // 0..11; static content is compressed once, served many times
+    // 0..11. 9 is within a few per cent of 11's size at ~1/150 of its time (0.2 ms against 30 ms
+    // for an 8 KB page here), which a 10,000-article full build needs.
+    int brotli_quality = 9;
     std::size_t threads = 2;      // compression workers (both cores of the reference machine)
     std::size_t max_queued_files = 64;     // add() blocks beyond this (bounded memory)
     std::size_t min_compress_bytes = 256;  // smaller files are not worth a variant

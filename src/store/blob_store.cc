@@ -148,6 +148,37 @@ Result<crypto::Digest> BlobStore::put(std::string_view bytes) {
   return digest;
 }
 
+Result<crypto::Digest> BlobStore::put_unsynced(std::string_view bytes) {
+  crypto::Digest digest = suite_->hash(bytes);
+  SW_TRY(path, path_of(digest));
+  SW_TRY(present, present_and_sound(digest));
+  if (present) return digest;
+  SW_CHECK(ensure_dir(path.parent_path().parent_path()));
+  SW_CHECK(ensure_dir(path.parent_path()));
+  // The name write_file_atomic gives its temp files, so remove_temp_files() finds a killed writer's.
+  const std::filesystem::path temp = path.parent_path() / ("." + path.filename().string() + ".tmp-" +
+                                                           crypto::to_hex(crypto::random_bytes(kTempNameRandomBytes)));
+  Status written = [&]() -> Status {
+    FileDescriptor out(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (!out.valid()) return io_error("cannot create", temp);
+    SW_CHECK(write_all(out.get(), bytes, temp));
+    if (::rename(temp.c_str(), path.c_str()) != 0) return io_error("cannot rename into", path);
+    return ok();
+  }();
+  if (!written) {
+    ::unlink(temp.c_str());
+    return std::unexpected(written.error());
+  }
+  return digest;
+}
+
+Status BlobStore::sync() const {
+  FileDescriptor fd(::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) return io_error("cannot open", root_);
+  if (::syncfs(fd.get()) != 0) return io_error("cannot sync the filesystem of", root_);
+  return ok();
+}
+
 Result<crypto::Digest> BlobStore::put_file(const std::filesystem::path& source) {
   FileDescriptor in(::open(source.c_str(), O_RDONLY | O_CLOEXEC));
   if (!in.valid()) return io_error("cannot open", source);

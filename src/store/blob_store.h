@@ -38,6 +38,16 @@ class BlobStore {
   // atomically by the good bytes.
   Result<crypto::Digest> put(std::string_view bytes);
 
+  // put() without waiting for the disk: the blob is written to a temp file and renamed into place
+  // (readers still see a whole blob or none, and a killed process loses nothing renamed), but it may
+  // not survive a power loss until sync() returns. For bulk writers — a release build writes
+  // thousands of blobs — that call sync() once before recording anything that names them, instead
+  // of two fsyncs per blob.
+  Result<crypto::Digest> put_unsynced(std::string_view bytes);
+
+  // Makes every blob written so far durable (syncfs(2) of the store's filesystem). "store.io".
+  Status sync() const;
+
   // Stores the content of the file at `source`, hashing while copying in fixed-size chunks
   // (bounded memory). What is stored is exactly what was hashed, even if `source` changes meanwhile.
   Result<crypto::Digest> put_file(const std::filesystem::path& source);

@@ -303,5 +303,17 @@ TEST_F(ReleaseStoreTest, RecoverRemovesStaleTempFilesAndKeepsBlobs) {
   EXPECT_TRUE(store_->load(a));
 }
 
+TEST_F(ReleaseStoreTest, UnsyncedBlobsAreWholeAndVerified) {
+  auto digest = blobs_->put_unsynced("bulk page");
+  ASSERT_TRUE(digest) << digest.error().to_string();
+  EXPECT_EQ(*digest, suite_.hash("bulk page"));
+  EXPECT_EQ(*blobs_->get(*digest), "bulk page");
+  ASSERT_TRUE(blobs_->sync());
+  overwrite(*blobs_->path_of(*digest), "tampered");
+  auto again = blobs_->put_unsynced("bulk page");  // a corrupt copy is replaced
+  ASSERT_TRUE(again);
+  EXPECT_EQ(*blobs_->get(*digest), "bulk page");
+}
+
 }  // namespace
 }  // namespace sw::publish
