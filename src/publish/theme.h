@@ -9,7 +9,7 @@
 // identity footer at the foot of every page (N5.2).
 //
 // A site's look (SiteLook) is its primary colour and an optional logo; both are per site
-// (site_themes.h stores them).
+// (site_looks.h stores them).
 #pragma once
 
 #include <cstdint>

@@ -41,12 +41,14 @@ class PublisherTest : public content::testing::ContentFixture {
     key_ = *suite().generate_signing_key();
     releases_ = std::make_unique<ReleaseStore>(*db_, *blobs_, suite(), key_, std::vector{key_.public_key},
                                                ReleaseStore::Options{});
+    looks_ = std::make_unique<SiteLooks>(*db_, *blobs_, audit_, clock_);
     publisher_ = std::make_unique<Publisher>(PublisherServices{.db = db_.get(),
                                                                .audit = &audit_,
                                                                .registry = registry_.get(),
                                                                .content = content_.get(),
                                                                .blobs = blobs_.get(),
                                                                .releases = releases_.get(),
+                                                               .looks = looks_.get(),
                                                                .scanner = scanner_.get(),
                                                                .suite = &suite(),
                                                                .clock = &clock_});
@@ -120,6 +122,7 @@ class PublisherTest : public content::testing::ContentFixture {
   std::unique_ptr<registry::Registry> registry_;
   crypto::SigningKey key_;
   std::unique_ptr<ReleaseStore> releases_;
+  std::unique_ptr<SiteLooks> looks_;
   std::unique_ptr<Publisher> publisher_;
   identity::Principal editor_, reviewer_, secrecy_, operator_;
   std::int64_t column_ = 0;
@@ -266,6 +269,40 @@ TEST_F(PublisherTest, RollbackMakesTheEarlierReleaseLiveAndIsAudited) {
   ASSERT_EQ(list->size(), 2u);
   EXPECT_EQ((*list)[0].id, second->release_id);  // newest first
   EXPECT_TRUE((*list)[1].live);
+}
+
+// ----- the site's look -------------------------------------------------------------------------------
+
+TEST_F(PublisherTest, ANewLookNeedsSiteConfigureAndReachesTheNextPublishInFull) {
+  published("文章");
+  ASSERT_TRUE(publish(PublishMode::full));
+  EXPECT_FALSE(looks_->set_look(as(editor_), site_, {.primary_colour = "#123456"}));
+  EXPECT_EQ(audit_.events.back().action, "publish.look");
+  EXPECT_EQ(audit_.events.back().outcome, audit::Outcome::denied);
+
+  const std::string png = std::string("\x89PNG\r\n\x1a\n", 8) + "IHDR-demo";
+  auto look = looks_->set_look(cli(), site_, {.primary_colour = "#123456", .logo_bytes = png});
+  ASSERT_TRUE(look) << look.error().to_string();
+  auto r = publish(PublishMode::incremental);  // the frame changed: published in full
+  ASSERT_TRUE(r) << r.error().to_string();
+  EXPECT_EQ(r->mode, PublishMode::full);
+  EXPECT_NE(live_page("/assets/site.css").find("#123456"), std::string::npos);
+  EXPECT_EQ(live_page("/assets/logo.png"), png);
+  EXPECT_NE(live_page("/index.html").find("src=\"/assets/logo.png\""), std::string::npos);
+}
+
+TEST_F(PublisherTest, ABadColourOrLogoIsRefusedNamingTheProblem) {
+  auto colour = looks_->set_look(cli(), site_, {.primary_colour = "red;}body{display:none"});
+  ASSERT_FALSE(colour);
+  EXPECT_EQ(colour.error().code, "publish.bad_colour");
+  auto svg = looks_->set_look(cli(), site_, {.primary_colour = "#123456", .logo_bytes = "<svg onload=alert(1)>"});
+  ASSERT_FALSE(svg);
+  EXPECT_EQ(svg.error().code, "publish.bad_logo");
+  auto huge = looks_->set_look(cli(), site_, {.primary_colour = "#123456",
+                                              .logo_bytes = "\xFF\xD8\xFF" + std::string(kMaxLogoBytes, 'x')});
+  ASSERT_FALSE(huge);
+  EXPECT_EQ(huge.error().code, "publish.bad_logo");
+  EXPECT_EQ(looks_->look(site_)->primary_colour, kDefaultPrimaryColour) << "nothing stored";
 }
 
 }  // namespace
