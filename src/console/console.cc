@@ -12,6 +12,7 @@
 #include "content/attachments.h"
 #include "content/interaction.h"
 #include "http/multipart.h"
+#include "publish/publisher.h"
 #include "registry/registry.h"
 
 namespace sw::console {
@@ -181,6 +182,7 @@ struct Console::Impl {
   registry::Registry* reg = nullptr;  // the site register; nullptr: its pages and endpoints answer 503
   content::ContentService* content = nullptr;  // articles and review; nullptr: their pages and endpoints answer 503
   content::InteractionService* interaction = nullptr;  // message moderation; nullptr: /interaction answers 503
+  publish::Publisher* publisher = nullptr;  // releases; nullptr: /sites/{id}/releases answers 503
 
   // --- per-request state ---------------------------------------------------------------------
   Result<RequestState> begin(http::Context& ctx) {
@@ -902,6 +904,7 @@ struct Console::Impl {
 #include "console/content_api.inc"
 #include "console/interaction_pages.inc"
 #include "console/lifecycle_pages.inc"
+#include "console/publish_pages.inc"
 };
 
 Console::Console(identity::IdentityService& identity, audit::AuditLog& audit, ConsoleOptions options)
@@ -914,7 +917,7 @@ Console::Console(identity::IdentityService& identity, audit::AuditLog& audit, re
 Console::Console(identity::IdentityService& identity, audit::AuditLog& audit, Services services,
                  ConsoleOptions options)
     : impl_(std::make_shared<Impl>(Impl{identity, audit, std::move(options), services.registry, services.content,
-                                            services.interaction})) {}
+                                            services.interaction, services.publisher})) {}
 
 std::shared_ptr<http::Filter> Console::security_headers_filter() const {
   return std::make_shared<SecurityHeaders>(impl_->opt.hsts);
@@ -948,6 +951,7 @@ void Console::install(http::Router& router) {
   post("/certificates", &Impl::register_certificate);
   post("/certificates/{id}/revoke", &Impl::revoke_certificate);
   get("/orgs", &Impl::orgs);
+  i.install_publish_pages(router);    // its /sites/{id}/releases/… precede the register's /sites/{id}/{action}
   i.install_lifecycle_pages(router);  // first: its /sites/{id}/blogs and /api/v1/articles/{id}/withdrawal … precede {action}
   i.install_registry_pages(router);
   i.install_content_pages(router);

@@ -32,6 +32,9 @@ namespace sw::content {
 class ContentService;
 class InteractionService;
 }
+namespace sw::publish {
+class Publisher;
+}
 
 namespace sw::console {
 
@@ -60,6 +63,9 @@ class Console {
     content::ContentService* content = nullptr;
     // interaction: the moderation queue of public messages and forum posts (/interaction).
     content::InteractionService* interaction = nullptr;
+    // publisher: /sites/{id}/releases (publish, rollback), and the incremental publish after a content
+    // action that changes what a site shows (console/publish_pages.inc).
+    publish::Publisher* publisher = nullptr;
   };
   Console(identity::IdentityService& identity, audit::AuditLog& audit, Services services, ConsoleOptions options);
 
