@@ -14,6 +14,7 @@
 #include "base/atomic_file.h"
 #include "base/log.h"
 #include "cli/commands.h"
+#include "cli/publishing.h"
 #include "cli/demo.h"
 #include "cli/platform.h"
 #include "cli/scan.h"
@@ -61,6 +62,7 @@ int cmd_init(const fs::path& data_dir, const std::string& suite_name, bool demo)
     auto logins = cli::seed_demo(**p);
     if (!logins) return report(logins.error());
     std::cout << "Seeded the demo province (江苏省总工会, 13 city federations, counties, sites).\n";
+    cli::publish_demo_sites(**p);  // issue 5: the demo sites go live for the guard (publish_cmd.cc)
     print_demo_logins(**p, *logins);
   }
   return 0;
@@ -71,6 +73,7 @@ int cmd_demo_seed(const fs::path& config) {
   if (!p) return report(p.error());
   auto logins = cli::seed_demo(**p);
   if (!logins) return report(logins.error());
+  cli::publish_demo_sites(**p);
   print_demo_logins(**p, *logins);
   return 0;
 }
@@ -122,7 +125,11 @@ int cmd_serve(const fs::path& config) {
   auto interaction = pf.scanner ? content::InteractionService::open(*pf.db, *pf.audit, *pf.scanner, system_clock(),
                                                                   cli::interaction_options_from(pf.config))
                                 : nullptr;
-  console::Console console(*pf.identity, *pf.audit, {pf.registry.get(), pf.content.get(), interaction.get()}, co);
+  // Publishing (issue 5): /sites/{id}/releases and the incremental publish after a content action.
+  auto publishing = cli::open_publishing(pf);
+  if (!publishing) return report(publishing.error());
+  console::Console console(*pf.identity, *pf.audit,
+                           {pf.registry.get(), pf.content.get(), interaction.get(), (*publishing)->publisher.get()}, co);
   http::Router router;
   console.install(router);
   http::Server server(server_options(pf.config), std::move(router));
@@ -136,7 +143,7 @@ int cmd_serve(const fs::path& config) {
 
   // The content scheduler (定时发布/下线): run_due every 30 s as the machine operator, stopped with the
   // server (docs/modules/content.md "Scheduled publication and withdrawal").
-  std::jthread scheduler([&pf](std::stop_token stop) {
+  std::jthread scheduler([&pf, &publishing](std::stop_token stop) {
     const identity::Actor machine{identity::Principal::system("scheduler"), "", "scheduler"};
     std::mutex m;
     std::condition_variable_any wake;
@@ -144,6 +151,8 @@ int cmd_serve(const fs::path& config) {
       if (!pf.content) return;
       if (auto run = pf.content->run_due(machine, system_clock().now()); !run) {
         log::error("content.scheduler_failed", {{"error", run.error().to_string()}});
+      } else if (!run->done.empty()) {
+        cli::publish_after_schedule(pf, **publishing, run->done);  // the sites they touched, incrementally
       }
       std::unique_lock lock(m);
       wake.wait_for(lock, stop, std::chrono::seconds(30), [] { return false; });
