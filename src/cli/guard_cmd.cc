@@ -1,14 +1,132 @@
-// The guard subcommands (issue 5); see commands.h.
+// The guard subcommands (issue 5; docs/modules/guard.md); see commands.h.
+//
+//   sitewarden guard --config F    a guard-only node: serves the live releases until SIGINT/SIGTERM
+//   sitewarden serve               starts the same guard beside the console ([guard] enabled)
+//
+// Tamper incidents (N7.1) become audit events "guard.tamper" (site, release, path, expected and
+// actual digest, whether a good copy was served after the refetch).
+#include <signal.h>
+
+#include <iostream>
+
+#include "base/log.h"
 #include "cli/commands.h"
+#include "guard/guard.h"
+#include "guard/store_source.h"
+#include "publish/release_store.h"
 
 namespace sw::cli {
+namespace {
 
-CommandRunner add_guard_commands(CLI::App& /*app*/) {
-  return [] { return std::optional<int>{}; };
+// Everything a running guard holds; destroyed in reverse order after the guard has stopped.
+struct GuardNode {
+  std::unique_ptr<store::Database> db;  // the guard's own connection (ReleaseStore is per thread)
+  std::unique_ptr<publish::ReleaseStore> releases;
+  std::unique_ptr<publish::LiveGeneration> generation;
+  std::unique_ptr<guard::StoreReleaseSource> source;
+  std::unique_ptr<guard::Guard> guard;
+  ~GuardNode() {
+    if (guard) {
+      guard->stop();
+      guard->wait();
+    }
+  }
+};
+
+guard::Guard::TamperSink audit_tamper(audit::AuditLog* audit) {
+  return [audit](const guard::TamperReport& r) {
+    audit::Event e;
+    e.actor = "system";
+    e.site_id = r.site_id;
+    e.action = "guard.tamper";
+    e.object = "release:" + std::to_string(r.release_id);
+    e.outcome = audit::Outcome::failure;
+    e.details = {{"path", r.path},
+                 {"expected", r.expected.to_string()},
+                 {"actual", r.actual},
+                 {"served_after_refetch", r.served_after_refetch}};
+    (void)audit->append_async(std::move(e));  // never blocks a disk thread on the commit
+  };
 }
 
-Result<std::function<void()>> start_guard_in_serve(Platform& /*platform*/) {
-  return std::function<void()>([] {});
+Result<std::unique_ptr<GuardNode>> start_guard(Platform& p) {
+  auto n = std::make_unique<GuardNode>();
+  SW_TRY(db, store::Database::open(p.data_dir() / "sitewarden.db"));
+  n->db = std::move(db);
+  publish::ReleaseStore::Options options;
+  options.generation_file = publish::generation_file(p.data_dir());
+  n->releases = std::make_unique<publish::ReleaseStore>(*n->db, *p.blobs, *p.suite, p.node_key, p.trusted_keys,
+                                                        options);
+  SW_TRY(generation, publish::LiveGeneration::open(options.generation_file));
+  n->generation = std::move(generation);
+  n->source = std::make_unique<guard::StoreReleaseSource>(*n->releases, *p.blobs, n->generation.get());
+  n->guard = std::make_unique<guard::Guard>(guard::guard_options_from(p.config.guard, p.data_dir()), *n->source,
+                                            audit_tamper(p.audit.get()));
+  if (auto s = n->guard->start(); !s) {
+    n->guard.reset();
+    return std::unexpected(s.error());
+  }
+  return n;
+}
+
+void print_listeners(const Platform& p, const guard::Guard& g) {
+  const auto& c = p.config.guard;
+  std::cout << "sitewarden guard: http://" << c.listen << ":" << g.port() << "/";
+  if (g.tls_port()) std::cout << " and https://" << c.listen << ":" << g.tls_port() << "/";
+  std::cout << " (metrics http://" << c.admin_listen << ":" << g.admin_port() << "/metrics)" << std::endl;
+  log::info("guard.listening", {{"port", g.port()}, {"tls_port", g.tls_port()}, {"admin_port", g.admin_port()}});
+}
+
+int run_guard_node(const std::string& config) {
+  auto p = open_platform(config);
+  if (!p) {
+    std::cerr << "error: " << p.error().to_string() << "\n";
+    return 1;
+  }
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // before the guard's threads start
+  auto node = start_guard(**p);
+  if (!node) {
+    std::cerr << "error: " << node.error().to_string() << "\n";
+    return 1;
+  }
+  print_listeners(**p, *(*node)->guard);
+  int sig = 0;
+  sigwait(&signals, &sig);
+  log::info("guard.stopping", {{"signal", sig}});
+  node->reset();
+  return 0;
+}
+
+}  // namespace
+
+CommandRunner add_guard_commands(CLI::App& app) {
+  auto* cmd = app.add_subcommand("guard", "serve the live releases only (a guard-only node)");
+  auto config = std::make_shared<std::string>();
+  cmd->add_option("--config", *config, "sitewarden.toml")->required();
+  return [cmd, config]() -> std::optional<int> {
+    if (!cmd->parsed()) return std::nullopt;
+    return run_guard_node(*config);
+  };
+}
+
+Result<std::function<void()>> start_guard_in_serve(Platform& platform) {
+  if (!platform.config.guard.enabled) return std::function<void()>([] {});
+  auto node = start_guard(platform);
+  if (!node) {
+    // The console still starts when the guard's port is taken (another node on this machine, a test
+    // running beside a demo); the operator sees why the public side is missing.
+    if (node.error().code != "guard.bind") return std::unexpected(node.error());
+    std::cerr << "warning: the guard did not start: " << node.error().message << "\n";
+    log::error("guard.not_started", {{"error", node.error().to_string()}});
+    return std::function<void()>([] {});
+  }
+  print_listeners(platform, *(*node)->guard);
+  auto shared = std::shared_ptr<GuardNode>(std::move(*node));
+  return std::function<void()>([shared]() mutable { shared.reset(); });
 }
 
 }  // namespace sw::cli
