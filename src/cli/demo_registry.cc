@@ -1,6 +1,8 @@
 #include "cli/demo_registry.h"
 
 #include <chrono>
+#include <map>
+#include <optional>
 
 namespace sw::cli {
 namespace {
@@ -27,11 +29,19 @@ struct DemoPerson {
   const char* trained_on;  // "" when never trained
 };
 
+// The demo account of a person, by username; nullopt when there is none (e.g. 江苏工会网's people).
+std::optional<std::int64_t> demo_account(Platform& p, const identity::Actor& actor, const char* username) {
+  if (auto u = p.identity->find_user(actor.principal, username)) return u->id;
+  return std::nullopt;
+}
+
+// accounts: the linked platform account per duty (N8.1; the workflow lets only the named, linked
+// reviewers decide their stage).
 Status seed_people(Platform& p, const identity::Actor& actor, std::int64_t site, std::initializer_list<DemoPerson> people,
-                   std::optional<std::int64_t> ops_user) {
+                   const std::map<Duty, std::optional<std::int64_t>>& accounts) {
   for (const DemoPerson& d : people) {
     registry::PersonFields f{d.name, d.title, d.phone, std::nullopt, "2026-01-05"};
-    if (d.duty == Duty::operations) f.user_id = ops_user;
+    if (auto it = accounts.find(d.duty); it != accounts.end()) f.user_id = it->second;
     SW_TRY(person, p.registry->appoint_person(actor, site, d.duty, f));
     if (std::string_view(d.trained_on).empty()) continue;
     SW_CHECK(p.registry->record_training(
@@ -58,15 +68,18 @@ Status seed_registry_details(Platform& p, const identity::Actor& actor, std::int
                         {Duty::secrecy_review, "钱保密", "办公室主任", "13912345623", "2026-03-12"},
                         {Duty::operations, "孙运维", "网信办工程师", "025-83361235", "2026-06-18"},
                         {Duty::application, "李应用", "网信办副主任", "13912345625", "2026-06-18"}},
-                       std::nullopt));
-  std::optional<std::int64_t> nj_ops;
-  if (auto u = p.identity->find_user(actor.principal, "nj-ops")) nj_ops = u->id;
+                       {}));
+  // 南京's reviewers are the demo reviewer accounts, so only they decide its reviews (N3.1).
+  const std::map<Duty, std::optional<std::int64_t>> nj_accounts = {
+      {Duty::operations, demo_account(p, actor, "nj-ops")},
+      {Duty::content_review, demo_account(p, actor, "nj-reviewer")},
+      {Duty::secrecy_review, demo_account(p, actor, "nj-secrecy")}};
   SW_CHECK(seed_people(p, actor, nj_site,
                        {{Duty::leader, "周主席", "副主席", "13912345631", "2026-04-08"},
                         {Duty::content_review, "郑审核", "宣教部副部长", "13912345613", "2026-04-08"},
                         {Duty::secrecy_review, "孙保密", "办公室副主任", "13912345614", "2025-05-20"},
                         {Duty::operations, "钱运维", "信息中心工程师", "025-84561234", "2026-04-08"}},
-                       nj_ops));
+                       nj_accounts));
   // N7.5: 江苏 level 3 (assessed yearly), 南京 level 2 (every two years).
   SW_CHECK(reg.record_grading(actor, js_site,
                               registry::GradingFields{3, "32010243001-00012", "2023-05-10", "2025-12-15",

@@ -4,12 +4,14 @@
 #include "content/articles.h"
 
 #include <algorithm>
+#include <map>
 #include <mutex>
 #include <span>
 #include <utility>
 
 #include "base/log.h"
 #include "content/attachments.h"
+#include "content/named_reviewers.h"
 #include "content/site_features.h"
 
 namespace sw::content {
@@ -78,6 +80,11 @@ std::string canonical_record(const ReviewRecord& r) {
   for (const std::string* s : {&r.reprint.relevance, &r.reprint.authenticity, &r.reprint.copyright,
                                &r.findings_json, &r.at, &r.hash_alg})
     put(out, *s);
+  // 0013: the basis is encoded only when set, so records written before it hash as they did.
+  if (!r.reviewer_basis.empty()) {
+    put(out, std::string_view("reviewer_basis"));
+    put(out, r.reviewer_basis);
+  }
   return out;
 }
 
@@ -173,7 +180,8 @@ void add_report(const review::ScanReport& report, SubmitResult& out) {
 // True when the error is a refusal of who acts, not of what they asked (audited as denied).
 bool is_denial(const Error& e) {
   return e.code == "identity.forbidden" || e.code == "content.separation_of_duties" ||
-         e.code == "content.same_reviewer" || e.code == "content.not_blog_owner";
+         e.code == "content.same_reviewer" || e.code == "content.not_blog_owner" ||
+         e.code == "content.not_named_reviewer";
 }
 
 // The same person: the same account, or for the machine operator the same name.
@@ -210,7 +218,7 @@ constexpr std::string_view kColumnColumns =
 constexpr std::string_view kRecordColumns =
     "SELECT seq, site_id, article_id, version_n, version_hash, actor_user_id, actor_name, role, stage, "
     "decision, reason, justification, same_person, reprint_relevance, reprint_authenticity, "
-    "reprint_copyright, findings_json, at, hash_alg, prev_hash, hash FROM review_records";
+    "reprint_copyright, findings_json, at, hash_alg, prev_hash, hash, reviewer_basis FROM review_records";
 
 Article article_from(const store::Row& r) {
   Article a;
@@ -313,6 +321,7 @@ ReviewRecord record_from(const store::Row& r) {
   x.hash_alg = r.text(18);
   x.prev_hash = r.text(19);
   x.hash = r.text(20);
+  x.reviewer_basis = r.text(21);
   return x;
 }
 
@@ -337,7 +346,8 @@ nlohmann::json record_json(const ReviewRecord& r) {
           {"at", r.at},
           {"hash_alg", r.hash_alg},
           {"prev_hash", r.prev_hash},
-          {"hash", r.hash}};
+          {"hash", r.hash},
+          {"reviewer_basis", r.reviewer_basis}};
 }
 
 }  // namespace
@@ -556,7 +566,19 @@ class ContentService::Impl {
     SW_CHECK(permit_any_read(who, kRecordReaders, article.site_id, "content.records", article_object(article_id)));
     SW_TRY(rows, db_.query(std::string(kRecordColumns) + " WHERE article_id = ? ORDER BY seq", {article_id}));
     std::vector<ReviewRecord> out;
-    for (const store::Row& r : rows) out.push_back(record_from(r));
+    std::map<std::int64_t, std::string> names;  // the accounts' real names, read once each
+    for (const store::Row& r : rows) {
+      ReviewRecord record = record_from(r);
+      if (record.actor_user_id != 0) {
+        auto [it, fresh] = names.try_emplace(record.actor_user_id);
+        if (fresh) {
+          SW_TRY(user, db_.query_one("SELECT real_name FROM users WHERE id = ?", {record.actor_user_id}));
+          if (user) it->second = user->text(0);
+        }
+        record.actor_real_name = it->second;
+      }
+      out.push_back(std::move(record));
+    }
     return out;
   }
 
@@ -669,10 +691,12 @@ class ContentService::Impl {
 
  private:
   using Audit = audit::Event;
+  // Operations (site.operate) read the articles they schedule and publish, as themselves.
   static constexpr Permission kContentReaders[] = {Permission::content_edit, Permission::content_review,
-                                                   Permission::secrecy_review};
+                                                   Permission::secrecy_review, Permission::site_operate};
   static constexpr Permission kRecordReaders[] = {Permission::content_edit, Permission::content_review,
-                                                  Permission::secrecy_review, Permission::audit_read};
+                                                  Permission::secrecy_review, Permission::site_operate,
+                                                  Permission::audit_read};
 
   struct Scan {
     Severity highest = Severity::info;
@@ -1031,6 +1055,14 @@ class ContentService::Impl {
     return ok();
   }
 
+  // N3.1/N8.1: the site's named reviewer (or deputy) for the stage decides it when one has an account;
+  // otherwise the permission alone did, and the basis on the record and the event says so.
+  Result<std::string> check_named(const Actor& actor, const Article& article, Stage stage, Audit& event) {
+    SW_TRY(basis, check_named_reviewer(db_, article.site_id, stage, actor.principal.user_id, actor.principal.name));
+    event.details["reviewer_basis"] = basis;
+    return std::string(basis);
+  }
+
   // The stage asked for must be the stage the article awaits.
   static Status check_stage(const Article& article, Stage stage, Action action) {
     if (auto allowed = next(article.state, action); !allowed) return std::unexpected(allowed.error());
@@ -1065,6 +1097,7 @@ class ContentService::Impl {
     SW_CHECK(check_stage(article, stage, approval_of(stage)));
     SW_TRY(v, checked_version(article));
     SW_CHECK(check_not_author(actor, article, v));
+    SW_TRY(basis, check_named(actor, article, stage, event));
     bool same = false;
     if (stage == Stage::secrecy) {
       SW_TRY(allowed_same, check_second_reviewer(actor, article));
@@ -1086,6 +1119,7 @@ class ContentService::Impl {
     r.reason = input.reason;
     r.justification = input.justification;
     r.same_person = same;
+    r.reviewer_basis = basis;
     if (stage == Stage::content && article.is_reprint) r.reprint = input.reprint;
     r.findings_json = scan.findings.dump();
     const TimePoint now = clock_.now();
@@ -1106,6 +1140,7 @@ class ContentService::Impl {
     SW_CHECK(check_stage(article, stage, Action::reject));
     SW_TRY(v, checked_version(article));
     SW_CHECK(check_not_author(actor, article, v));
+    SW_TRY(basis, check_named(actor, article, stage, event));
     if (reason.empty()) return fail("content.reason_required", "a rejection needs a reason for the author");
     SW_CHECK(check_text("reason", reason, kMaxReasonBytes, true));
     SW_TRY(scan, latest_scan(article.id, v.n));
@@ -1113,6 +1148,7 @@ class ContentService::Impl {
     r.stage = to_string(stage);
     r.decision = kDecisionRejected;
     r.reason = reason;
+    r.reviewer_basis = basis;
     r.findings_json = scan.findings.dump();
     SW_TRY(tx, db_.begin());
     SW_TRY(seq, append_record(std::move(r), clock_.now()));
@@ -1165,12 +1201,12 @@ class ContentService::Impl {
     SW_CHECK(db_.exec(
         "INSERT INTO review_records (seq, site_id, article_id, version_n, version_hash, actor_user_id, actor_name, "
         "role, stage, decision, reason, justification, same_person, reprint_relevance, reprint_authenticity, "
-        "reprint_copyright, findings_json, at, hash_alg, prev_hash, hash) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "reprint_copyright, findings_json, at, hash_alg, prev_hash, hash, reviewer_basis) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         {r.seq, r.site_id, r.article_id, r.version_n, r.version_hash, r.actor_user_id, r.actor_name, r.role,
          r.stage, r.decision, r.reason, r.justification, std::int64_t{r.same_person ? 1 : 0},
          r.reprint.relevance, r.reprint.authenticity, r.reprint.copyright, r.findings_json, r.at, r.hash_alg,
-         r.prev_hash, r.hash}));
+         r.prev_hash, r.hash, r.reviewer_basis}));
     return r.seq;
   }
 

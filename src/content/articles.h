@@ -17,9 +17,18 @@
 //   publish                  site.operate      the release is operations' step (the build is a later issue)
 //   set_review_settings      site.configure
 //   set_attachment_policy    site.configure  (allowed types and size per site; add_attachment uses it)
-//   reads of articles, queue  content.edit, content.review or secrecy.review
-//   review_records           content.edit, content.review, secrecy.review or audit.read
+//   reads of articles         content.edit, content.review, secrecy.review or site.operate (operations
+//                             read what they schedule and publish)
+//   review queue              content.review / secrecy.review
+//   review_records           content.edit, content.review, secrecy.review, site.operate or audit.read
 //   verify / export records  audit.read / audit.export
+//
+// Named reviewers (N3.1, N8.1; named_reviewers.h): when the registry names a person with a linked
+// account for the stage (duty content_review / secrecy_review, or its deputy *_deputy), only that
+// account decides the stage (approve, reject, and the same stages of a correction); anyone else,
+// the machine operator included, gets "content.not_named_reviewer" (denied) naming the duty. When
+// nobody is named, or nobody named has an account, the permission alone decides and the review
+// record's reviewer_basis says so ("no_named_reviewer" / "named_not_linked").
 //
 // Separation of duties (N3.1), checked for users and the machine operator alike:
 //   - nobody reviews an article they wrote or a version they saved ("content.separation_of_duties",
@@ -46,7 +55,7 @@
 //   content.reason_required      a rejection without a reason
 //   content.findings_block       a finding of severity high or critical and no justification
 //   content.version_tampered     the stored version no longer matches its content_hash
-//   content.separation_of_duties | content.same_reviewer   (denied, above)
+//   content.separation_of_duties | content.same_reviewer | content.not_named_reviewer   (denied, above)
 //   content.too_large | too_deep | unstable   (from sanitise_html)
 //   content.attachment_refused   check_attachment did not accept the file; the message names every problem
 //   content.attachment_too_large | attachment_empty | attachment_check_failed   (from check_attachment)
@@ -195,6 +204,13 @@ struct ReviewRecord {
   std::string hash_alg;
   std::string prev_hash;  // hex
   std::string hash;       // hex
+  // 0013, content and secrecy decisions: "named" (the site's named reviewer or deputy decided),
+  // "no_named_reviewer" or "named_not_linked" (nobody usable named: the permission alone decided);
+  // "" for earlier records, resets and lifecycle records. Hashed only when not empty.
+  std::string reviewer_basis;
+  // The account's real name (users.real_name) as review_records() reads it now, for people to read;
+  // "" for the machine operator or an unknown account. Not stored with the record, not hashed.
+  std::string actor_real_name;
 };
 
 // An article waiting at a stage, with what the scanner found in its current version.

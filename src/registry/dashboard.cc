@@ -50,6 +50,8 @@ Result<Dashboard> ServiceCore::dashboard_locked(std::int64_t org_id) {
       if (filing) row.icp_number = filing->text(0);
       SW_TRY(missing, missing_people_locked(site.id));
       row.missing_people = std::move(missing);
+      SW_TRY(unlinked, unlinked_reviewers_locked(site.id));
+      row.unlinked_reviewers = std::move(unlinked);
       SW_TRY(current, people_locked(site.id, false));
       for (const auto& p : current) {
         SW_TRY(last, last_training_on(p.id));
@@ -88,6 +90,7 @@ Result<Dashboard> ServiceCore::dashboard_locked(std::int64_t org_id) {
     ++d.sites;
     d.missing_filing += r.icp_number.empty();
     d.missing_people += !r.missing_people.empty();
+    d.unlinked_reviewers += !r.unlinked_reviewers.empty();
     d.training_overdue += r.training_overdue > 0;
     d.grading_missing += r.grading_level == 0;
     d.grading_overdue += r.grading_overdue;
@@ -105,7 +108,7 @@ Result<ExportFile> ServiceCore::export_dashboard_locked(std::int64_t org_id, Exp
   Table t;
   t.title = label("dashboard_title");
   for (std::string_view key : {"col_site", "col_org", "col_state", "col_icp", "col_missing_people",
-                               "col_training_overdue", "col_grading_level", "col_grading_overdue",
+                               "col_unlinked_reviewers", "col_training_overdue", "col_grading_level", "col_grading_overdue",
                                "col_rectifications_open", "col_rereview_due", "col_rereview_overdue",
                                "col_providers_unreviewed"}) {
     t.headings.push_back(label(key));
@@ -115,7 +118,8 @@ Result<ExportFile> ServiceCore::export_dashboard_locked(std::int64_t org_id, Exp
     t.rows.push_back({Cell{r.site.fields.name}, Cell{r.org_name},
                       Cell{label("site_state_" + std::string(to_string(r.site.state)))},
                       Cell{r.icp_number.empty() ? label("icp_missing") : r.icp_number},
-                      Cell{join_duties(r.missing_people, label)}, number(r.training_overdue),
+                      Cell{join_duties(r.missing_people, label)}, Cell{join_duties(r.unlinked_reviewers, label)},
+                      number(r.training_overdue),
                       r.grading_level ? number(r.grading_level) : Cell{label("reg_none")},
                       Cell{r.grading_overdue ? yes : no}, number(r.open_rectifications), Cell{r.rereview_due},
                       Cell{r.rereview_overdue ? yes : no}, number(r.providers_unreviewed)});

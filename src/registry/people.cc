@@ -104,8 +104,18 @@ Result<std::vector<ResponsiblePerson>> ServiceCore::people_locked(std::int64_t s
 Result<std::vector<Duty>> ServiceCore::missing_people_locked(std::int64_t site_id) {
   SW_TRY(current, people_locked(site_id, false));
   std::vector<Duty> out;
-  for (Duty d : kAllDuties) {
+  for (Duty d : kRequiredDuties) {
     if (std::ranges::find(current, d, &ResponsiblePerson::duty) == current.end()) out.push_back(d);
+  }
+  return out;
+}
+
+Result<std::vector<Duty>> ServiceCore::unlinked_reviewers_locked(std::int64_t site_id) {
+  SW_TRY(current, people_locked(site_id, false));
+  std::vector<Duty> out;
+  for (Duty d : kReviewDuties) {
+    auto it = std::ranges::find(current, d, &ResponsiblePerson::duty);
+    if (it != current.end() && !it->fields.user_id) out.push_back(d);
   }
   return out;
 }

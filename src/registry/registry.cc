@@ -34,12 +34,14 @@ constexpr std::array<std::pair<Hosting, std::string_view>, 2> kHostingNames{{
     {Hosting::platform, "platform"},
     {Hosting::external, "external"},
 }};
-constexpr std::array<std::pair<Duty, std::string_view>, 5> kDutyNames{{
+constexpr std::array<std::pair<Duty, std::string_view>, 7> kDutyNames{{
     {Duty::leader, "leader"},
     {Duty::content_review, "content_review"},
     {Duty::secrecy_review, "secrecy_review"},
     {Duty::operations, "operations"},
     {Duty::application, "application"},
+    {Duty::content_review_deputy, "content_review_deputy"},
+    {Duty::secrecy_review_deputy, "secrecy_review_deputy"},
 }};
 constexpr std::array<std::pair<ProviderService, std::string_view>, 6> kServiceNames{{
     {ProviderService::hosting, "hosting"},
@@ -330,6 +332,11 @@ class RegistryImpl final : public Registry, private ServiceCore {
     std::lock_guard lock(mu_);
     SW_CHECK(read_site(who, site_id));
     return missing_people_locked(site_id);
+  }
+  Result<std::vector<Duty>> unlinked_reviewers(const Principal& who, std::int64_t site_id) override {
+    std::lock_guard lock(mu_);
+    SW_CHECK(read_site(who, site_id));
+    return unlinked_reviewers_locked(site_id);
   }
   Result<TrainingRecord> record_training(const Actor& actor, std::int64_t person_id,
                                          const TrainingFields& fields) override {

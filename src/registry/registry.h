@@ -172,12 +172,34 @@ struct SiteStateChange {
 
 // ----- responsible people (N8.1) and training (N8.2) -------------------------------------------
 
-// The duties the notice (八) names for each site.
-enum class Duty { leader, content_review, secrecy_review, operations, application };
-inline constexpr Duty kAllDuties[] = {Duty::leader, Duty::content_review, Duty::secrecy_review, Duty::operations,
-                                      Duty::application};
+// The duties the notice (八) names for each site, and the deputies of the two review duties.
+// N3.1/N8.1: content's workflow lets only the current content_review / secrecy_review person or
+// that duty's deputy (with a linked account, user_id) decide the stage (docs/modules/content.md
+// "Named reviewers"). A deputy covers leave and workload; appointing one is audited like any
+// appointment ("site.person_appoint") and, like every duty, has one current person per site.
+enum class Duty {
+  leader,
+  content_review,
+  secrecy_review,
+  operations,
+  application,
+  content_review_deputy,
+  secrecy_review_deputy,
+};
+inline constexpr Duty kAllDuties[] = {Duty::leader,      Duty::content_review,        Duty::secrecy_review,
+                                      Duty::operations,  Duty::application,           Duty::content_review_deputy,
+                                      Duty::secrecy_review_deputy};
+// The duties every site must fill (missing_people lists those without a current person); deputies
+// are optional.
+inline constexpr Duty kRequiredDuties[] = {Duty::leader, Duty::content_review, Duty::secrecy_review,
+                                           Duty::operations, Duty::application};
+// The review duties: a person named for one of them without a linked account cannot decide reviews,
+// so the site page and the dashboard show it (unlinked_reviewers).
+inline constexpr Duty kReviewDuties[] = {Duty::content_review, Duty::secrecy_review, Duty::content_review_deputy,
+                                         Duty::secrecy_review_deputy};
 // "leader" (主要负责人/分管领导) | "content_review" (信息审核) | "secrecy_review" (保密审查) |
-// "operations" (运维) | "application" (应用管理).
+// "operations" (运维) | "application" (应用管理) | "content_review_deputy" (信息审核 B 角) |
+// "secrecy_review_deputy" (保密审查 B 角).
 std::string_view to_string(Duty d);
 Result<Duty> parse_duty(std::string_view text);  // "registry.unknown_duty"
 
@@ -338,7 +360,8 @@ struct DashboardRow {
   Site site;
   std::string org_name;
   std::string icp_number;              // "" when missing
-  std::vector<Duty> missing_people;    // duties without a current person
+  std::vector<Duty> missing_people;    // required duties without a current person
+  std::vector<Duty> unlinked_reviewers;  // review duties whose current person has no linked account
   int training_overdue = 0;            // current people without training in the last 12 months
   int grading_level = 0;               // 0 when no graded-protection record
   bool grading_overdue = false;        // the next assessment date has passed
@@ -354,7 +377,7 @@ struct Dashboard {
   std::vector<std::pair<SiteState, int>> by_state;  // every state, in order
   std::vector<DashboardRow> rows;                   // the sites (closed too) of the subtree, by id
   // Totals: number of sites (not closed) with each problem.
-  int sites = 0, missing_filing = 0, missing_people = 0, training_overdue = 0, grading_missing = 0,
+  int sites = 0, missing_filing = 0, missing_people = 0, unlinked_reviewers = 0, training_overdue = 0, grading_missing = 0,
       grading_overdue = 0, open_rectifications = 0, rereview_overdue = 0, rereview_due_soon = 0,
       providers_unreviewed = 0;
 };
@@ -471,8 +494,11 @@ class Registry {
   // site.read: current people (by duty) and, with include_ended, the ended appointments too (by id).
   virtual Result<std::vector<ResponsiblePerson>> people(const Principal& who, std::int64_t site_id,
                                                         bool include_ended = false) = 0;
-  // site.read: duties without a current person.
+  // site.read: required duties (kRequiredDuties) without a current person.
   virtual Result<std::vector<Duty>> missing_people(const Principal& who, std::int64_t site_id) = 0;
+  // site.read: review duties (kReviewDuties) whose current person has no linked account (user_id):
+  // such a person cannot decide reviews in the console, so the stage falls back to the permission.
+  virtual Result<std::vector<Duty>> unlinked_reviewers(const Principal& who, std::int64_t site_id) = 0;
   // site.manage on the person's site ("site.training_record"): a training of a registered person
   // (current or not). Unknown person: registry.not_found.
   virtual Result<TrainingRecord> record_training(const Actor& actor, std::int64_t person_id,

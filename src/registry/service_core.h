@@ -114,6 +114,7 @@ class ServiceCore {
                                            const PersonFields& fields);
   Result<std::vector<ResponsiblePerson>> people_locked(std::int64_t site_id, bool include_ended);
   Result<std::vector<Duty>> missing_people_locked(std::int64_t site_id);
+  Result<std::vector<Duty>> unlinked_reviewers_locked(std::int64_t site_id);
   Result<ResponsiblePerson> person_by_id(std::int64_t person_id);
   Result<TrainingRecord> training_locked(const Actor& actor, const ResponsiblePerson& person,
                                          const TrainingFields& fields);

@@ -93,14 +93,6 @@ async function submit(form) {
   await Promise.all([page.waitForNavigation(READY), page.click(`${form} button[type=submit]`)]);
 }
 
-// The workflow buttons of the article page. Known issue (issue 4 note): Chromium sometimes drops the
-// click on this page's 提交审核 button (no request reaches the server); submitting the form the way the
-// button does (requestSubmit, which runs the same submit event and validation) is used until it is found.
-async function submitForm(form) {
-  await page.waitForLoadState('load');
-  await Promise.all([page.waitForNavigation(READY), page.$eval(form, (f) => f.requestSubmit())]);
-}
-
 async function errorText() {
   const e = await page.$('.error');
   return e ? (await e.textContent()).trim() : '(none)';
@@ -153,7 +145,11 @@ test('an editor writes an article in Chinese and submits it', async () => {
   assert.match(await noticeText(), /稿件已创建/);
   assert.match(await page.textContent('h1 .badge'), /草稿/);
 
-  await submitForm(`form[action="${articlePath}/submit"]`);
+  // A real click on 提交审核. It used to be dropped now and then: the body preview was a sandboxed
+  // frame with an opaque origin, which Chromium puts in a process of its own, and the click was routed
+  // there (no event reached the page); the frame now stays in the page's process (allow-same-origin,
+  // still without scripts).
+  await submit(`form[action="${articlePath}/submit"]`);
   assert.match(await noticeText(), /稿件已提交审核/);
   assert.match(await page.textContent('h1 .badge'), /已提交/);
   assert.match(await page.textContent('main'), /内部资料/, 'the editor sees the findings too');
@@ -176,7 +172,9 @@ test('a content reviewer sees the findings in context and approves with a justif
   await submit(`form[action$="/approve"]`);
   assert.match(await noticeText(), /已审核通过/, `error: ${await errorText()}`);
   assert.match(await page.textContent('h1'), /待保密审查/);
-  assert.match(await page.textContent('main'), /nj-reviewer/, 'the reviewer is named in the history');
+  // The review records show the reviewer's real name (郑审核 is nj-reviewer, the site's named
+  // content reviewer in the demo register).
+  assert.match(await page.textContent('main'), /郑审核/, 'the reviewer is named in the history');
   await logout();
 });
 
@@ -193,6 +191,7 @@ test('a secrecy reviewer approves and the article ends 已审核', async () => {
   await page.goto(articlePath, READY);
   assert.match(await page.textContent('h1 .badge'), /^已审核$/);
   const history = await page.textContent('main');
-  for (const who of ['nj-reviewer', 'nj-secrecy']) assert.match(history, new RegExp(who), `${who} in the review records`);
+  for (const who of ['郑审核', '孙保密']) assert.match(history, new RegExp(who), `${who} in the review records`);
+  assert.match(history, /登记的审核人员/, 'the records say the named reviewers decided');
   await logout();
 });

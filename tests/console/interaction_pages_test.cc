@@ -436,6 +436,38 @@ TEST_F(InteractionPagesTest, TheDeadlineReportListsEachQuestionUnderItsLevelPerS
   EXPECT_EQ(r.get("/interaction/deadlines?org=" + org).status, 403);
 }
 
+TEST_F(InteractionPagesTest, TheParentsDashboardCountsEachSitesQuestionsPastTheirDeadlines) {  // N4.3
+  question(nj_site_, "九十一天无人回复", 91, true);
+  question(nj_site_, "九十五天无人回复", 95, false);
+  question(nj_site_, "三十一天无人回复", 31, true);
+  question(nj_site_, "十六天无人回复", 16, true);
+  question(nj_site_, "三天前的留言", 3, true);
+  question(sz_site_, "苏州九十二天的留言", 92, true);
+  identity::NewUser nu{"nj-leader", "孙主席", city_org_, "13912345697", "leader@njgh.org.cn", std::string(kInitial)};
+  auto leader = identity_->create_user(system_, nu);
+  ASSERT_TRUE(leader) << leader.error().to_string();
+  ASSERT_TRUE(identity_->grant_role(system_, leader->id, identity::Role::content_reviewer,
+                                    identity::Scope::org(city_org_)));
+  Browser b = user("nj-leader");
+  const std::string org = std::to_string(city_org_);
+  Page p = b.get("/dashboard?org=" + org);
+  ASSERT_EQ(p.status, 200) << p.body;
+  const auto card = p.body.find("id=\"dashboard-deadlines\"");
+  ASSERT_NE(card, std::string::npos) << p.body;
+  EXPECT_NE(p.body.find("id=\"total-ia-warning\">1<"), std::string::npos);
+  EXPECT_NE(p.body.find("id=\"total-ia-escalation\">1<"), std::string::npos);
+  EXPECT_NE(p.body.find("id=\"total-ia-failure\">2<"), std::string::npos) << "Suzhou's is another subtree";
+  EXPECT_NE(p.body.find("<td class=\"ia-failure\"><strong>2</strong></td>"), std::string::npos);
+  EXPECT_NE(p.body.find("href=\"/interaction/deadlines?org=" + org + "\""), std::string::npos);
+  // Someone who may read the dashboard but not the deadlines sees no box and causes no refused read.
+  Browser op = user("nj-operator");
+  p = op.get("/dashboard?org=" + org);
+  if (p.status == 200) {
+    EXPECT_EQ(p.body.find("id=\"dashboard-deadlines\""), std::string::npos);
+  }
+  EXPECT_EQ(denied("interaction.deadlines", "nj-operator"), 0u);
+}
+
 TEST_F(InteractionPagesTest, TheNavigationOffersMessagesAndUpwardToThoseWhoMayUseThem) {
   Browser r = user("nj-content");
   Page p = r.get("/");

@@ -190,8 +190,11 @@ TEST_F(LifecyclePagesTest, ScheduledPublicationTypedInBeijingTimeIsStoredAsTheUt
   ASSERT_EQ(list->size(), 1u);
   EXPECT_EQ((*list)[0].due_at, *parse_rfc3339("2030-05-01T01:30:00Z")) << "09:30 in Beijing is 01:30 UTC";
   p = op.get(lifecycle(id));
-  EXPECT_NE(p.body.find("2030-05-01 09:30:00"), std::string::npos);
-  EXPECT_NE(p.body.find("2030-05-01T01:30:00"), std::string::npos);
+  // To the minute, as Chinese readers write it, and the UTC instant beside it (no seconds or fractions).
+  EXPECT_NE(p.body.find("2030年5月1日 09:30"), std::string::npos);
+  EXPECT_NE(p.body.find("2030-05-01 01:30 UTC"), std::string::npos);
+  EXPECT_EQ(p.body.find("09:30:00"), std::string::npos);
+  EXPECT_EQ(p.body.find(".000000"), std::string::npos);
   EXPECT_NE(p.body.find("待执行"), std::string::npos);
 
   // The editor may not schedule a publication (site.operate), nor cancel one.
@@ -338,6 +341,20 @@ TEST_F(LifecyclePagesTest, OperationsSeeTheirOwnArticlesPageAndThePageSpeaksEngl
   EXPECT_EQ(p.body.find("id=\"lc-correct\""), std::string::npos) << "operations do not correct";
   EXPECT_EQ(p.body.find("id=\"lc-upward\""), std::string::npos) << "nor report upward";
   EXPECT_EQ(denied("content.read", "nj-operator"), 0u) << "the operations' view is not a refused read";
+  // The article page too: operations read their own site's articles as themselves (site.operate).
+  p = op.get("/articles/" + std::to_string(id));
+  ASSERT_EQ(p.status, 200) << p.body;
+  EXPECT_NE(p.body.find("运维可见的稿件"), std::string::npos);
+  EXPECT_EQ(denied("content.read", "nj-operator"), 0u);
+  EXPECT_EQ(denied("content.records", "nj-operator"), 0u);
+}
+
+TEST_F(LifecyclePagesTest, AnotherSitesOperationsCannotOpenTheArticlePage) {
+  const auto id = reviewed("他站运维不可见的稿件", /*publish=*/false);
+  Browser op = user("sz-operator");
+  EXPECT_EQ(op.get("/articles/" + std::to_string(id)).status, 403);
+  EXPECT_EQ(op.get(lifecycle(id)).status, 403);
+  EXPECT_GE(denied("content.read", "sz-operator"), 1u);
 }
 
 TEST_F(LifecyclePagesTest, AFormWithoutItsCsrfTokenIsRefused) {

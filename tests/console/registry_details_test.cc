@@ -284,6 +284,19 @@ TEST_F(RegistryDetailsConsoleTest, TheDashboardPageAndItsDownloads) {
   EXPECT_NE(p.body.find("id=\"total-sites\">1<"), std::string::npos);
   EXPECT_NE(p.body.find("资格复核逾期及 30 天内到期"), std::string::npos);
   EXPECT_NE(p.body.find("未培训的运维"), std::string::npos) << "listed: no training in 12 months (N8.2)";
+  EXPECT_NE(p.body.find("id=\"total-unlinked-reviewers\">0<"), std::string::npos);
+  EXPECT_EQ(p.body.find("id=\"dashboard-deadlines\""), std::string::npos) << "no interaction service here";
+  // A content reviewer named without a platform account is a gap on the dashboard and the site page.
+  ASSERT_TRUE(registry_->appoint_person(system_, site_, registry::Duty::content_review,
+                                        {"无账号的审核", "部长", "13812345679", std::nullopt, "2026-01-05"}));
+  p = parent.get("/dashboard?org=" + org);
+  EXPECT_NE(p.body.find("id=\"total-unlinked-reviewers\">1<"), std::string::npos) << p.body;
+  EXPECT_NE(p.body.find("<td>信息审核</td>"), std::string::npos);
+  p = parent.get("/sites/" + std::to_string(site_));
+  ASSERT_EQ(p.status, 200);
+  const auto unlinked = p.body.find("id=\"unlinked-reviewers\"");
+  ASSERT_NE(unlinked, std::string::npos);
+  EXPECT_NE(p.body.find("信息审核", unlinked), std::string::npos);
   p = parent.get("/dashboard.csv?org=" + org);
   ASSERT_EQ(p.status, 200) << p.body;
   EXPECT_EQ(p.headers.get("Content-Type").value_or(""), "text/csv; charset=utf-8");

@@ -198,6 +198,34 @@ TEST_F(DetailsTest, MissingDutiesAreListed) {
   EXPECT_EQ(missing, (std::vector<Duty>{Duty::content_review, Duty::secrecy_review, Duty::application}));
 }
 
+TEST_F(DetailsTest, DeputiesOfTheReviewDutiesAreOptionalAndAppointedLikeAnyDuty) {  // N8.1
+  ASSERT_TRUE(db_->exec("INSERT INTO users (id, username, real_name, org_id, phone, email, password_hash, "
+                        "password_changed_at, created_at) VALUES (41, 'deputy', '钱副审', ?, '13812345678', "
+                        "'d@example.org', 'x', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+                        {root_}));
+  PersonFields deputy = person("钱副审");
+  deputy.user_id = 41;
+  ASSERT_TRUE(registry_->appoint_person(as(xuanwu_site_admin_), site_, Duty::content_review_deputy, deputy));
+  EXPECT_EQ(audit_.last().action, "site.person_appoint");
+  EXPECT_EQ(audit_.last().details["duty"], "content_review_deputy");
+  ASSERT_TRUE(registry_->appoint_person(cli(), site_, Duty::secrecy_review_deputy, person("孙副审")));
+  EXPECT_EQ(parse_duty("secrecy_review_deputy").value(), Duty::secrecy_review_deputy);
+  // Deputies are never "missing"; a deputy without an account is an unlinked reviewer.
+  EXPECT_EQ(registry_->missing_people(Principal::system("t"), site_)->size(), 5u);
+  EXPECT_EQ(registry_->unlinked_reviewers(Principal::system("t"), site_).value(),
+            (std::vector<Duty>{Duty::secrecy_review_deputy}));
+  EXPECT_EQ(registry_->people(Principal::system("t"), site_)->size(), 2u);
+}
+
+TEST_F(DetailsTest, UnlinkedReviewersAreReadOnlyWithSiteRead) {
+  ASSERT_TRUE(registry_->appoint_person(cli(), site_, Duty::content_review, person("张三")));
+  EXPECT_EQ(registry_->unlinked_reviewers(xuanwu_site_admin_, site_).value(),
+            (std::vector<Duty>{Duty::content_review}));
+  auto refused = registry_->unlinked_reviewers(suzhou_site_admin_, site_);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, "identity.forbidden");
+}
+
 TEST_F(DetailsTest, BadPersonFieldsAreRefusedByName) {
   const std::vector<std::pair<PersonFields, std::string>> cases = {
       {PersonFields{"", "主任", "13812345678", std::nullopt, "2026-01-05"}, "registry.invalid_person_name"},
@@ -538,7 +566,7 @@ TEST_F(DetailsTest, TheDashboardCountsWhatIsMissingInTheSubtree) {
   // site_: filing, all five people (one trained), level 3 overdue, one open item, a provider unreviewed.
   ASSERT_TRUE(registry_->record_icp_filing(cli(), site_, "苏ICP备12345678号-1", std::nullopt));
   std::int64_t trained = 0;
-  for (Duty d : kAllDuties) trained = registry_->appoint_person(cli(), site_, d, person("张三"))->id;
+  for (Duty d : kRequiredDuties) trained = registry_->appoint_person(cli(), site_, d, person("张三"))->id;
   ASSERT_TRUE(registry_->record_training(cli(), trained, TrainingFields{"2026-06-01", "培训", 10, "主办", ""}));
   ASSERT_TRUE(registry_->record_grading(cli(), site_, GradingFields{3, "A-1", "2024-06-01", "2025-06-01", "测评中心"}));
   ASSERT_TRUE(registry_->open_rectification(cli(), site_, "整改", "2026-12-31"));
@@ -563,6 +591,10 @@ TEST_F(DetailsTest, TheDashboardCountsWhatIsMissingInTheSubtree) {
   EXPECT_FALSE(row.rereview_overdue);
   EXPECT_EQ(row.providers_unreviewed, 1);
   EXPECT_EQ(d.rows[1].missing_people.size(), 5u);
+  // both reviewers are named without a platform account (N8.1: they cannot decide reviews)
+  EXPECT_EQ(row.unlinked_reviewers, (std::vector<Duty>{Duty::content_review, Duty::secrecy_review}));
+  EXPECT_TRUE(d.rows[1].unlinked_reviewers.empty()) << "nobody named: missing, not unlinked";
+  EXPECT_EQ(d.unlinked_reviewers, 1);
   EXPECT_EQ(d.missing_filing, 1);
   EXPECT_EQ(d.missing_people, 1);
   EXPECT_EQ(d.training_overdue, 1);

@@ -1,0 +1,12 @@
+-- Named reviewers (issue 4; N3.1, N8.1; docs/modules/content.md "Named reviewers"). Owned by
+-- src/content (review_records). The people themselves are the registry's site_people rows (0007):
+-- duties content_review / secrecy_review and their deputies content_review_deputy /
+-- secrecy_review_deputy, one current row per (site, duty) as before.
+--
+-- reviewer_basis says on what ground a review decision was taken:
+--   'named'              the decider is the site's named person (or deputy) for the stage;
+--   'no_named_reviewer'  nobody is named for the stage: the permission alone decided;
+--   'named_not_linked'   someone is named but without a platform account: the permission decided;
+--   ''                   records written before this migration, resets and lifecycle records.
+-- It is part of the record's hash only when not empty, so earlier records verify as before.
+ALTER TABLE review_records ADD COLUMN reviewer_basis TEXT NOT NULL DEFAULT '';
