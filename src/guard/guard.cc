@@ -5,6 +5,9 @@
 #include "guard/guard.h"
 
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <array>
@@ -45,6 +48,7 @@ constexpr std::size_t kLogFlushBytes = 64 * 1024;
 constexpr auto kTamperReportInterval = std::chrono::seconds(60);
 constexpr auto kFailedLoadMemory = std::chrono::seconds(1);  // a failed file is not re-read for this long
 constexpr auto kReloadRetry = std::chrono::seconds(1);
+constexpr std::size_t kCorkBytes = 32 * 1024;
 
 // N7.1/N7.3: headers every answer carries. The CSP suits static sites: their own scripts, styles
 // (inline styles allowed for themes), images and fonts only; no plugins; framed only by themselves.
@@ -178,7 +182,8 @@ struct EventThread {
   std::string log_buffer;
   SteadyTime last_flush{};
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
-  std::unique_ptr<asio::io_context> ctx = std::make_unique<asio::io_context>(1);
+  // One thread runs it: the reactor needs no locking (posts from disk threads still lock the scheduler).
+  std::unique_ptr<asio::io_context> ctx = std::make_unique<asio::io_context>(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO);
   std::unique_ptr<asio::steady_timer> sweep;
   std::thread thread;
 
@@ -243,7 +248,7 @@ class Guard::Impl {
   Handled handle(EventThread& t, const RequestHead& h, bool tls, Reply& r, FileAnswer& fa,
                  std::shared_ptr<const SiteTable>* hold);
   void build_file_reply(EventThread& t, const RequestHead& h, bool tls, const FileAnswer& fa, Body body,
-                        Reply& r);
+                        Reply& r, bool not_modified = false);
   void build_error(EventThread& t, int status, bool close, bool tls, Reply& r, std::string_view extra = {});
   void handle_admin(EventThread& t, const RequestHead& h, Reply& r);
   void log_access(EventThread& t, const RequestHead& h, std::string_view ip, const Reply& r);
@@ -347,6 +352,11 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
     socket_of(stream_).close(ec);
   }
 
+  void set_cork(bool on) {
+    const int value = on ? 1 : 0;
+    ::setsockopt(socket_of(stream_).native_handle(), IPPROTO_TCP, TCP_CORK, &value, sizeof value);
+  }
+
   void await_request() {
     if (len_ == 0) wait_for(Wait::idle, g_.o_.idle_timeout);
     read();
@@ -405,6 +415,9 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
     if (kind_ != Listener::admin) g_.log_access(t_, head_, ip_, reply_);
     if (g_.stopping()) reply_.close = true;
     wait_for(Wait::write, g_.o_.idle_timeout + std::chrono::milliseconds(reply_.length / 16));  // ≥ 16 KB/s
+    // A large body goes out in full segments (nginx's tcp_nopush): corked until the write completes.
+    corked_ = reply_.length >= kCorkBytes;
+    if (corked_) set_cork(true);
     std::array<asio::const_buffer, 2> buffers = {asio::buffer(reply_.head),
                                                  asio::buffer(reply_.body ? reply_.body->data() + reply_.offset
                                                                           : nullptr,
@@ -416,6 +429,7 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
 
   void on_written(error_code ec) {
     reply_.body.reset();
+    if (corked_) set_cork(false);
     if (ec) return close();
     if (reply_.close) {
       error_code ignored;
@@ -445,6 +459,7 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
   Reply reply_;
   FileAnswer file_;
   std::shared_ptr<const SiteTable> held_table_;  // keeps file_'s route and entry alive during a miss
+  bool corked_ = false;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -540,8 +555,7 @@ Guard::Impl::Handled Guard::Impl::handle(EventThread& t, const RequestHead& h, b
   }
   if (not_modified) {
     fa.range = ByteRange{};
-    build_file_reply(t, h, tls, fa, nullptr, r);
-    r.status = 304;
+    build_file_reply(t, h, tls, fa, nullptr, r, /*not_modified=*/true);
     return Handled::ready;
   }
   if (fa.range.kind == ByteRange::Kind::unsatisfiable) {
@@ -572,9 +586,8 @@ Guard::Impl::Handled Guard::Impl::handle(EventThread& t, const RequestHead& h, b
 
 // The answer for a file: 200, 206, 304 (when body is null and the caller sets it) or HEAD's 200.
 void Guard::Impl::build_file_reply(EventThread& t, const RequestHead& h, bool tls, const FileAnswer& fa, Body body,
-                                   Reply& r) {
-  const bool partial = fa.range.kind == ByteRange::Kind::satisfiable;
-  const bool not_modified = !body && h.method == Method::get;
+                                   Reply& r, bool not_modified) {
+  const bool partial = fa.range.kind == ByteRange::Kind::satisfiable && !not_modified;
   r.status = not_modified ? 304 : partial ? 206 : 200;
   r.close = !h.keep_alive;
   r.encoding = to_string(fa.encoding);
@@ -621,8 +634,9 @@ void Guard::Impl::build_file_reply(EventThread& t, const RequestHead& h, bool tl
   else if (h.minor_version == 0) out += "Connection: keep-alive\r\n";
   out += "\r\n";
   r.offset = partial ? static_cast<std::size_t>(fa.range.first) : 0;
-  r.length = (h.method == Method::get && body) ? static_cast<std::size_t>(length) : 0;
-  r.body = h.method == Method::get ? std::move(body) : nullptr;
+  const bool send_body = h.method == Method::get && !not_modified && body;
+  r.length = send_body ? static_cast<std::size_t>(length) : 0;
+  r.body = send_body ? std::move(body) : nullptr;
 }
 
 void Guard::Impl::build_error(EventThread& t, int status, bool close, bool tls, Reply& r, std::string_view extra) {

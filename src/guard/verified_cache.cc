@@ -3,8 +3,7 @@
 namespace sw::guard {
 
 Body VerifiedCache::find(const crypto::Digest& digest) {
-  // The key is built on the stack-sized small string: algorithm names are short.
-  const std::string key = key_of(digest);
+  const std::string_view key = key_of(digest);
   std::lock_guard lock(mutex_);
   auto it = index_.find(key);
   if (it == index_.end()) return nullptr;
@@ -14,7 +13,7 @@ Body VerifiedCache::find(const crypto::Digest& digest) {
 
 void VerifiedCache::insert(const crypto::Digest& digest, Body body) {
   if (!body || body->size() > capacity_) return;
-  std::string key = key_of(digest);
+  std::string key(key_of(digest));
   std::lock_guard lock(mutex_);
   if (index_.contains(key)) return;
   lru_.push_front(Entry{std::move(key), std::move(body)});

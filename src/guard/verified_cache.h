@@ -39,7 +39,9 @@ class VerifiedCache {
     std::string key;
     Body body;
   };
-  static std::string key_of(const crypto::Digest& d) { return d.algorithm + ':' + d.bytes; }
+  // The raw digest bytes: a lookup builds no string. (Two algorithms' 256-bit digests colliding
+  // is as infeasible as a collision within one.)
+  static std::string_view key_of(const crypto::Digest& d) { return d.bytes; }
 
   const std::uint64_t capacity_;
   mutable std::mutex mutex_;

@@ -182,6 +182,17 @@ TEST_F(GuardTest, ConditionalRequestsAnswer304WithoutABody) {
             200);  // If-None-Match wins
 }
 
+TEST_F(GuardTest, ConditionalHeadAnswers304Too) {
+  start();
+  const std::string etag(get("/about/")->headers.get("ETag").value_or(""));
+  auto c = ClientConnection::plain(guard_->port());
+  ASSERT_TRUE(c);
+  auto r = c->round_trip("HEAD /about/ HTTP/1.1\r\nHost: union.example.org\r\nIf-None-Match: " + etag + "\r\n\r\n", true);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 304);
+  EXPECT_EQ(c->round_trip("GET /about/ HTTP/1.1\r\nHost: union.example.org\r\n\r\n")->body, kAbout);
+}
+
 TEST_F(GuardTest, SingleRangeGives206AndOutOfRange416) {
   start();
   auto r = get("/big.bin", "Range: bytes=10-19\r\n");
