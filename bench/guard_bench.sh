@@ -115,19 +115,28 @@ run_wrk() {  # name server port path [script]
   per_cpu="$(awk -v r="$rps" -v d="$duration" -v c="$cpu" 'BEGIN{ if (c>0) printf "%.0f", r*d/c; else print "n/a"}')"
   printf '%-22s %-6s %12s req/s %12s req/CPU-s  p99 %8s  cpu %6ss %s\n' "$name" "$server" "$rps" "$per_cpu" "$p99" "$cpu" "$errors"
   echo "$rps" >"$work/rps.$name.$server"
+  echo "$per_cpu" >"$work/cpu.$name.$server"
 }
 
 echo "guard vs nginx — wrk -t2 -c64 -d${duration}s, keep-alive, $(nproc) cores shared with wrk"
+# Each case runs on both servers back to back, so both see the machine under the same load.
 for server in guard nginx; do
   port="$guard_port"; [ "$server" = nginx ] && port="$nginx_port"
   run_wrk "one-5KB-page" "$server" "$port" "/"
+done
+for server in guard nginx; do
+  port="$guard_port"; [ "$server" = nginx ] && port="$nginx_port"
   run_wrk "100KB-file" "$server" "$port" "/big.bin"
+done
+for server in guard nginx; do
+  port="$guard_port"; [ "$server" = nginx ] && port="$nginx_port"
   run_wrk "rotation-1000-pages" "$server" "$port" "/" "$here/guard_rotation.lua"
 done
 echo
 for name in one-5KB-page 100KB-file rotation-1000-pages; do
   awk -v n="$name" -v g="$(cat "$work/rps.$name.guard")" -v x="$(cat "$work/rps.$name.nginx")" \
-    'BEGIN{ printf "%-22s guard/nginx = %.2fx (target >= 1.2x)\n", n, g/x }'
+    -v gc="$(cat "$work/cpu.$name.guard")" -v xc="$(cat "$work/cpu.$name.nginx")" \
+    'BEGIN{ printf "%-22s guard/nginx = %.2fx req/s, %.2fx req/CPU-s (target >= 1.2x)\n", n, g/x, gc/xc }'
 done
 kill "$guard_pid"; wait "$guard_pid" 2>/dev/null || true; guard_pid=""
 tail -1 "$work/guard.out"
