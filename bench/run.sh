@@ -10,6 +10,8 @@
 #    python3-ahocorasick; docx/xlsx/pdf files per second (bench/review/run.sh).
 # 4. Console with 100 sites and 100,000 articles: article-list and review-queue latency, save + scan
 #    (bench/content_bench.sh).
+# 5. Publishing a 10,000-article site, full and incremental, against Hugo building the same content
+#    (bench/publish_bench.sh).
 # 5. The guard against nginx serving the same release: one page, a 100 KB file, a rotation over 1,000
 #    pages — requests/s, requests per CPU-second, p99 (bench/guard_bench.sh).
 set -euo pipefail
@@ -42,6 +44,10 @@ echo
 
 echo "== Console with 100 sites and 100,000 articles =="
 bash "$here/content_bench.sh" "$build_dir" || status=1
+echo
+
+echo "== Publishing a 10,000-article site against Hugo =="
+bash "$here/publish_bench.sh" "$build_dir" || status=1
 echo
 
 echo "== Guard against nginx =="
