@@ -1,31 +1,28 @@
 // A published page on a phone (issue 5, N5.2, N7.6): a demo node (`init --demo` publishes its sites at
-// seed), the live release of 南京工会网 written out by publish_export_release (every file verified
-// against the signed manifest) and served by a tiny static server on a kernel-picked loopback port,
-// opened in Chromium at 375×812. After scrolling to the bottom the identity footer — the ICP number
-// and the 12351 hotline among it — is in the viewport, the emblem heads the page, and nothing is wider
-// than the screen. The screenshot is kept as the test's artifact (SITEWARDEN_PUBLISHED_SCREENSHOT).
+// seed), the guard (`sitewarden guard`, public port picked by the kernel on 127.0.0.1, stopped by PID)
+// serving the live release of 南京工会网, Chromium at 375×812 resolving the site's domain to the
+// guard (--host-resolver-rules), so the request carries the site's Host as a visitor's would. After
+// scrolling to the bottom the identity footer — the ICP number and the 12351 hotline among it — is
+// in the viewport, the emblem heads the page, and nothing is wider than the screen. The screenshot
+// is kept as the test's artifact (SITEWARDEN_PUBLISHED_SCREENSHOT).
 //
-// Usage: node published_page.spec.mjs   (env SITEWARDEN_BIN, PUBLISH_EXPORT_BIN, CHROMIUM; run by
-// run_published.sh). The guard (helper C) serves releases in production; this test reads the release
-// itself so it does not depend on it.
+// Usage: node published_page.spec.mjs   (env SITEWARDEN_BIN, CHROMIUM; run by run_published.sh).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { createServer } from 'node:http';
-import { mkdtempSync, readFileSync, rmSync, existsSync, statSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 
 const BIN = process.env.SITEWARDEN_BIN;
-const EXPORT = process.env.PUBLISH_EXPORT_BIN;
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const SHOT = process.env.SITEWARDEN_PUBLISHED_SCREENSHOT || path.join(tmpdir(), 'published-page-375.png');
 const STEP_MS = 15_000;
-const TYPES = { '.html': 'text/html; charset=utf-8', '.css': 'text/css', '.svg': 'image/svg+xml',
-  '.xml': 'application/xml', '.json': 'application/json', '.png': 'image/png', '.jpg': 'image/jpeg' };
+const START_MS = 20_000;
+const DOMAIN = 'njgh.org.cn';  // 南京工会网's domain in the demo register
 
-let dir, server, browser, baseUrl, article;
+let dir, guard, browser, baseUrl, article;
 
 function run(bin, args) {
   const r = spawnSync(bin, args, { encoding: 'utf8', timeout: 120_000 });
@@ -34,41 +31,53 @@ function run(bin, args) {
 }
 
 before(async () => {
-  for (const [name, bin] of [['SITEWARDEN_BIN', BIN], ['PUBLISH_EXPORT_BIN', EXPORT]]) {
-    if (!bin || !existsSync(bin)) throw new Error(`${name} must name the binary (got ${bin})`);
-  }
+  if (!BIN || !existsSync(BIN)) throw new Error(`SITEWARDEN_BIN must name the binary (got ${BIN})`);
   dir = mkdtempSync(path.join(tmpdir(), 'sitewarden-published-'));
   const seeded = run(BIN, ['init', '--data-dir', path.join(dir, 'node'), '--demo']);
   assert.match(seeded, /Published 南京工会网/, 'the demo publishes 南京工会网 at seed');
   assert.match(seeded, /Not published 苏州工会网.*publish\.footer_incomplete/, 'the footer gate refuses 苏州工会网');
-  const exported = JSON.parse(run(EXPORT, [path.join(dir, 'node', 'sitewarden.toml'), '南京工会网', path.join(dir, 'www')]));
-  article = exported.article;
-  assert.ok(article, 'the release has an article page');
-  const root = path.join(dir, 'www');
-  server = createServer((req, res) => {
-    let p = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-    if (p.endsWith('/')) p += 'index.html';
-    const file = path.join(root, path.normalize(p));
-    if (!file.startsWith(root) || !existsSync(file) || !statSync(file).isFile()) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'Content-Type': TYPES[path.extname(file)] || 'application/octet-stream' });
-    res.end(readFileSync(file));
+  const toml = path.join(dir, 'node', 'sitewarden.toml');
+  const config = readFileSync(toml, 'utf8');
+  // [guard] port 0 and admin_port 0: the kernel picks free ports; the guard prints them.
+  const patched = config.replace(/(\[guard\][^[]*?\nport = )\d+/, '$10').replace(/(\[guard\][^[]*?\nadmin_port = )\d+/, '$10');
+  assert.notEqual(patched, config, 'the [guard] port lines were found');
+  writeFileSync(toml, patched);
+  const port = await new Promise((resolve, reject) => {
+    let log = '';
+    guard = spawn(BIN, ['guard', '--config', toml], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const timer = setTimeout(() => reject(new Error(`no "sitewarden guard:" line within ${START_MS} ms:\n${log}`)), START_MS);
+    guard.stdout.on('data', (c) => {
+      log += c;
+      const m = /sitewarden guard: http:\/\/127\.0\.0\.1:(\d+)\//.exec(log);
+      if (m) { clearTimeout(timer); resolve(Number(m[1])); }
+    });
+    guard.stderr.on('data', (c) => { log += c; });
+    guard.on('exit', (code) => { clearTimeout(timer); reject(new Error(`guard exited (${code}):\n${log}`)); });
   });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  baseUrl = `http://127.0.0.1:${server.address().port}`;
+  baseUrl = `http://${DOMAIN}`;
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
+      '--disable-component-update', '--disable-sync', `--host-resolver-rules=MAP ${DOMAIN} 127.0.0.1:${port}`],
   });
+  // The newest article, from the site's search index (through the guard).
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const index = JSON.parse(await (await page.goto(`${baseUrl}/search-index.json`)).text());
+  await context.close();
+  article = index.items[0]?.u;
+  assert.ok(article, 'the release has an article page');
 });
 
 after(async () => {
   await browser?.close();
-  await new Promise((r) => (server ? server.close(r) : r()));
+  if (guard && guard.exitCode === null && guard.signalCode === null) {
+    const exited = new Promise((r) => guard.once('exit', r));
+    process.kill(guard.pid, 'SIGTERM');
+    const gone = await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 5000))]);
+    if (!gone) process.kill(guard.pid, 'SIGKILL');
+  }
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
