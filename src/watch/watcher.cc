@@ -278,10 +278,12 @@ Status Watcher::switch_release(std::size_t root, const ReleaseSource::Live& live
     counters_->tampers++;
     events.push_back(tamper_event(previous, d, repair));
   }
-  SW_TRY(seq, audit_->append_all(std::move(events)));
-  (void)seq;
   counters_->switches++;
-  add_watches(root, "");
+  add_watches(root, "");  // the new release's directories
+  if (auto a = audit_->append_all(std::move(events)); !a) {
+    return fail(a.error().code, "the mirror is at release " + std::to_string(live.release_id) +
+                                    " but its audit events were not written: " + a.error().message);
+  }
   return ok();
 }
 
