@@ -96,7 +96,7 @@ Result<std::vector<Organisation>> ServiceImpl::list_organisations(const Principa
   SW_TRY(tree, load_tree());
   SW_TRY(orgs, tables_.orgs());
   std::erase_if(orgs, [&](const Organisation& o) {
-    return !identity::authorize(who, Permission::org_read, Scope::org(o.id), tree);
+    return !identity::authorize(who, Permission::org_read, Scope::org(o.id), *tree);
   });
   return orgs;
 }
@@ -106,7 +106,7 @@ Result<std::vector<Site>> ServiceImpl::list_sites(const Principal& who) {
   SW_TRY(tree, load_tree());
   SW_TRY(sites, tables_.sites());
   std::erase_if(sites, [&](const Site& s) {
-    return !identity::authorize(who, Permission::site_read, Scope::site(s.id), tree);
+    return !identity::authorize(who, Permission::site_read, Scope::site(s.id), *tree);
   });
   return sites;
 }
@@ -246,11 +246,11 @@ Result<User> ServiceImpl::find_user(const Principal& who, std::string_view usern
 Result<std::vector<User>> ServiceImpl::list_users(const Principal& who, std::int64_t org_id) {
   std::lock_guard lock(mu_);
   SW_TRY(tree, load_tree());
-  SW_CHECK(identity::authorize(who, Permission::user_read, Scope::org(org_id), tree));
+  SW_CHECK(identity::authorize(who, Permission::user_read, Scope::org(org_id), *tree));
   SW_TRY(rows, tables_.users());
   std::vector<User> out;
   for (UserRow& row : rows) {
-    if (!tree.in_subtree(row.user.org_id, org_id)) continue;
+    if (!tree->in_subtree(row.user.org_id, org_id)) continue;
     SW_TRY(u, view(std::move(row)));
     out.push_back(std::move(u));
   }

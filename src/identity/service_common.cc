@@ -109,6 +109,7 @@ Result<std::unique_ptr<IdentityService>> IdentityService::open(store::Database& 
 ServiceImpl::ServiceImpl(store::Database& db, audit::AuditLog& audit, const crypto::Suite& suite,
                          std::string seal_key, Policy policy, const Clock& clock, std::string dummy_hash)
     : tables_(db),
+      trees_(db),
       audit_(audit),
       suite_(suite),
       seal_key_(std::move(seal_key)),
@@ -160,7 +161,7 @@ std::unexpected<Error> ServiceImpl::deny(Audit event, Error error) {
 Result<std::string> ServiceImpl::permit(const Actor& actor, Permission p, const Scope& target,
                                         const std::string& action, const std::string& object) {
   SW_TRY(tree, load_tree());
-  auto role = authorize_as(actor.principal, p, target, tree);
+  auto role = authorize_as(actor.principal, p, target, *tree);
   if (!role) return deny(event_for(actor, action, object, target), role.error());
   return *role ? std::string(to_string(**role)) : std::string(kSystemRole);
 }
@@ -168,7 +169,7 @@ Result<std::string> ServiceImpl::permit(const Actor& actor, Permission p, const 
 Status ServiceImpl::authorize(const Principal& who, Permission p, const Scope& target) {
   std::lock_guard lock(mu_);
   SW_TRY(tree, load_tree());
-  return identity::authorize(who, p, target, tree);
+  return identity::authorize(who, p, target, *tree);
 }
 
 Result<OrgTree> load_org_tree(store::Database& db) {
@@ -181,14 +182,6 @@ Result<OrgTree> load_org_tree(store::Database& db) {
   return tree;
 }
 
-Result<OrgTree> ServiceImpl::load_tree() {
-  SW_TRY(orgs, tables_.orgs());
-  SW_TRY(sites, tables_.sites());
-  OrgTree tree;
-  for (const Organisation& o : orgs) tree.add_org(o.id, o.parent_id);
-  for (const Site& s : sites) tree.add_site(s.id, s.org_id);
-  return tree;
-}
 
 // ----- users: shared helpers -----
 
@@ -216,7 +209,7 @@ Result<User> ServiceImpl::view(UserRow row) {
 Status ServiceImpl::permit_read(const Principal& who, Permission p, const User& user) {
   if (!who.is_system && who.user_id == user.id) return ok();
   SW_TRY(tree, load_tree());
-  return identity::authorize(who, p, Scope::org(user.org_id), tree);
+  return identity::authorize(who, p, Scope::org(user.org_id), *tree);
 }
 
 Status ServiceImpl::check_new_password(const UserRow& row, std::string_view password) {

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "identity/identity.h"
+#include "identity/gate.h"
 #include "identity/identity_tables.h"
 
 namespace sw::identity {
@@ -79,7 +80,8 @@ class ServiceImpl final : public IdentityService {
   // Audits a refusal (outcome denied) and returns the error.
   std::unexpected<Error> deny(Audit event, Error error);
 
-  Result<OrgTree> load_tree();
+  // The organisation tree, cached until org_tree_version changes (gate.h OrgTreeCache).
+  Result<std::shared_ptr<const OrgTree>> load_tree() { return trees_.current(); }
   Result<UserRow> user_row(std::int64_t user_id);
   // The public view of a user: the admin lock merged with the failed-login lockout.
   Result<User> view(UserRow row);
@@ -112,6 +114,7 @@ class ServiceImpl final : public IdentityService {
 
   std::mutex mu_;  // serialises all database work
   IdentityTables tables_;
+  OrgTreeCache trees_;
   audit::AuditLog& audit_;
   const crypto::Suite& suite_;
   std::string seal_key_;
