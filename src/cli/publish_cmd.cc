@@ -15,6 +15,9 @@ Result<std::unique_ptr<Publishing>> open_publishing(Platform& p) {
   options.generation_file = publish::generation_file(p.data_dir());
   out->releases = std::make_unique<publish::ReleaseStore>(*p.db, *p.blobs, *p.suite, p.node_key, p.trusted_keys,
                                                           options);
+  // Issue 5 crash safety: the next start cleans up what a killed publish left (temp files older than
+  // the store's stale_temp_age, so a writer still running elsewhere keeps its file).
+  SW_CHECK(out->releases->recover());
   out->looks = std::make_unique<publish::SiteLooks>(*p.db, *p.blobs, *p.audit);
   if (!p.scanner) return fail("cli.no_scanner", "publishing needs the review scanner, which did not load");
   out->publisher = std::make_unique<publish::Publisher>(publish::PublisherServices{
