@@ -51,9 +51,7 @@ ReleaseFile file(std::string path, std::string bytes, std::string_view type = kH
 
 std::unique_ptr<ReleaseBuilder> start(ReleaseStore& store, store::BlobStore& blobs, std::int64_t site,
                                       std::optional<std::int64_t> base = std::nullopt) {
-  ReleaseBuilder::Options o;
-  o.brotli_quality = 5;  // fast in tests; the default is the maximum
-  auto b = ReleaseBuilder::start(store, blobs, {site, "user:7", base}, o);
+  auto b = ReleaseBuilder::start(store, blobs, {site, "user:7", base});
   EXPECT_TRUE(b) << b.error().to_string();
   return b ? std::move(*b) : nullptr;
 }
@@ -199,7 +197,6 @@ TEST_F(ReleaseBuilderTest, AnAbandonedBuildChangesNothingLive) {
 
 TEST_F(ReleaseBuilderTest, ManyFilesThroughASmallQueue) {
   ReleaseBuilder::Options o;
-  o.brotli_quality = 1;
   o.max_queued_files = 2;
   auto b = ReleaseBuilder::start(*store_, *blobs_, {site_, "user:7", std::nullopt}, o);
   ASSERT_TRUE(b);
