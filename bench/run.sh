@@ -14,6 +14,8 @@
 #    (bench/publish_bench.sh).
 # 5. The guard against nginx serving the same release: one page, a 100 KB file, a rotation over 1,000
 #    pages — requests/s, requests per CPU-second, p99 (bench/guard_bench.sh).
+# 7. Mirror watch: tamper detect + restore latency over 1,000 tampers, and full verification of 100,000
+#    files (~850 MB) against `aide --check` on the same tree (bench/watch_bench.sh).
 set -euo pipefail
 
 if [ $# -ne 1 ]; then
@@ -52,6 +54,10 @@ echo
 
 echo "== Guard against nginx =="
 bash "$here/guard_bench.sh" "$build_dir" || status=1
+echo
+
+echo "== Mirror watch: tamper restore latency, full verification against aide =="
+bash "$here/watch_bench.sh" "$build_dir" || status=1
 echo
 
 exit "$status"
