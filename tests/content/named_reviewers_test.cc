@@ -190,6 +190,24 @@ TEST_F(NamedReviewersTest, TheBasisIsPartOfTheChainedRecord) {  // N3.1: tamper-
   EXPECT_FALSE(service_->verify_review_records(auditor, site_).value().ok);
 }
 
+TEST_F(NamedReviewersTest, AWithdrawalIsDecidedByTheNamedReviewerToo) {  // N3.1, N8.1
+  const std::int64_t id = submitted();
+  ASSERT_TRUE(service_->approve(as(other_), id, Stage::content, {}));
+  ASSERT_TRUE(service_->approve(as(secrecy_), id, Stage::secrecy, {}));
+  const Principal operator_ = person(17, "operator", {Role::operator_});
+  add_user(17);
+  ASSERT_TRUE(service_->publish(as(operator_), id));
+  name("content_review", 11);  // named after publication: the withdrawal is decided by them
+  ASSERT_TRUE(service_->request_withdrawal(as(editor_), id, "信息已过时", false));
+  auto refused = service_->decide_withdrawal(as(other_), id, true, "");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, "content.not_named_reviewer");
+  EXPECT_EQ(audit_.last().outcome, audit::Outcome::denied);
+  ASSERT_TRUE(service_->decide_withdrawal(as(named_), id, true, ""));
+  EXPECT_EQ(audit_.last().details["reviewer_basis"], "named");
+  EXPECT_EQ(state_of(id), State::withdrawn);
+}
+
 TEST(NamedReviewerBasis, FollowsWhoIsNamed) {
   NamedReviewers none;
   EXPECT_EQ(none.basis(), kBasisNoneNamed);
