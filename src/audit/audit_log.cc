@@ -247,8 +247,9 @@ class AuditLogImpl final : public AuditLog {
 
   Status checkpoint() override {
     std::lock_guard lock(write_mutex_);
-    if (head_.seq <= checkpoint_.seq) return ok();
     SW_TRY(tx, writer_db_->begin());
+    SW_CHECK(catch_up_with_other_writers());
+    if (head_.seq <= checkpoint_.seq) return ok();
     SW_TRY(state, write_checkpoint(head_));
     SW_CHECK(tx.commit());
     checkpoint_ = state;
@@ -372,9 +373,10 @@ class AuditLogImpl final : public AuditLog {
   // when the interval has passed. The chain head moves only once the transaction commits.
   Status write_batch(std::vector<EventRecord>& batch) {
     std::lock_guard lock(write_mutex_);
+    SW_TRY(tx, writer_db_->begin());
+    SW_CHECK(catch_up_with_other_writers());
     ChainHead head = head_;
     CheckpointState last_checkpoint = checkpoint_;
-    SW_TRY(tx, writer_db_->begin());
     for (auto& r : batch) {
       SW_CHECK(seal(r, head));
       SW_CHECK(statements_.insert_event(r));
@@ -391,6 +393,21 @@ class AuditLogImpl final : public AuditLog {
     SW_CHECK(tx.commit());
     head_ = std::move(head);
     checkpoint_ = last_checkpoint;
+    return ok();
+  }
+
+  // Other processes of the node (the CLI, a guard-only node, the watcher) append to the same log:
+  // inside the write transaction (BEGIN IMMEDIATE holds the database's write lock), the head and the
+  // last checkpoint are re-read when another writer moved them, so every process extends the one
+  // chain. One indexed read per batch.
+  Status catch_up_with_other_writers() {
+    SW_TRY(last, last_event(*writer_db_));
+    const std::int64_t stored = last ? last->seq : 0;
+    if (stored == head_.seq) return ok();
+    SW_TRY(head, load_head(*writer_db_));
+    SW_TRY(checkpoint, load_checkpoint_state(*writer_db_, clock_));
+    head_ = std::move(head);
+    checkpoint_ = checkpoint;
     return ok();
   }
 

@@ -28,6 +28,21 @@ TEST_F(AuditLogTest, AppendReturnsConsecutiveSeqsFromOne) {
   EXPECT_EQ(log->append(make_event("bob", "auth.login")).value(), 3);
 }
 
+// The CLI, a guard-only node and the watcher append to the node's one log from other processes: each
+// writer picks up the head another moved, and the chain stays whole.
+TEST_F(AuditLogTest, TwoWritersOnOneDatabaseExtendOneChain) {
+  auto first = open_log();
+  auto second = open_log();
+  EXPECT_EQ(first->append(make_event("alice", "auth.login")).value(), 1);
+  EXPECT_EQ(second->append(make_event("watch", "watch.tamper")).value(), 2);
+  EXPECT_EQ(first->append(make_event("alice", "auth.logout")).value(), 3);
+  EXPECT_EQ(second->append(make_event("guard", "guard.tamper")).value(), 4);
+  ASSERT_TRUE(first->checkpoint());
+  EXPECT_EQ(second->append(make_event("bob", "auth.login")).value(), 5);
+  auto report = verify().value();
+  EXPECT_TRUE(report.ok) << report.problem;
+}
+
 TEST_F(AuditLogTest, AppendAllGivesConsecutiveSeqsAndReturnsTheFirst) {
   auto log = open_log();
   ASSERT_TRUE(log->append(make_event("alice", "auth.login")).has_value());
