@@ -8,26 +8,7 @@ SW="$1"
 WRITER="$2"
 DIR="$(mktemp -d /tmp/sw-release-cli.XXXXXX)"
 trap 'rm -rf "$DIR"' EXIT
-pass=0
-failed=0
-check() {  # check NAME EXPECTED_EXIT COMMAND...
-  local name="$1" expected="$2"
-  shift 2
-  "$@" >"$DIR/out" 2>&1
-  local rc=$?
-  if [ "$rc" -eq "$expected" ]; then pass=$((pass + 1)); else
-    failed=$((failed + 1))
-    echo "FAIL: $name: exit $rc, expected $expected"
-    sed 's/^/    /' "$DIR/out"
-  fi
-}
-expect_output() {  # expect_output NAME PATTERN
-  if grep -q -- "$2" "$DIR/out"; then pass=$((pass + 1)); else
-    failed=$((failed + 1))
-    echo "FAIL: $1: output lacks '$2'"
-    sed 's/^/    /' "$DIR/out"
-  fi
-}
+. "$(dirname "${BASH_SOURCE[0]}")/../cli/check_lib.sh"
 NODE="$DIR/node"
 CONF="$NODE/sitewarden.toml"
 DB="$NODE/sitewarden.db"
