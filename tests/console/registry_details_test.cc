@@ -234,6 +234,7 @@ TEST_F(RegistryDetailsConsoleTest, TheSitePageShowsTheSectionsAndItsFormsPostBac
                            "action=\"" "/sites/"}) {
     EXPECT_NE(p.body.find(text), std::string::npos) << text;
   }
+  EXPECT_NE(p.body.find("href=\"" + page + "/releases\""), std::string::npos) << "the site's releases (issue 5)";
   EXPECT_EQ(p.body.find("action=\"" + page + "/suspend\""), std::string::npos) << "not the site admin's decision";
   p = site_admin.post(page + "/people", {{"duty", "leader"}, {"person_name", "王<主席>"}, {"job_title", "主席"},
                                          {"phone", "025-84561234"}, {"appointed_on", "2026-01-05"}});
