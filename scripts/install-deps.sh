@@ -27,6 +27,8 @@ PACKAGES=(
   python3-ahocorasick  # make bench: plain Aho-Corasick baseline for the review scanner
   hugo  # make bench: the static site generator the publisher is measured against (bench/publish_bench.sh)
   aide  # make bench: file integrity checker the mirror watch's full verification is measured against (bench/watch_bench.sh)
+  # monitor (issue 7): probes with libcurl (multi, OpenSSL); linkchecker: the link check's benchmark peer
+  libcurl4-openssl-dev linkchecker
   # browser test (N7.4 console login with a second factor, driven like a person would)
   chromium fonts-noto-cjk  # CJK fonts: the console is Chinese; without them screenshots show boxes
   # packaging
