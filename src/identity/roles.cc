@@ -21,7 +21,7 @@ constexpr std::array<std::pair<Role, std::string_view>, 8> kRoleNames{{
     {Role::operator_, "operator"},
 }};
 
-constexpr std::array<std::pair<Permission, std::string_view>, 16> kPermissionNames{{
+constexpr std::array<std::pair<Permission, std::string_view>, 17> kPermissionNames{{
     {Permission::org_read, "org.read"},
     {Permission::org_manage, "org.manage"},
     {Permission::user_read, "user.read"},
@@ -38,6 +38,7 @@ constexpr std::array<std::pair<Permission, std::string_view>, 16> kPermissionNam
     {Permission::content_edit, "content.edit"},
     {Permission::content_review, "content.review"},
     {Permission::secrecy_review, "secrecy.review"},
+    {Permission::monitor_read, "monitor.read"},
 }};
 
 constexpr std::array<std::pair<ScopeKind, std::string_view>, 2> kScopeKindNames{{
@@ -61,14 +62,16 @@ using P = Permission;
 // site role only its own step of the work (N8.1: named people per site for review, secrecy review,
 // operations and administration).
 constexpr P kSystemAdmin[] = {P::org_read, P::site_read, P::org_manage, P::user_read, P::user_manage};
-constexpr P kSecurityAdmin[] = {P::org_read,  P::site_read,  P::user_read,
-                                P::role_read, P::role_grant, P::cert_register};
+// monitor.read (issue 7): the security office, site administrators and operators see what the
+// monitors found on the sites they cover.
+constexpr P kSecurityAdmin[] = {P::org_read,  P::site_read,  P::user_read,    P::role_read,
+                                P::role_grant, P::cert_register, P::monitor_read};
 constexpr P kAuditAdmin[] = {P::org_read, P::site_read, P::audit_read, P::audit_export};
-constexpr P kSiteAdmin[] = {P::org_read, P::site_read, P::site_manage, P::site_configure};
+constexpr P kSiteAdmin[] = {P::org_read, P::site_read, P::site_manage, P::site_configure, P::monitor_read};
 constexpr P kEditor[] = {P::org_read, P::site_read, P::content_edit};
 constexpr P kContentReviewer[] = {P::org_read, P::site_read, P::content_review};
 constexpr P kSecrecyReviewer[] = {P::org_read, P::site_read, P::secrecy_review};
-constexpr P kOperator[] = {P::org_read, P::site_read, P::site_operate};
+constexpr P kOperator[] = {P::org_read, P::site_read, P::site_operate, P::monitor_read};
 
 std::unexpected<Error> forbidden(const Principal& who, Permission p, const Scope& target) {
   return fail("identity.forbidden", "\"" + who.name + "\" lacks permission " + std::string(to_string(p)) +

@@ -67,6 +67,7 @@ enum class Permission {
   content_edit,    // "content.edit"
   content_review,  // "content.review"
   secrecy_review,  // "secrecy.review"
+  monitor_read,    // "monitor.read": see the monitors' findings and incidents of a subtree (issue 7, N3.6, N7.2)
 };
 inline constexpr Permission kAllPermissions[] = {
     Permission::org_read,      Permission::org_manage,   Permission::user_read,
@@ -74,7 +75,7 @@ inline constexpr Permission kAllPermissions[] = {
     Permission::cert_register, Permission::audit_read,   Permission::audit_export,
     Permission::site_read,     Permission::site_manage,  Permission::site_configure,
     Permission::site_operate,  Permission::content_edit, Permission::content_review,
-    Permission::secrecy_review};
+    Permission::secrecy_review, Permission::monitor_read};
 std::string_view to_string(Permission p);                    // the dotted text form above
 Result<Permission> parse_permission(std::string_view text);  // "identity.unknown_permission"
 

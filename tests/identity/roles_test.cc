@@ -29,13 +29,13 @@ OrgTree tree() {
 const std::map<Role, std::set<std::string>> kSpec = {
     {Role::system_admin, {"org.read", "site.read", "org.manage", "user.read", "user.manage"}},
     {Role::security_admin,
-     {"org.read", "site.read", "user.read", "role.read", "role.grant", "cert.register"}},
+     {"org.read", "site.read", "user.read", "role.read", "role.grant", "cert.register", "monitor.read"}},
     {Role::audit_admin, {"org.read", "site.read", "audit.read", "audit.export"}},
-    {Role::site_admin, {"org.read", "site.read", "site.manage", "site.configure"}},
+    {Role::site_admin, {"org.read", "site.read", "site.manage", "site.configure", "monitor.read"}},
     {Role::editor, {"org.read", "site.read", "content.edit"}},
     {Role::content_reviewer, {"org.read", "site.read", "content.review"}},
     {Role::secrecy_reviewer, {"org.read", "site.read", "secrecy.review"}},
-    {Role::operator_, {"org.read", "site.read", "site.operate"}},
+    {Role::operator_, {"org.read", "site.read", "site.operate", "monitor.read"}},
 };
 
 struct Relation {
