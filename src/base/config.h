@@ -119,6 +119,8 @@ struct GuardConfig {
   std::int64_t max_connections_per_ip = 64;
   std::int64_t reload_interval_seconds = 30;
   std::string access_log = "guard-access.log";  // JSON lines; relative to data_dir; "off": none
+  std::int64_t max_body_bytes = 1LL << 20;   // request body (413 above); read whole for the filters
+  std::int64_t body_timeout_seconds = 10;    // slow POST: the whole body within this of the head (408)
 };
 
 // [watch] (issue 5, N7.1): `sitewarden watch`, the guard of mirror web roots (docs/modules/watch.md).

@@ -14,7 +14,9 @@
 #include <atomic>
 #include <cstring>
 #include <ctime>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -49,6 +51,8 @@ constexpr auto kTamperReportInterval = std::chrono::seconds(60);
 constexpr auto kFailedLoadMemory = std::chrono::seconds(1);  // a failed file is not re-read for this long
 constexpr auto kReloadRetry = std::chrono::seconds(1);
 constexpr std::size_t kCorkBytes = 32 * 1024;
+constexpr std::chrono::milliseconds kLingerQuiet{200};   // lingering close: ends after this without bytes
+constexpr std::chrono::milliseconds kLingerTotal{2000};  // and after this in any case
 
 // N7.1/N7.3: headers every answer carries. The CSP suits static sites: their own scripts, styles
 // (inline styles allowed for themes), images and fonts only; no plugins; framed only by themselves.
@@ -69,7 +73,7 @@ std::uint64_t read(const std::atomic<std::uint64_t>& c) { return c.load(std::mem
 struct Counters {
   std::array<std::atomic<std::uint64_t>, kMaxStatus> status{};
   std::atomic<std::uint64_t> requests{0}, bytes{0}, hits{0}, misses{0}, header_timeouts{0}, idle_timeouts{0},
-      refused_per_ip{0}, refused_max{0};
+      refused_per_ip{0}, refused_max{0}, refused_filter{0}, filter_blocks{0}, body_timeouts{0}, too_large{0};
 };
 
 void append_hex(std::string& out, std::string_view bytes) {
@@ -148,6 +152,8 @@ GuardOptions guard_options_from(const GuardConfig& c, const std::filesystem::pat
   o.max_connections = static_cast<std::size_t>(c.max_connections);
   o.max_connections_per_ip = static_cast<std::size_t>(c.max_connections_per_ip);
   o.reload_interval = std::chrono::seconds(c.reload_interval_seconds);
+  o.max_body_bytes = static_cast<std::uint64_t>(c.max_body_bytes);
+  o.body_timeout = std::chrono::seconds(c.body_timeout_seconds);
   if (c.access_log != "off" && !c.access_log.empty()) {
     const std::filesystem::path p(c.access_log);
     o.access_log = p.is_absolute() ? p : data_dir / p;
@@ -162,7 +168,7 @@ enum class Listener { plain, tls, admin };
 
 class ConnectionBase {
  public:
-  enum class Wait { idle, head, write, disk };
+  enum class Wait { idle, head, body, write, disk };
   virtual ~ConnectionBase() = default;
   virtual void expire() = 0;
   SteadyTime deadline = SteadyTime::max();
@@ -181,6 +187,7 @@ struct EventThread {
   std::string log_time;
   std::string log_buffer;
   SteadyTime last_flush{};
+  std::uint64_t request_counter = 0;  // request ids
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   // One thread runs it: the reactor needs no locking (posts from disk threads still lock the scheduler).
   std::unique_ptr<asio::io_context> ctx = std::make_unique<asio::io_context>(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO);
@@ -221,7 +228,19 @@ struct Reply {
   int status = 0;
   std::string_view encoding = "identity";
   std::string_view cache = "-";
+  std::string verdict = "-";  // "-" no filter asked, "pass", or the blocking filter's reason
 };
+
+// Who is asking: what a filter sees of the connection besides the request.
+struct Peer {
+  std::string_view client_ip;
+  std::uint16_t client_port = 0;
+  std::string_view server_ip;
+  std::uint16_t server_port = 0;
+  bool tls = false;
+};
+
+constexpr std::size_t kRequestIdBytes = 48;
 
 class Guard::Impl {
  public:
@@ -245,14 +264,41 @@ class Guard::Impl {
   RequestLimits limits_;
 
   enum class Handled { ready, miss };
-  Handled handle(EventThread& t, const RequestHead& h, bool tls, Reply& r, FileAnswer& fa,
-                 std::shared_ptr<const SiteTable>* hold);
+  Handled handle(EventThread& t, const RequestHead& h, const std::optional<std::string>& host, bool tls, Reply& r,
+                 FileAnswer& fa, std::shared_ptr<const SiteTable>* hold);
   void build_file_reply(EventThread& t, const RequestHead& h, bool tls, const FileAnswer& fa, Body body,
                         Reply& r, bool not_modified = false);
   void build_error(EventThread& t, int status, bool close, bool tls, Reply& r, std::string_view extra = {});
   void handle_admin(EventThread& t, const RequestHead& h, Reply& r);
-  void log_access(EventThread& t, const RequestHead& h, std::string_view ip, const Reply& r);
+  // Runs the filters' inspect(); true when one blocked (r holds its answer).
+  bool inspect(EventThread& t, const RequestHead& h, std::string_view body, const Peer& peer,
+               std::string_view request_id, const std::optional<std::string>& host, Reply& r);
+  void complete(std::string_view request_id, int status, std::uint64_t bytes_sent) {
+    for (const auto& f : o_.filters) f->complete(FilterOutcome{request_id, status, bytes_sent});
+  }
+  // admit() of every filter; false when one refused (the ones that admitted were released).
+  bool admit(std::string_view ip) {
+    for (std::size_t i = 0; i < o_.filters.size(); ++i) {
+      if (!o_.filters[i]->admit(ip)) {
+        for (std::size_t j = 0; j < i; ++j) o_.filters[j]->release(ip);
+        return false;
+      }
+    }
+    return true;
+  }
+  void release_filters(std::string_view ip) {
+    for (const auto& f : o_.filters) f->release(ip);
+  }
+  // "<start time>-<thread>-<counter>" in hex, into `out`; returns its length.
+  std::size_t next_request_id(EventThread& t, char (&out)[kRequestIdBytes]);
+  void log_access(EventThread& t, const RequestHead& h, std::string_view ip, std::string_view request_id,
+                  const Reply& r);
+  void count_limit(EventThread& t, int status) {
+    if (status == 408) bump(t.counters.body_timeouts);
+    if (status == 413) bump(t.counters.too_large);
+  }
   Body load_verified(const FileAnswer& fa, const std::string& path);
+  void refresh(EventThread& t) { refresh_table(t); }
   void release_ip(const std::string& ip) {
     std::lock_guard lock(ip_mutex_);
     auto it = per_ip_.find(ip);
@@ -270,6 +316,7 @@ class Guard::Impl {
   Status bind(EventThread& t, const std::string& address, std::uint16_t& port, Listener kind);
   void accept(EventThread& t, tcp::acceptor& acceptor, Listener kind);
   void on_accepted(EventThread& t, tcp::socket socket, Listener kind);
+  void refused_by_filter(EventThread& t) { bump(t.counters.refused_filter); }
   void schedule_sweep(EventThread& t);
   void schedule_reload();
   void flush_log(EventThread& t);
@@ -307,24 +354,35 @@ class Guard::Impl {
   std::atomic<std::uint64_t> verify_failures_{0};
 
   int log_fd_ = -1;
+  std::uint64_t start_time_ = 0;  // request ids
+
+  mutable std::mutex blocks_mutex_;
+  std::map<std::string, std::uint64_t> blocks_by_reason_;  // filter verdicts, by sanitised reason
+
   std::unique_ptr<asio::ssl::context> tls_default_;
   std::unordered_map<std::string, SslCtxPtr> tls_by_host_;
 };
 
 // ---------------------------------------------------------------------------------------------
-// One connection: read a head, answer it, repeat (keep-alive, pipelining), on one event thread.
+// One connection: read a request (head, then its body if any), answer it, repeat (keep-alive,
+// pipelining), on one event thread.
 
 template <class Stream>
 class Connection : public ConnectionBase, public std::enable_shared_from_this<Connection<Stream>> {
  public:
-  Connection(Guard::Impl& g, EventThread& t, Stream stream, Listener kind, std::string ip_key, std::string ip)
+  Connection(Guard::Impl& g, EventThread& t, Stream stream, Listener kind, std::string ip_key, std::string ip,
+             std::uint16_t port, std::string server_ip, std::uint16_t server_port)
       : g_(g), t_(t), stream_(std::move(stream)), kind_(kind), ip_key_(std::move(ip_key)), ip_(std::move(ip)),
-        cap_(g.o_.max_header_bytes), buf_(new char[cap_]) {
+        port_(port), server_ip_(std::move(server_ip)), server_port_(server_port), base_cap_(g.o_.max_header_bytes),
+        cap_(base_cap_), buf_(new char[cap_]) {
     t_.live.insert(this);
   }
   ~Connection() override {
     t_.live.erase(this);
-    if (kind_ != Listener::admin) g_.release_ip(ip_key_);
+    if (kind_ != Listener::admin) {
+      g_.release_filters(ip_);
+      g_.release_ip(ip_key_);
+    }
   }
 
   void start() {
@@ -339,9 +397,24 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
     }
   }
 
-  void expire() override { close(); }
+  void expire() override {
+    // Slow POST (N7.3): a body that did not arrive in time is answered 408, then the connection closes.
+    if (wait == Wait::body && !g_.stopping() && !answered_early_ && !lingering_) {
+      answered_early_ = true;
+      phase_ = Phase::head;
+      t_.tick_clock();
+      g_.count_limit(t_, 408);
+      reply_.verdict = "-";
+      g_.build_error(t_, 408, true, kind_ == Listener::tls, reply_);
+      request_bytes_ = len_;
+      return send();  // the pending read is left to fail when the socket closes
+    }
+    close();
+  }
 
  private:
+  enum class Phase { head, body_length, body_chunked };
+
   void wait_for(Wait w, std::chrono::milliseconds d) {
     wait = w;
     deadline = std::chrono::steady_clock::now() + d;
@@ -363,11 +436,15 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
   }
 
   void read() {
+    reading_ = true;
     stream_.async_read_some(asio::buffer(buf_.get() + len_, cap_ - len_),
                             [self = this->shared_from_this()](error_code ec, std::size_t n) { self->on_read(ec, n); });
   }
 
   void on_read(error_code ec, std::size_t n) {
+    reading_ = false;
+    if (lingering_) return on_dropped(ec, n);
+    if (answered_early_) return;  // a 408 is being written; its handler lingers, reading again
     if (ec || n == 0) return close();
     // Slowloris (N7.3): the head's deadline starts at its first byte and is not moved by more bytes.
     if (len_ == 0) wait_for(Wait::head, g_.o_.header_timeout);
@@ -375,22 +452,92 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
     process();
   }
 
+  // Grows the buffer (for a body) so that more can be read, never beyond `limit` bytes.
+  void make_room(std::size_t limit) {
+    if (len_ < cap_ || cap_ >= limit) return;
+    const std::size_t cap = std::min(limit, std::max(cap_ * 2, len_ + 16 * 1024));
+    std::unique_ptr<char[]> bigger(new char[cap]);
+    std::memcpy(bigger.get(), buf_.get(), len_);
+    buf_ = std::move(bigger);
+    cap_ = cap;
+  }
+
+  // An answer the guard gives without the filters: a refused head, a body too large or malformed.
+  void refuse(int status, bool keep_head) {
+    phase_ = Phase::head;
+    if (!keep_head) head_.reset();
+    reply_.verdict = "-";
+    g_.count_limit(t_, status);
+    g_.build_error(t_, status, true, kind_ == Listener::tls, reply_);
+    request_bytes_ = len_;
+    send();
+  }
+
   void process() {
-    const ParseResult p = parse_request_head(std::string_view(buf_.get(), len_), g_.limits_, head_);
-    if (p.outcome == ParseOutcome::incomplete) return read();
+    if (phase_ == Phase::head) {
+      const ParseResult p = parse_request_head(std::string_view(buf_.get(), len_), g_.limits_, head_);
+      if (p.outcome == ParseOutcome::incomplete) return read();
+      t_.tick_clock();
+      if (kind_ != Listener::admin) request_id_len_ = g_.next_request_id(t_, request_id_);
+      if (p.outcome == ParseOutcome::refused) return refuse(p.status, false);
+      request_bytes_ = head_.head_bytes;
+      body_ = {};
+      if (kind_ == Listener::admin) {
+        if (head_.framing != BodyFraming::none) return refuse(400, true);
+        g_.handle_admin(t_, head_, reply_);
+        return send();
+      }
+      if (head_.framing == BodyFraming::length) {
+        // 413 at once, before reading the body (N7.3).
+        if (head_.content_length > g_.o_.max_body_bytes) return refuse(413, true);
+        phase_ = Phase::body_length;
+        wait_for(Wait::body, g_.o_.body_timeout);
+      } else if (head_.framing == BodyFraming::chunked) {
+        chunked_ = ChunkedDecoder{};
+        chunked_.read = chunked_.write = head_.head_bytes;
+        phase_ = Phase::body_chunked;
+        wait_for(Wait::body, g_.o_.body_timeout);
+      }
+    }
+    if (phase_ == Phase::body_length) {
+      const std::size_t end = head_.head_bytes + static_cast<std::size_t>(head_.content_length);
+      if (len_ < end) {
+        make_room(end);
+        return read();
+      }
+      body_ = std::string_view(buf_.get() + head_.head_bytes, static_cast<std::size_t>(head_.content_length));
+      request_bytes_ = end;
+      phase_ = Phase::head;
+    } else if (phase_ == Phase::body_chunked) {
+      const ParseResult p = decode_chunked(buf_.get(), len_, g_.o_.max_body_bytes, g_.o_.max_header_bytes, chunked_);
+      if (p.outcome == ParseOutcome::refused) {
+        t_.tick_clock();
+        return refuse(p.status, true);
+      }
+      if (p.outcome == ParseOutcome::incomplete) {
+        len_ = chunked_.write;  // every byte up to len_ was consumed: the framing read is dropped
+        chunked_.read = chunked_.write;
+        make_room(head_.head_bytes + static_cast<std::size_t>(g_.o_.max_body_bytes) + 16 * 1024);
+        return read();
+      }
+      body_ = std::string_view(buf_.get() + head_.head_bytes, chunked_.write - head_.head_bytes);
+      request_bytes_ = chunked_.read;
+      phase_ = Phase::head;
+    }
     t_.tick_clock();
+    dispatch();
+  }
+
+  void dispatch() {
     const bool tls = kind_ == Listener::tls;
-    if (p.outcome == ParseOutcome::refused) {
-      head_ = RequestHead{};
-      g_.build_error(t_, p.status, true, tls, reply_);
-      head_.head_bytes = len_;
-      return send();
+    const std::optional<std::string> host = normalise_host(head_.host);
+    reply_.verdict = "-";
+    if (!g_.o_.filters.empty()) {
+      inspected_ = true;
+      const Peer peer{ip_, port_, server_ip_, server_port_, tls};
+      if (g_.inspect(t_, head_, body_, peer, request_id(), host, reply_)) return send();
     }
-    if (kind_ == Listener::admin) {
-      g_.handle_admin(t_, head_, reply_);
-      return send();
-    }
-    if (g_.handle(t_, head_, tls, reply_, file_, &held_table_) == Guard::Impl::Handled::ready) return send();
+    if (g_.handle(t_, head_, host, tls, reply_, file_, &held_table_) == Guard::Impl::Handled::ready) return send();
     // A miss: read and verify on a disk thread, answer back on this thread.
     wait = Wait::disk;
     deadline = SteadyTime::max();
@@ -411,8 +558,32 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
     send();
   }
 
+  void linger(std::size_t budget) {
+    wait_for(Wait::write, kLingerQuiet);
+    linger_end_ = deadline + (kLingerTotal - kLingerQuiet);
+    lingering_ = true;
+    linger_budget_ = budget;
+    if (!reading_) read_to_drop();  // else the pending read's handler goes on dropping
+  }
+  void read_to_drop() {
+    reading_ = true;
+    stream_.async_read_some(asio::buffer(buf_.get(), cap_), [self = this->shared_from_this()](error_code ec, std::size_t n) {
+      self->reading_ = false;
+      self->on_dropped(ec, n);
+    });
+  }
+  void on_dropped(error_code ec, std::size_t n) {
+    if (ec || n == 0 || n >= linger_budget_) return close();
+    linger_budget_ -= n;
+    wait_for(Wait::write, kLingerQuiet);
+    deadline = std::min(deadline, linger_end_);
+    read_to_drop();
+  }
+
+  std::string_view request_id() const { return std::string_view(request_id_, request_id_len_); }
+
   void send() {
-    if (kind_ != Listener::admin) g_.log_access(t_, head_, ip_, reply_);
+    if (kind_ != Listener::admin) g_.log_access(t_, head_, ip_, request_id(), reply_);
     if (g_.stopping()) reply_.close = true;
     wait_for(Wait::write, g_.o_.idle_timeout + std::chrono::milliseconds(reply_.length / 16));  // ≥ 16 KB/s
     // A large body goes out in full segments (nginx's tcp_nopush): corked until the write completes.
@@ -422,23 +593,39 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
                                                  asio::buffer(reply_.body ? reply_.body->data() + reply_.offset
                                                                           : nullptr,
                                                               reply_.body ? reply_.length : 0)};
-    asio::async_write(stream_, buffers, [self = this->shared_from_this()](error_code ec, std::size_t) {
-      self->on_written(ec);
+    asio::async_write(stream_, buffers, [self = this->shared_from_this()](error_code ec, std::size_t n) {
+      self->on_written(ec, n);
     });
   }
 
-  void on_written(error_code ec) {
+  void on_written(error_code ec, std::size_t bytes) {
     reply_.body.reset();
     if (corked_) set_cork(false);
+    if (inspected_) {
+      inspected_ = false;
+      g_.complete(request_id(), reply_.status, bytes);
+    }
     if (ec) return close();
     if (reply_.close) {
       error_code ignored;
       socket_of(stream_).shutdown(tcp::socket::shutdown_send, ignored);
+      // After refusing a request with a body the client may still be sending it (over the limit, too
+      // slow): read and drop a little while bytes keep coming (at most 2 s, 256 KiB), as nginx's
+      // lingering close does, so its unread bytes do not turn the close into a reset that destroys
+      // the answer before the client read it.
+      if (head_.framing != BodyFraming::none && !g_.stopping()) return linger(256 * 1024);
       return close();
     }
-    const std::size_t used = std::min(head_.head_bytes, len_);
+    const std::size_t used = std::min(request_bytes_, len_);
     std::memmove(buf_.get(), buf_.get() + used, len_ - used);
     len_ -= used;
+    request_bytes_ = 0;
+    if (cap_ > base_cap_ && len_ <= base_cap_) {  // the body's room is given back
+      std::unique_ptr<char[]> smaller(new char[base_cap_]);
+      std::memcpy(smaller.get(), buf_.get(), len_);
+      buf_ = std::move(smaller);
+      cap_ = base_cap_;
+    }
     if (len_ > 0) {  // a pipelined request already read
       wait_for(Wait::head, g_.o_.header_timeout);
       return process();
@@ -452,10 +639,26 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
   Listener kind_;
   std::string ip_key_;
   std::string ip_;
+  std::uint16_t port_;
+  std::string server_ip_;
+  std::uint16_t server_port_;
+  std::size_t base_cap_;
   std::size_t cap_;
   std::unique_ptr<char[]> buf_;
   std::size_t len_ = 0;
+  Phase phase_ = Phase::head;
   RequestHead head_;
+  ChunkedDecoder chunked_;
+  std::string_view body_;          // into buf_, valid until the answer is built
+  std::size_t request_bytes_ = 0;  // of buf_ the current request (head and framed body) used
+  char request_id_[kRequestIdBytes] = {};
+  std::size_t request_id_len_ = 0;
+  bool inspected_ = false;       // the filters saw this request: complete() after the write
+  bool answered_early_ = false;  // a 408 went out while a read was pending
+  bool lingering_ = false;       // reading and dropping before the close
+  bool reading_ = false;         // a read is pending
+  std::size_t linger_budget_ = 0;
+  SteadyTime linger_end_{};
   Reply reply_;
   FileAnswer file_;
   std::shared_ptr<const SiteTable> held_table_;  // keeps file_'s route and entry alive during a miss
@@ -483,8 +686,8 @@ void Guard::Impl::refresh_table(EventThread& t) {
   }
 }
 
-Guard::Impl::Handled Guard::Impl::handle(EventThread& t, const RequestHead& h, bool tls, Reply& r, FileAnswer& fa,
-                                         std::shared_ptr<const SiteTable>* hold) {
+Guard::Impl::Handled Guard::Impl::handle(EventThread& t, const RequestHead& h, const std::optional<std::string>& host,
+                                         bool tls, Reply& r, FileAnswer& fa, std::shared_ptr<const SiteTable>* hold) {
   bump(t.counters.requests);
   r.close = !h.keep_alive;
   if (h.method == Method::other) {
@@ -495,7 +698,6 @@ Guard::Impl::Handled Guard::Impl::handle(EventThread& t, const RequestHead& h, b
     build_error(t, 501, r.close, tls, r);
     return Handled::ready;
   }
-  const auto host = normalise_host(h.host);
   if (!host) {
     build_error(t, 400, true, tls, r);
     return Handled::ready;
@@ -582,6 +784,132 @@ Guard::Impl::Handled Guard::Impl::handle(EventThread& t, const RequestHead& h, b
   }
   *hold = t.table;
   return Handled::miss;
+}
+
+std::size_t Guard::Impl::next_request_id(EventThread& t, char (&out)[kRequestIdBytes]) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::size_t n = 0;
+  auto hex = [&](std::uint64_t v) {
+    char tmp[16];
+    std::size_t k = 0;
+    do {
+      tmp[k++] = kHex[v & 15];
+      v >>= 4;
+    } while (v);
+    while (k) out[n++] = tmp[--k];
+  };
+  hex(start_time_);
+  out[n++] = '-';
+  hex(t.index);
+  out[n++] = '-';
+  hex(++t.request_counter);
+  return n;
+}
+
+namespace {
+
+// A filter's header line is sent only if it is a token name and a value without line breaks, and is
+// not one the guard frames the answer with itself.
+bool safe_header(std::string_view name, std::string_view value) {
+  if (name.empty() || name.size() > 64 || value.size() > 4096) return false;
+  for (char c : name) {
+    const bool tchar = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                       std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+    if (!tchar) return false;
+  }
+  for (unsigned char c : value) {
+    if ((c < 0x20 && c != '\t') || c == 0x7f) return false;
+  }
+  for (std::string_view own : {"content-length", "transfer-encoding", "connection", "content-type", "date", "server"}) {
+    if (name.size() == own.size() &&
+        std::equal(name.begin(), name.end(), own.begin(), [](char a, char b) { return (a | 0x20) == b; })) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// The metrics label for a verdict's reason: [a-z0-9_], at most 64 bytes; "unnamed" when empty.
+std::string reason_label(std::string_view reason) {
+  std::string out;
+  for (char c : reason.substr(0, 64)) {
+    const char l = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+    out += ((l >= 'a' && l <= 'z') || (l >= '0' && l <= '9') || l == '_') ? l : '_';
+  }
+  return out.empty() ? "unnamed" : out;
+}
+
+}  // namespace
+
+bool Guard::Impl::inspect(EventThread& t, const RequestHead& h, std::string_view body, const Peer& peer,
+                          std::string_view request_id, const std::optional<std::string>& host, Reply& r) {
+  FilterRequest fr;
+  fr.request_id = request_id;
+  fr.client_ip = peer.client_ip;
+  fr.client_port = peer.client_port;
+  fr.server_ip = peer.server_ip;
+  fr.server_port = peer.server_port;
+  fr.tls = peer.tls;
+  fr.method = h.method_text;
+  fr.target = h.target;
+  fr.http_version = h.version_text;
+  if (host) {
+    fr.host = *host;
+    refresh_table(t);
+    if (const SiteRoute* route = t.table ? t.table->find(*host) : nullptr) fr.site_id = route->site_id;
+  }
+  fr.headers = h.header_lines();
+  fr.body = body;
+  for (const auto& filter : o_.filters) {
+    FilterVerdict v = filter->inspect(fr);
+    if (v.action == FilterVerdict::Action::pass) continue;
+    bump(t.counters.requests);
+    bump(t.counters.filter_blocks);
+    {
+      std::string label = reason_label(v.reason);
+      std::lock_guard lock(blocks_mutex_);
+      ++blocks_by_reason_[std::move(label)];
+    }
+    const int status = v.status >= 400 && v.status <= 599 ? v.status : 403;
+    r.status = status;
+    r.close = v.close || !h.keep_alive;
+    r.encoding = "identity";
+    r.cache = "-";
+    r.verdict = v.reason.empty() ? "unnamed" : v.reason.substr(0, 64);
+    std::string& out = r.head;
+    out.clear();
+    out += "HTTP/1.1 ";
+    append_number(out, static_cast<std::uint64_t>(status));
+    out += ' ';
+    out += http::reason_phrase(status);
+    out += "\r\nServer: sitewarden\r\n";
+    out += t.date_line;
+    out += "Content-Type: ";
+    out += safe_header("X", v.content_type) ? std::string_view(v.content_type) : "text/plain; charset=utf-8";
+    out += "\r\nCache-Control: no-store\r\nContent-Length: ";
+    append_number(out, v.body.size());
+    out += "\r\nX-Request-Id: ";
+    out += request_id;
+    out += "\r\n";
+    for (const auto& [name, value] : v.headers) {
+      if (!safe_header(name, value)) continue;
+      out += name;
+      out += ": ";
+      out += value;
+      out += "\r\n";
+    }
+    out += kSecurityHeaders;
+    if (peer.tls) out += kHsts;
+    if (r.close) out += "Connection: close\r\n";
+    else if (h.minor_version == 0) out += "Connection: keep-alive\r\n";
+    out += "\r\n";
+    r.offset = 0;
+    r.length = h.method == Method::head ? 0 : v.body.size();
+    r.body = r.length ? std::make_shared<const std::string>(std::move(v.body)) : nullptr;
+    return true;
+  }
+  r.verdict = "pass";
+  return false;
 }
 
 // The answer for a file: 200, 206, 304 (when body is null and the caller sets it) or HEAD's 200.
@@ -695,19 +1023,23 @@ void Guard::Impl::handle_admin(EventThread& t, const RequestHead& h, Reply& r) {
   r.body = std::move(text);
 }
 
-void Guard::Impl::log_access(EventThread& t, const RequestHead& h, std::string_view ip, const Reply& r) {
+void Guard::Impl::log_access(EventThread& t, const RequestHead& h, std::string_view ip, std::string_view request_id,
+                             const Reply& r) {
   bump(t.counters.status[static_cast<std::size_t>(r.status) % kMaxStatus]);
   bump(t.counters.bytes, r.head.size() + r.length);
   if (log_fd_ < 0) return;
   std::string& out = t.log_buffer;
   out += "{\"time\":\"";
   out += t.log_time;
-  out += "\",\"event\":\"guard.access\",\"client_ip\":\"";
+  out += "\",\"event\":\"guard.access\",\"request_id\":\"";
+  out += request_id;
+  out += "\",\"client_ip\":\"";
   out += ip;
   out += "\",\"host\":\"";
   append_json_escaped(out, h.host.substr(0, 256));
   out += "\",\"method\":\"";
-  out += h.method == Method::get ? "GET" : h.method == Method::head ? "HEAD" : "-";
+  if (h.method_text.empty()) out += '-';
+  else append_json_escaped(out, h.method_text.substr(0, 32));
   out += "\",\"path\":\"";
   append_json_escaped(out, h.target.substr(0, std::min<std::size_t>(h.target.find('?'), 2048)));
   out += "\",\"status\":";
@@ -718,6 +1050,8 @@ void Guard::Impl::log_access(EventThread& t, const RequestHead& h, std::string_v
   out += r.encoding;
   out += "\",\"cache\":\"";
   out += r.cache;
+  out += "\",\"verdict\":\"";
+  append_json_escaped(out, r.verdict);
   out += "\"}\n";
   if (out.size() >= kLogFlushBytes) flush_log(t);
 }
@@ -916,14 +1250,26 @@ void Guard::Impl::on_accepted(EventThread& t, tcp::socket socket, Listener kind)
     open_connections_.fetch_add(1, std::memory_order_relaxed);
   }
   std::string ip = remote.address().to_string();
+  std::string server_ip;
+  std::uint16_t server_port = 0;
+  if (kind != Listener::admin && !o_.filters.empty()) {
+    if (!admit(ip)) {  // a filter's ban or connection limit (N7.3): closed without reading
+      refused_by_filter(t);
+      release_ip(key);
+      return;
+    }
+    const auto local = socket.local_endpoint(ec);
+    if (!ec) server_ip = local.address().to_string(), server_port = local.port();
+  }
   if (kind == Listener::tls) {
     auto c = std::make_shared<Connection<asio::ssl::stream<tcp::socket>>>(
         *this, t, asio::ssl::stream<tcp::socket>(std::move(socket), *tls_default_), kind, std::move(key),
-        std::move(ip));
+        std::move(ip), remote.port(), std::move(server_ip), server_port);
     c->start();
   } else {
     auto c = std::make_shared<Connection<tcp::socket>>(*this, t, std::move(socket), kind, std::move(key),
-                                                       std::move(ip));
+                                                       std::move(ip), remote.port(), std::move(server_ip),
+                                                       server_port);
     c->start();
   }
 }
@@ -942,6 +1288,7 @@ void Guard::Impl::schedule_sweep(EventThread& t) {
     for (ConnectionBase* c : expired) {
       if (c->wait == ConnectionBase::Wait::head) bump(t.counters.header_timeouts);
       if (c->wait == ConnectionBase::Wait::idle) bump(t.counters.idle_timeouts);
+      // Wait::body is counted by the connection as it answers 408.
       c->deadline = SteadyTime::max();
       c->expire();
     }
@@ -963,6 +1310,12 @@ Status Guard::Impl::start() {
   if (started_.exchange(true)) return fail("guard.bad_options", "start() called twice");
   if (o_.threads < 1 || o_.disk_threads < 1) return fail("guard.bad_options", "threads and disk_threads must be >= 1");
   if (o_.max_header_bytes < 256 || o_.max_uri_bytes < 16) return fail("guard.bad_options", "header limits too small");
+  if (o_.max_body_bytes > (1ULL << 30)) return fail("guard.bad_options", "max_body_bytes over 1 GiB");
+  if (o_.body_timeout.count() < 1) return fail("guard.bad_options", "body_timeout must be positive");
+  for (const auto& f : o_.filters) {
+    if (!f) return fail("guard.bad_options", "a request filter is null");
+  }
+  start_time_ = static_cast<std::uint64_t>(std::time(nullptr));
   SW_CHECK(reload());
   if (o_.tls) SW_CHECK(load_tls());
   if (!o_.access_log.empty()) {
@@ -1050,6 +1403,10 @@ GuardStats Guard::Impl::stats() const {
     s.idle_timeouts += read(c.idle_timeouts);
     s.refused_per_ip += read(c.refused_per_ip);
     s.refused_max_connections += read(c.refused_max);
+    s.refused_by_filter += read(c.refused_filter);
+    s.filter_blocks += read(c.filter_blocks);
+    s.body_timeouts += read(c.body_timeouts);
+    s.bodies_too_large += read(c.too_large);
     for (std::size_t i = 0; i < kMaxStatus; ++i) {
       if (const auto n = read(c.status[i])) s.responses[static_cast<int>(i)] += n;
     }
@@ -1102,12 +1459,26 @@ std::string Guard::Impl::metrics_text() const {
   out += "guard_blocks_total{limit=\"header_size\"} " + std::to_string(at(431)) + "\n";
   out += "guard_blocks_total{limit=\"uri_length\"} " + std::to_string(at(414)) + "\n";
   out += "guard_blocks_total{limit=\"bad_request\"} " + std::to_string(at(400)) + "\n";
+  out += "guard_blocks_total{limit=\"body_size\"} " + std::to_string(s.bodies_too_large) + "\n";
+  out += "guard_blocks_total{limit=\"body_timeout\"} " + std::to_string(s.body_timeouts) + "\n";
+  out += "guard_blocks_total{limit=\"filter_admit\"} " + std::to_string(s.refused_by_filter) + "\n";
+  out += "# HELP guard_filter_blocks_total Requests a filter blocked, by the verdict's reason.\n"
+         "# TYPE guard_filter_blocks_total counter\n";
+  {
+    std::lock_guard lock(blocks_mutex_);
+    for (const auto& [reason, n] : blocks_by_reason_) {
+      out += "guard_filter_blocks_total{reason=\"" + reason + "\"} ";
+      append_number(out, n);
+      out += '\n';
+    }
+  }
   counter("guard_reloads_total", "Times the live releases were read.", s.reloads);
   counter("guard_reload_failures_total", "Failed reads of the live releases.", s.reload_failures);
   out += "# HELP guard_connections_open Open public connections.\n# TYPE guard_connections_open gauge\n";
   out += "guard_connections_open " + std::to_string(s.open_connections) + "\n";
   out += "# HELP guard_cache_bytes Bytes in the verified cache.\n# TYPE guard_cache_bytes gauge\n";
   out += "guard_cache_bytes " + std::to_string(s.cache_bytes) + "\n";
+  for (const auto& f : o_.filters) f->append_metrics(out);
   return out;
 }
 

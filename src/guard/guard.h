@@ -25,9 +25,27 @@
 // or rollback is what the very next request gets. They are also re-read every reload_interval
 // (domains change). Swapping releases never touches connections.
 //
-// The admin listener (loopback) answers GET /healthz and GET /metrics (Prometheus text).
-// The access log is JSON lines (time, client IP, host, method, path without query, status, bytes,
-// encoding, cache), buffered per event thread and written at 64 KiB or every second.
+// Request filters (filter.h; N7.3 — the WAF and the anti-DoS limits): admit() per accepted public
+// connection after the per-IP caps (a refusal closes it at once), release() when it closes;
+// inspect() once per complete request (head and whole body) on the plain and TLS listeners before
+// routing, in the order given, the first verdict other than pass being the answer (the filter's page
+// and status with the guard's security headers and X-Request-Id); complete() after the answer was
+// written. Each request gets an id (start time, thread index and a counter, in hex) that filters,
+// block pages and the access log share. After the filters: GET and HEAD as above, other known
+// methods 405 (with Allow), unknown methods 501 — the guard has no dynamic endpoints.
+//
+// Request bodies (RFC 9112 6): Content-Length or chunked (de-chunked for the filters; extensions
+// ignored and bounded, trailers read and dropped). Both framings, a bad or repeated Content-Length
+// → 400; another transfer coding → 501; a body over max_body_bytes → 413 at once, without reading
+// the rest, and the connection closes; a body not complete within body_timeout of the head's end →
+// 408 and close (slow POST). The connection buffer grows with the body (only for requests that
+// have one) and shrinks back after it.
+//
+// The admin listener (loopback) answers GET /healthz and GET /metrics (Prometheus text; each filter's
+// lines are appended, and blocks are counted by the verdict's reason). It is never filtered.
+// The access log is JSON lines (time, request id, client IP, host, method, path without query,
+// status, bytes, encoding, cache, verdict: "-" when no filter ran, "pass", or the blocking reason),
+// buffered per event thread and written at 64 KiB or every second.
 #pragma once
 
 #include <chrono>
@@ -37,10 +55,12 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/config.h"
 #include "base/crypto.h"
 #include "base/result.h"
+#include "guard/filter.h"
 #include "guard/release_source.h"
 
 namespace sw::guard {
@@ -66,6 +86,9 @@ struct GuardOptions {
   std::size_t max_connections_per_ip = 64;
   std::chrono::milliseconds reload_interval{30'000};
   std::filesystem::path access_log;  // empty: no access log
+  std::uint64_t max_body_bytes = 1ULL << 20;       // a request body over this: 413 and close
+  std::chrono::milliseconds body_timeout{10'000};  // the whole body within this of the head's end, else 408
+  std::vector<std::shared_ptr<RequestFilter>> filters;  // run in order on every public request (filter.h)
 };
 
 // The options a [guard] config section describes (relative access_log under data_dir).
@@ -92,6 +115,10 @@ struct GuardStats {
   std::uint64_t idle_timeouts = 0;
   std::uint64_t refused_per_ip = 0;
   std::uint64_t refused_max_connections = 0;
+  std::uint64_t refused_by_filter = 0;  // admit() said no
+  std::uint64_t filter_blocks = 0;      // inspect() verdicts other than pass
+  std::uint64_t body_timeouts = 0;      // 408
+  std::uint64_t bodies_too_large = 0;   // 413
   std::uint64_t reloads = 0;
   std::uint64_t reload_failures = 0;
   std::uint64_t open_connections = 0;

@@ -79,13 +79,21 @@ ParseResult parse_request_line(std::string_view line, const RequestLimits& limit
   }
   if (version[5] != '1') return refuse(505, "HTTP version not supported");
   out.method = method_of(method);
+  out.method_text = method;
+  out.version_text = version.substr(5);
   out.target = target;
   out.minor_version = version[7] - '0';
   out.keep_alive = out.minor_version >= 1;
   return {ParseOutcome::complete, 0, {}};
 }
 
-ParseResult parse_header(std::string_view line, RequestHead& out, bool& have_host) {
+struct HeaderState {
+  bool have_host = false;
+  bool have_length = false;
+  bool have_transfer_encoding = false;
+};
+
+ParseResult parse_header(std::string_view line, RequestHead& out, HeaderState& seen) {
   if (line.front() == ' ' || line.front() == '\t') return refuse(400, "folded header line");
   const auto colon = line.find(':');
   if (colon == 0 || colon == std::string_view::npos) return refuse(400, "malformed header line");
@@ -95,11 +103,13 @@ ParseResult parse_header(std::string_view line, RequestHead& out, bool& have_hos
   for (char c : value) {
     if (is_ctl(c) && c != '\t') return refuse(400, "control byte in a header value");
   }
+  if (out.header_count == kMaxHeaderLines) return refuse(431, "too many header lines");
+  out.headers[out.header_count++] = FilterHeader{name, value};
   switch (lower(name.front())) {
     case 'h':
       if (iequals(name, "host")) {
-        if (have_host) return refuse(400, "repeated Host header");
-        have_host = true;
+        if (seen.have_host) return refuse(400, "repeated Host header");
+        seen.have_host = true;
         out.host = value;
       }
       break;
@@ -108,11 +118,27 @@ ParseResult parse_header(std::string_view line, RequestHead& out, bool& have_hos
         if (has_token(value, "close")) out.keep_alive = false;
         else if (has_token(value, "keep-alive")) out.keep_alive = true;
       } else if (iequals(name, "content-length")) {
-        if (value != "0") return refuse(400, "request body not accepted");
+        // RFC 9112 6.3: digits only; a repeated one (even equal, even as a list) is refused, since a
+        // proxy in front may have read the other one (request smuggling).
+        if (seen.have_length) return refuse(400, "repeated Content-Length");
+        seen.have_length = true;
+        if (value.empty() || value.size() > 18 ||
+            !std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+          return refuse(400, "malformed Content-Length");
+        }
+        std::uint64_t n = 0;
+        for (char c : value) n = n * 10 + static_cast<std::uint64_t>(c - '0');
+        out.content_length = n;
+        out.framing = n == 0 ? BodyFraming::none : BodyFraming::length;
       }
       break;
     case 't':
-      if (iequals(name, "transfer-encoding")) return refuse(400, "request body not accepted");
+      if (iequals(name, "transfer-encoding")) {
+        if (seen.have_transfer_encoding) return refuse(400, "repeated Transfer-Encoding");
+        seen.have_transfer_encoding = true;
+        if (!iequals(value, "chunked")) return refuse(501, "transfer coding not supported");
+        out.framing = BodyFraming::chunked;
+      }
       break;
     case 'i':
       if (iequals(name, "if-none-match")) out.if_none_match = value;
@@ -176,8 +202,27 @@ constexpr std::array<std::string_view, 12> kMonths = {"Jan", "Feb", "Mar", "Apr"
 
 }  // namespace
 
+void RequestHead::reset() {
+  method = Method::unknown;
+  method_text = {};
+  target = {};
+  minor_version = 1;
+  version_text = {};
+  host = {};
+  if_none_match = {};
+  if_modified_since = {};
+  if_range = {};
+  range = {};
+  accept_encoding = {};
+  keep_alive = true;
+  head_bytes = 0;
+  framing = BodyFraming::none;
+  content_length = 0;
+  header_count = 0;
+}
+
 ParseResult parse_request_head(std::string_view buffer, const RequestLimits& limits, RequestHead& out) {
-  out = RequestHead{};
+  out.reset();
   std::size_t start = 0;
   while (buffer.size() >= start + 2 && buffer.substr(start, 2) == kCrlf) start += 2;  // RFC 9112 2.2
   const std::string_view view = buffer.substr(start);
@@ -199,7 +244,7 @@ ParseResult parse_request_head(std::string_view buffer, const RequestLimits& lim
   }
   ParseResult line = parse_request_line(view.substr(0, line_end), limits, out);
   if (line.outcome == ParseOutcome::refused) return line;
-  bool have_host = false;
+  HeaderState seen;
   std::size_t pos = line_end + 2;
   while (pos < head_end + 2) {
     const auto end = view.find(kCrlf, pos);
@@ -207,13 +252,92 @@ ParseResult parse_request_head(std::string_view buffer, const RequestLimits& lim
     if (header.find('\n') != std::string_view::npos || header.find('\r') != std::string_view::npos) {
       return refuse(400, "bare CR or LF in a header");
     }
-    ParseResult h = parse_header(header, out, have_host);
+    ParseResult h = parse_header(header, out, seen);
     if (h.outcome == ParseOutcome::refused) return h;
     pos = end + 2;
   }
-  if (out.minor_version >= 1 && !have_host) return refuse(400, "missing Host header");
+  if (out.minor_version >= 1 && !seen.have_host) return refuse(400, "missing Host header");
+  // RFC 9112 6.1, 6.3: both framings at once, or chunked from an HTTP/1.0 client, is faulty framing.
+  if (seen.have_length && seen.have_transfer_encoding) return refuse(400, "Content-Length with Transfer-Encoding");
+  if (seen.have_transfer_encoding && out.minor_version == 0) return refuse(400, "Transfer-Encoding in HTTP/1.0");
   out.head_bytes = start + head_end + 4;
   return {ParseOutcome::complete, 0, {}};
+}
+
+ParseResult decode_chunked(char* buffer, std::size_t len, std::uint64_t max_body_bytes, std::size_t max_trailer_bytes,
+                           ChunkedDecoder& d) {
+  using State = ChunkedDecoder::State;
+  constexpr std::size_t kMaxChunkLine = 1024;
+  while (d.read < len && d.state != State::done) {
+    if (d.state == State::data) {
+      const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(d.chunk_left, len - d.read));
+      if (d.write != d.read) std::memmove(buffer + d.write, buffer + d.read, n);
+      d.write += n;
+      d.read += n;
+      d.chunk_left -= n;
+      if (d.chunk_left == 0) d.state = State::data_cr;
+      continue;
+    }
+    const char c = buffer[d.read++];
+    switch (d.state) {
+      case State::size:
+        if (++d.line_bytes > kMaxChunkLine) return refuse(400, "chunk line too long");
+        if (const int v = hex_value(c); v >= 0) {
+          if (++d.size_digits > 15) return refuse(413, "request body too large");
+          d.chunk_left = d.chunk_left * 16 + static_cast<std::uint64_t>(v);
+          break;
+        }
+        if (d.size_digits == 0) return refuse(400, "malformed chunk size");
+        if (d.body_bytes + d.chunk_left > max_body_bytes) return refuse(413, "request body too large");
+        if (c == ';' || c == ' ' || c == '\t') d.state = State::extension;
+        else if (c == '\r') d.state = State::size_lf;
+        else return refuse(400, "malformed chunk size");
+        break;
+      case State::extension:  // chunk extensions are ignored, their length bounded (RFC 9112 7.1.1)
+        if (++d.line_bytes > kMaxChunkLine) return refuse(400, "chunk line too long");
+        if (c == '\r') d.state = State::size_lf;
+        else if (is_ctl(c) && c != '\t') return refuse(400, "control byte in a chunk extension");
+        break;
+      case State::size_lf:
+        if (c != '\n') return refuse(400, "malformed chunk line");
+        d.body_bytes += d.chunk_left;
+        d.line_bytes = 0;
+        d.size_digits = 0;
+        d.state = d.chunk_left == 0 ? State::trailer_start : State::data;
+        break;
+      case State::data_cr:
+        if (c != '\r') return refuse(400, "chunk data longer than its size");
+        d.state = State::data_lf;
+        break;
+      case State::data_lf:
+        if (c != '\n') return refuse(400, "chunk data longer than its size");
+        d.state = State::size;
+        break;
+      case State::trailer_start:  // a trailer line, or the empty line that ends the message
+        if (++d.trailer_bytes > max_trailer_bytes) return refuse(431, "chunk trailers too large");
+        if (c == '\r') d.state = State::trailer_lf;
+        else if (is_ctl(c)) return refuse(400, "malformed trailer line");
+        else d.state = State::trailer, d.line_bytes = 1;
+        break;
+      case State::trailer:  // trailer fields are read and dropped (never merged into the head)
+        if (++d.trailer_bytes > max_trailer_bytes) return refuse(431, "chunk trailers too large");
+        if (c == '\r') d.state = State::trailer_lf;
+        else if (c == '\n' || (is_ctl(c) && c != '\t')) return refuse(400, "malformed trailer line");
+        break;
+      case State::trailer_lf:
+        if (c != '\n') return refuse(400, "malformed trailer line");
+        if (++d.trailer_bytes > max_trailer_bytes) return refuse(431, "chunk trailers too large");
+        // An empty line ends the message; the line before it decides which CR this was.
+        d.state = d.line_bytes == 0 ? State::done : State::trailer_start;
+        d.line_bytes = 0;
+        break;
+      case State::data:
+      case State::done:
+        break;
+    }
+  }
+  if (d.state == State::done) return {ParseOutcome::complete, 0, {}};
+  return {};
 }
 
 RequestPath decode_request_path(std::string_view target) {

@@ -438,6 +438,300 @@ TEST_F(GuardTest, AccessLogIsJsonLinesWithoutTheQuery) {
   std::filesystem::remove_all(dir);
 }
 
+// Request filters (issue 6 seam, filter.h): a filter that blocks on a marker and records what it saw.
+class MarkerFilter : public RequestFilter {
+ public:
+  struct Seen {
+    std::string request_id, method, target, version, host, body, client_ip, server_ip;
+    std::int64_t site_id = 0;
+    bool tls = false;
+    std::vector<std::pair<std::string, std::string>> headers;
+  };
+
+  bool admit(std::string_view ip) override {
+    std::lock_guard lock(mutex_);
+    if (refuse_admit_) return false;
+    ++admitted_;
+    (void)ip;
+    return true;
+  }
+  void release(std::string_view) override {
+    std::lock_guard lock(mutex_);
+    ++released_;
+  }
+  FilterVerdict inspect(const FilterRequest& r) override {
+    Seen s{std::string(r.request_id), std::string(r.method), std::string(r.target), std::string(r.http_version),
+           std::string(r.host), std::string(r.body), std::string(r.client_ip), std::string(r.server_ip),
+           r.site_id, r.tls, {}};
+    for (const FilterHeader& h : r.headers) s.headers.emplace_back(h.name, h.value);
+    FilterVerdict v;
+    if (r.target.find("marker") != std::string_view::npos || r.body.find("marker") != std::string_view::npos) {
+      v.action = FilterVerdict::Action::block;
+      v.status = 403;
+      v.body = "<p>blocked " + s.request_id + "</p>";
+      v.headers = {{"X-Blocked-By", "marker"}, {"Bad\r\nHeader", "x"}, {"X-Evil", "a\r\nSet-Cookie: x=1"}};
+      v.reason = "marker";
+    }
+    std::lock_guard lock(mutex_);
+    seen_.push_back(std::move(s));
+    return v;
+  }
+  void complete(const FilterOutcome& o) override {
+    std::lock_guard lock(mutex_);
+    completed_.emplace_back(std::string(o.request_id), o.status);
+  }
+  void append_metrics(std::string& out) const override {
+    out += "# HELP marker_filter_seen Requests the marker filter saw.\n# TYPE marker_filter_seen counter\n";
+    std::lock_guard lock(mutex_);
+    out += "marker_filter_seen " + std::to_string(seen_.size()) + "\n";
+  }
+
+  std::vector<Seen> seen() {
+    std::lock_guard lock(mutex_);
+    return seen_;
+  }
+  std::vector<std::pair<std::string, int>> completed() {
+    std::lock_guard lock(mutex_);
+    return completed_;
+  }
+  void refuse_admit(bool v) {
+    std::lock_guard lock(mutex_);
+    refuse_admit_ = v;
+  }
+  std::pair<int, int> admitted_released() {
+    std::lock_guard lock(mutex_);
+    return {admitted_, released_};
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<Seen> seen_;
+  std::vector<std::pair<std::string, int>> completed_;
+  bool refuse_admit_ = false;
+  int admitted_ = 0, released_ = 0;
+};
+
+class GuardFilterTest : public GuardTest {
+ protected:
+  void SetUp() override {
+    GuardTest::SetUp();
+    filter_ = std::make_shared<MarkerFilter>();
+    options_.filters = {filter_};
+  }
+  // Waits (bounded) until the filter's complete() was called `n` times: it runs after the write.
+  void wait_completed(std::size_t n) {
+    for (int i = 0; i < 200 && filter_->completed().size() < n; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+  std::shared_ptr<MarkerFilter> filter_;
+};
+
+TEST_F(GuardFilterTest, TheFilterSeesTheRequestAndAPassServesTheFile) {
+  start();
+  auto r = get("/about/?q=1", "X-First: 1\r\nX-Second:  two \r\n");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, kAbout);
+  auto seen = filter_->seen();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].method, "GET");
+  EXPECT_EQ(seen[0].target, "/about/?q=1");
+  EXPECT_EQ(seen[0].version, "1.1");
+  EXPECT_EQ(seen[0].host, "union.example.org");
+  EXPECT_EQ(seen[0].site_id, 1);
+  EXPECT_EQ(seen[0].client_ip, "127.0.0.1");
+  EXPECT_EQ(seen[0].server_ip, "127.0.0.1");
+  EXPECT_FALSE(seen[0].tls);
+  EXPECT_FALSE(seen[0].request_id.empty());
+  ASSERT_EQ(seen[0].headers.size(), 3u);
+  EXPECT_EQ(seen[0].headers[0], (std::pair<std::string, std::string>{"Host", "union.example.org"}));
+  EXPECT_EQ(seen[0].headers[1], (std::pair<std::string, std::string>{"X-First", "1"}));
+  EXPECT_EQ(seen[0].headers[2], (std::pair<std::string, std::string>{"X-Second", "two"}));
+  wait_completed(1);
+  ASSERT_EQ(filter_->completed().size(), 1u);
+  EXPECT_EQ(filter_->completed()[0], (std::pair<std::string, int>{seen[0].request_id, 200}));
+  // An unknown host is still inspected, with no site.
+  EXPECT_EQ(get("/", {}, "other.example.org")->status, 404);
+  EXPECT_EQ(filter_->seen().back().site_id, 0);
+}
+
+TEST_F(GuardFilterTest, ABlockIsTheFiltersPageWithTheGuardsHeaders) {
+  start();
+  auto c = ClientConnection::plain(guard_->port());
+  ASSERT_TRUE(c);
+  auto r = c->round_trip("GET /about/?x=marker HTTP/1.1\r\nHost: union.example.org\r\n\r\n");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 403);
+  const std::string id(r->headers.get("X-Request-Id").value_or(""));
+  ASSERT_FALSE(id.empty());
+  EXPECT_EQ(r->body, "<p>blocked " + id + "</p>");
+  EXPECT_EQ(r->headers.get("X-Blocked-By").value_or(""), "marker");
+  EXPECT_FALSE(r->headers.get("Set-Cookie"));  // a header line with a line break is never sent
+  EXPECT_FALSE(r->headers.get("X-Evil"));
+  EXPECT_EQ(r->headers.get("X-Content-Type-Options").value_or(""), "nosniff");
+  EXPECT_TRUE(r->headers.get("Content-Security-Policy"));
+  EXPECT_EQ(r->headers.get("Cache-Control").value_or(""), "no-store");
+  // The connection stays usable (the verdict did not ask to close), and request ids differ.
+  auto next = c->round_trip("GET /about/ HTTP/1.1\r\nHost: union.example.org\r\n\r\n");
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->body, kAbout);
+  auto seen = filter_->seen();
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].request_id, id);
+  EXPECT_NE(seen[1].request_id, id);
+  wait_completed(2);
+  EXPECT_EQ(filter_->completed()[0], (std::pair<std::string, int>{id, 403}));
+  EXPECT_EQ(guard_->stats().filter_blocks, 1u);
+}
+
+TEST_F(GuardFilterTest, TheFilterSeesContentLengthAndChunkedBodiesAndOtherMethodsAre405) {
+  start();
+  auto c = ClientConnection::plain(guard_->port());
+  ASSERT_TRUE(c);
+  auto r = c->round_trip("POST /form HTTP/1.1\r\nHost: union.example.org\r\nContent-Length: 11\r\n\r\nhello world");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 405);
+  EXPECT_EQ(r->headers.get("Allow").value_or(""), "GET, HEAD");
+  EXPECT_EQ(filter_->seen().back().body, "hello world");
+  EXPECT_EQ(filter_->seen().back().method, "POST");
+  // Chunked, sent in pieces with an extension and a trailer: the filter gets the de-chunked body.
+  ASSERT_TRUE(c->send("POST /form HTTP/1.1\r\nHost: union.example.org\r\nTransfer-Encoding: chunked\r\n\r\n5;x=y\r\nhel"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_TRUE(c->send("lo\r\n6\r\n world\r\n0\r\nX-T: 1\r\n\r\n"));
+  r = c->read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 405);
+  EXPECT_EQ(filter_->seen().back().body, "hello world");
+  // A body carrying the marker is blocked.
+  r = c->round_trip("POST /form HTTP/1.1\r\nHost: union.example.org\r\nContent-Length: 9\r\n\r\nmarker!!!");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 403);
+  // A GET with a body is read and the file served.
+  r = c->round_trip("GET /about/ HTTP/1.1\r\nHost: union.example.org\r\nContent-Length: 3\r\n\r\nabc");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, kAbout);
+}
+
+TEST_F(GuardFilterTest, PipelinedRequestsWithBodiesAreAnsweredInOrder) {
+  start();
+  auto c = ClientConnection::plain(guard_->port());
+  ASSERT_TRUE(c);
+  const std::string big(20'000, 'b');  // larger than the head buffer: the buffer grows and shrinks back
+  ASSERT_TRUE(c->send("POST /a HTTP/1.1\r\nHost: union.example.org\r\nContent-Length: 3\r\n\r\none"
+                      "POST /b HTTP/1.1\r\nHost: union.example.org\r\nTransfer-Encoding: chunked\r\n\r\n"
+                      "3\r\ntwo\r\n0\r\n\r\n"
+                      "POST /c HTTP/1.1\r\nHost: union.example.org\r\nContent-Length: 20000\r\n\r\n" + big +
+                      "GET /about/ HTTP/1.1\r\nHost: union.example.org\r\n\r\n"
+                      "POST /marker HTTP/1.1\r\nHost: union.example.org\r\nContent-Length: 4\r\n\r\nfour"
+                      "GET / HTTP/1.1\r\nHost: union.example.org\r\n\r\n"));
+  EXPECT_EQ(c->read_response()->status, 405);
+  EXPECT_EQ(c->read_response()->status, 405);
+  EXPECT_EQ(c->read_response()->status, 405);
+  EXPECT_EQ(c->read_response()->body, kAbout);
+  EXPECT_EQ(c->read_response()->status, 403);
+  EXPECT_EQ(c->read_response()->body, kHome);
+  auto seen = filter_->seen();
+  ASSERT_EQ(seen.size(), 6u);
+  EXPECT_EQ(seen[0].body, "one");
+  EXPECT_EQ(seen[1].body, "two");
+  EXPECT_EQ(seen[2].body, big);
+  EXPECT_EQ(seen[3].body, "");
+  EXPECT_EQ(seen[4].body, "four");
+}
+
+TEST_F(GuardFilterTest, ABodyOverTheLimitIs413WithoutReadingIt) {
+  options_.max_body_bytes = 1000;
+  start();
+  auto c = ClientConnection::plain(guard_->port());
+  ASSERT_TRUE(c);
+  // The head promises more than the limit: answered at once, before any body byte is sent.
+  auto r = c->round_trip("POST / HTTP/1.1\r\nHost: union.example.org\r\nContent-Length: 1001\r\n\r\n");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 413);
+  EXPECT_TRUE(c->closed_by_peer());
+  // Chunked: refused when a chunk size goes over it.
+  auto d = ClientConnection::plain(guard_->port());
+  ASSERT_TRUE(d);
+  r = d->round_trip("POST / HTTP/1.1\r\nHost: union.example.org\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    "1f4\r\n" + std::string(500, 'a') + "\r\n1f5\r\n");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 413);
+  EXPECT_TRUE(d->closed_by_peer());
+  EXPECT_TRUE(filter_->seen().empty());  // never inspected
+  EXPECT_EQ(guard_->stats().bodies_too_large, 2u);
+  // Exactly the limit is read and inspected.
+  auto e = ClientConnection::plain(guard_->port());
+  ASSERT_TRUE(e);
+  r = e->round_trip("POST / HTTP/1.1\r\nHost: union.example.org\r\nContent-Length: 1000\r\n\r\n" +
+                    std::string(1000, 'x'));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 405);
+  EXPECT_EQ(filter_->seen().size(), 1u);
+}
+
+TEST_F(GuardFilterTest, ASlowBodyIs408AndTheConnectionCloses) {
+  options_.body_timeout = std::chrono::milliseconds(300);
+  start();
+  auto c = ClientConnection::plain(guard_->port());
+  ASSERT_TRUE(c);
+  ASSERT_TRUE(c->send("POST / HTTP/1.1\r\nHost: union.example.org\r\nContent-Length: 100\r\n\r\nabc"));
+  for (int i = 0; i < 2; ++i) {  // bytes keep coming, but they do not move the deadline
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    ASSERT_TRUE(c->send("d"));
+  }
+  auto r = c->read_response();  // waits at most kReadTimeout
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 408);
+  EXPECT_TRUE(c->closed_by_peer());
+  EXPECT_TRUE(filter_->seen().empty());
+  EXPECT_EQ(guard_->stats().body_timeouts, 1u);
+}
+
+TEST_F(GuardFilterTest, ARefusedAdmissionClosesTheConnectionAndAdmittedOnesAreReleased) {
+  start();
+  {
+    auto c = ClientConnection::plain(guard_->port());
+    ASSERT_TRUE(c);
+    ASSERT_EQ(c->round_trip("GET / HTTP/1.1\r\nHost: union.example.org\r\n\r\n")->status, 200);
+  }
+  filter_->refuse_admit(true);
+  auto refused = ClientConnection::plain(guard_->port());
+  ASSERT_TRUE(refused);
+  EXPECT_TRUE(refused->closed_by_peer());
+  EXPECT_GE(guard_->stats().refused_by_filter, 1u);
+  for (int i = 0; i < 200 && filter_->admitted_released().second < 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(filter_->admitted_released(), (std::pair<int, int>{1, 1}));
+  // The admin listener is never filtered.
+  auto admin = ClientConnection::plain(guard_->admin_port());
+  ASSERT_TRUE(admin);
+  EXPECT_EQ(admin->round_trip("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")->status, 200);
+}
+
+TEST_F(GuardFilterTest, MetricsAppendTheFiltersLinesAndCountBlocksByReason) {
+  const auto dir = http::testing::make_temp_dir();
+  options_.access_log = dir / "access.log";
+  start();
+  EXPECT_EQ(get("/marker")->status, 403);
+  EXPECT_EQ(get("/about/")->status, 200);
+  const std::string m = guard_->metrics_text();
+  EXPECT_NE(m.find("guard_filter_blocks_total{reason=\"marker\"} 1"), std::string::npos) << m;
+  EXPECT_NE(m.find("marker_filter_seen 2"), std::string::npos) << m;
+  EXPECT_NE(m.find("guard_blocks_total{limit=\"body_size\"} 0"), std::string::npos);
+  guard_->stop();
+  guard_->wait();
+  std::ifstream in(options_.access_log);
+  std::string blocked, passed;
+  ASSERT_TRUE(std::getline(in, blocked));
+  ASSERT_TRUE(std::getline(in, passed));
+  EXPECT_NE(blocked.find("\"verdict\":\"marker\""), std::string::npos) << blocked;
+  EXPECT_NE(blocked.find("\"request_id\":\"" + filter_->seen()[0].request_id + "\""), std::string::npos) << blocked;
+  EXPECT_NE(passed.find("\"verdict\":\"pass\""), std::string::npos) << passed;
+  std::filesystem::remove_all(dir);
+}
+
 // TLS: the certificate is chosen by SNI, and answers carry HSTS.
 std::string peer_common_name(std::uint16_t port, const std::string& sni) {
   SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
