@@ -133,6 +133,39 @@ struct WatchConfig {
   std::int64_t verify_threads = 2;  // hashing threads of a full verification
 };
 
+// [monitor] (issue 7): the probes of every site of the register from outside (docs/modules/monitor.md).
+// scheme: how site home pages are fetched; connect_to: "HOST:PORT:ADDR:PORT" entries (space separated)
+// sending a site's traffic elsewhere (tests, private networks); ca_file: extra trust anchors.
+struct MonitorConfig {
+  bool enabled = true;  // `serve` runs the probes on their schedules
+  std::string scheme = "https";
+  std::int64_t incident_after = 3;  // consecutive failed probes of a target that open an incident
+  std::int64_t uptime_interval_seconds = 300;
+  std::int64_t tls_interval_seconds = 6 * 3600;
+  std::int64_t links_interval_seconds = 24 * 3600;
+  std::int64_t timeout_seconds = 15;  // the inspectors' limit
+  std::int64_t retries = 2;
+  std::int64_t max_per_host = 4;
+  std::int64_t politeness_milliseconds = 250;  // least gap between requests to one host
+  std::int64_t link_max_pages = 5000;
+  std::int64_t link_max_depth = 10;
+  std::int64_t link_cache_hours = 24;  // 0: no cache
+  std::string connect_to;
+  std::string ca_file;
+};
+
+// [publish] (issue 5, N7.1): release retention and blob housekeeping (docs/modules/publish.md
+// "Retention and blob garbage collection"). keep_releases: the newest releases kept per site (the
+// live one always); older ones are pruned and their blobs become garbage unless something else names
+// them. blob_gc: "daily" runs the collection in `serve`, "off" leaves it to `sitewarden store gc`.
+// blob_gc_grace_seconds: an unreferenced blob younger than this is never removed, so a publish or
+// upload running in another process keeps the blobs it has written but not yet recorded.
+struct PublishConfig {
+  std::int64_t keep_releases = 10;
+  std::string blob_gc = "daily";
+  std::int64_t blob_gc_grace_seconds = 3600;
+};
+
 struct Config {
   std::filesystem::path source;  // the file it was read from (empty for defaults)
   NodeConfig node;
@@ -145,6 +178,7 @@ struct Config {
   InteractionConfig interaction;
   GuardConfig guard;
   WatchConfig watch;
+  MonitorConfig monitor;
 };
 
 // Splits a [registry] *_domains value (separated by spaces or commas) into its suffixes.

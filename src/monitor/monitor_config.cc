@@ -1,0 +1,63 @@
+// The [monitor] config keys as options (monitor_config.h).
+#include "monitor/monitor_config.h"
+
+#include <algorithm>
+#include <sstream>
+#include <string_view>
+
+namespace sw::monitor {
+
+MonitorOptions service_options_from(const MonitorConfig& c) { return {static_cast<int>(c.incident_after)}; }
+
+namespace {
+
+bool port_or_empty(std::string_view p) {
+  return p.size() <= 5 && std::ranges::all_of(p, [](char c) { return c >= '0' && c <= '9'; });
+}
+
+Status check_connect_to(const std::string& entry) {
+  std::vector<std::string_view> parts;
+  std::string_view rest = entry;
+  for (auto at = rest.find(':'); at != std::string_view::npos; at = rest.find(':')) {
+    parts.push_back(rest.substr(0, at));
+    rest.remove_prefix(at + 1);
+  }
+  parts.push_back(rest);
+  if (parts.size() != 4 || !port_or_empty(parts[1]) || !port_or_empty(parts[3]) || parts[2].empty()) {
+    return fail("monitor.bad_input", "[monitor] connect_to entry '" + entry + "' is not HOST:PORT:ADDR:PORT");
+  }
+  return ok();
+}
+
+}  // namespace
+
+Result<PassOptions> pass_options_from(const MonitorConfig& c) {
+  FetchOptions f;
+  f.timeout = std::chrono::seconds(c.timeout_seconds);
+  f.connect_timeout = std::min(f.timeout, std::chrono::milliseconds(10'000));
+  f.retries = static_cast<int>(c.retries);
+  f.max_per_host = static_cast<int>(c.max_per_host);
+  f.politeness = std::chrono::milliseconds(c.politeness_milliseconds);
+  f.ca_file = c.ca_file;
+  std::istringstream entries(c.connect_to);
+  for (std::string e; entries >> e;) {
+    SW_CHECK(check_connect_to(e));
+    f.connect_to.push_back(e);
+  }
+  PassOptions p;
+  p.uptime = f;
+  p.uptime.politeness = std::chrono::milliseconds(0);  // one request per site
+  p.tls = {f.timeout, c.ca_file, f.connect_to};
+  p.links.fetch = f;
+  p.links.max_pages = static_cast<int>(c.link_max_pages);
+  p.links.max_depth = static_cast<int>(c.link_max_depth);
+  p.link_cache = std::chrono::hours(c.link_cache_hours);
+  return p;
+}
+
+Schedule schedule_from(const MonitorConfig& c) {
+  return {std::chrono::seconds(c.uptime_interval_seconds), std::chrono::seconds(c.tls_interval_seconds),
+          std::chrono::seconds(c.links_interval_seconds)};
+}
+
+}  // namespace sw::monitor
