@@ -178,6 +178,7 @@ struct Config {
   InteractionConfig interaction;
   GuardConfig guard;
   WatchConfig watch;
+  PublishConfig publish;
   MonitorConfig monitor;
 };
 

@@ -92,7 +92,7 @@ TEST(Config, DefaultConfigTextParsesBack) {
   auto c = parse_config(default_config_text("/var/lib/sitewarden"), "default");
   ASSERT_TRUE(c) << c.error().to_string();
   EXPECT_EQ(c->node.data_dir, "/var/lib/sitewarden");
-  EXPECT_EQ(describe_config_keys().size(), 67u);
+  EXPECT_EQ(describe_config_keys().size(), 87u);
 }
 
 
@@ -238,6 +238,31 @@ TEST(Config, WatchKeysHaveDefaultsAndRanges) {
   auto bad = parse_config("[watch]\nfull_verify_interval_seconds = 1\n", "w.toml");
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.error().message.find("w.toml:2"), std::string::npos) << bad.error().message;
+}
+
+// ---- [publish] (issue 5, N7.1): retention and blob garbage collection ----
+
+TEST(Config, PublishKeysHaveDefaultsAndRanges) {
+  auto d = parse_config("", "p.toml");
+  ASSERT_TRUE(d) << d.error().to_string();
+  EXPECT_EQ(d->publish.keep_releases, 10);
+  EXPECT_EQ(d->publish.blob_gc, "daily");
+  EXPECT_EQ(d->publish.blob_gc_grace_seconds, 3600);
+  auto c = parse_config("[publish]\nkeep_releases = 3\nblob_gc = \"off\"\nblob_gc_grace_seconds = 600\n", "p.toml");
+  ASSERT_TRUE(c) << c.error().to_string();
+  EXPECT_EQ(c->publish.keep_releases, 3);
+  EXPECT_EQ(c->publish.blob_gc, "off");
+  EXPECT_EQ(c->publish.blob_gc_grace_seconds, 600);
+  for (const char* bad : {"keep_releases = 0", "keep_releases = 1001"}) {
+    auto r = parse_config(std::string("[publish]\n") + bad + "\n", "p.toml");
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code, "config.out_of_range");
+    EXPECT_NE(r.error().message.find("[publish] keep_releases"), std::string::npos) << r.error().message;
+  }
+  auto gc = parse_config("[publish]\nblob_gc = \"weekly\"\n", "p.toml");
+  ASSERT_FALSE(gc);
+  EXPECT_NE(gc.error().message.find("[publish] blob_gc"), std::string::npos) << gc.error().message;
+  EXPECT_NE(default_config_text("/d").find("keep_releases = 10"), std::string::npos);
 }
 
 }  // namespace
