@@ -11,8 +11,7 @@ namespace sw::cli {
 
 Result<std::unique_ptr<Publishing>> open_publishing(Platform& p) {
   auto out = std::make_unique<Publishing>();
-  publish::ReleaseStore::Options options;
-  options.generation_file = publish::generation_file(p.data_dir());
+  const auto options = publish::release_store_options(p.config.publish, p.data_dir());  // keep_releases
   out->releases = std::make_unique<publish::ReleaseStore>(*p.db, *p.blobs, *p.suite, p.node_key, p.trusted_keys,
                                                           options);
   // Issue 5 crash safety: the next start cleans up what a killed publish left (temp files older than

@@ -2,6 +2,7 @@
 //
 //   sitewarden release list --site N                         the site's releases, newest first
 //   sitewarden release show --id R                           one release: its files, sizes, digests
+//   sitewarden release history --site N                      every switch of the live release, newest first
 //   sitewarden release rollback --site N --to R --reason T   make release R live again (audited)
 //   sitewarden release verify --site N                       re-hash every blob of the live release
 //
@@ -35,8 +36,7 @@ struct ReleaseNode {
 
 Result<ReleaseNode> open_releases(const fs::path& config) {
   SW_TRY(platform, open_platform(config));
-  publish::ReleaseStore::Options options;
-  options.generation_file = publish::generation_file(platform->data_dir());
+  const auto options = publish::release_store_options(platform->config.publish, platform->data_dir());
   auto releases = std::make_unique<publish::ReleaseStore>(*platform->db, *platform->blobs, *platform->suite,
                                                           platform->node_key, platform->trusted_keys, options);
   return ReleaseNode{std::move(platform), std::move(releases)};
@@ -63,6 +63,23 @@ int cmd_list(const fs::path& config, std::int64_t site) {
   return 0;
 }
 
+// kind: publish (a new release), rollback (to an older release), rollforward (to a newer one).
+int cmd_history(const fs::path& config, std::int64_t site) {
+  auto node = open_releases(config);
+  if (!node) return failed(node.error());
+  auto history = node->releases->history(site);
+  if (!history) return failed(history.error());
+  if (history->empty()) {
+    std::cout << "site " << site << " has no release switches\n";
+    return 0;
+  }
+  std::cout << "switched_at\tkind\tfrom\tto\tswitched_by\treason\n";
+  for (const auto& h : *history)
+    std::cout << h.switched_at << '\t' << h.kind << '\t' << (h.from_release ? std::to_string(*h.from_release) : "-")
+              << '\t' << h.to_release << '\t' << h.switched_by << '\t' << h.reason << '\n';
+  return 0;
+}
+
 int cmd_show(const fs::path& config, std::int64_t id) {
   auto node = open_releases(config);
   if (!node) return failed(node.error());
@@ -83,7 +100,8 @@ int cmd_show(const fs::path& config, std::int64_t id) {
   return 0;
 }
 
-// N8.4: every rollback, done or refused, is an audit event naming who, which release and why.
+// N8.4: every rollback, done or refused, is an audit event naming who, which release and why; a
+// done one also names its direction ("rollback" to an older release, "rollforward" to a newer one).
 int cmd_rollback(const fs::path& config, std::int64_t site, std::int64_t to, const std::string& reason) {
   auto node = open_releases(config);
   if (!node) return failed(node.error());
@@ -99,6 +117,10 @@ int cmd_rollback(const fs::path& config, std::int64_t site, std::int64_t to, con
   event.details = {{"reason", reason}, {"to_release", to}};
   if (before && *before) event.details["from_release"] = (*before)->id;
   if (!switched) event.details["error"] = switched.error().code;
+  if (switched) {
+    if (auto history = node->releases->history(site); history && !history->empty())
+      event.details["direction"] = history->front().kind;
+  }
   if (auto logged = node->platform->audit->append(event); !logged) return failed(logged.error());
   if (!switched) return failed(switched.error());
   std::cout << "site " << site << ": release " << to << " is live";
@@ -161,6 +183,9 @@ CommandRunner add_release_commands(CLI::App& app) {
   auto* show = release->add_subcommand("show", "one release's files (paths, sizes, types, digests)");
   config_option(show);
   show->add_option("--id", args->id, "release id")->required()->check(CLI::PositiveNumber);
+  auto* history = release->add_subcommand("history", "every switch of a site's live release, newest first");
+  config_option(history);
+  history->add_option("--site", args->site, "site id")->required()->check(CLI::PositiveNumber);
   auto* rollback = release->add_subcommand("rollback", "make an earlier kept release live again (audited)");
   config_option(rollback);
   rollback->add_option("--site", args->site, "site id")->required()->check(CLI::PositiveNumber);
@@ -173,6 +198,7 @@ CommandRunner add_release_commands(CLI::App& app) {
   return [=]() -> std::optional<int> {
     if (list->parsed()) return cmd_list(args->config, args->site);
     if (show->parsed()) return cmd_show(args->config, args->id);
+    if (history->parsed()) return cmd_history(args->config, args->site);
     if (rollback->parsed()) return cmd_rollback(args->config, args->site, args->to, args->reason);
     if (verify->parsed()) return cmd_verify(args->config, args->site);
     return std::nullopt;

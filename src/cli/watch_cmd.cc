@@ -58,8 +58,7 @@ Result<Node> open_node(const fs::path& config) {
   SW_TRY(p, open_platform(config));
   n.platform = std::move(p);
   Platform& pf = *n.platform;
-  publish::ReleaseStore::Options options;
-  options.generation_file = publish::generation_file(pf.data_dir());
+  const auto options = publish::release_store_options(pf.config.publish, pf.data_dir());
   n.releases = std::make_unique<publish::ReleaseStore>(*pf.db, *pf.blobs, *pf.suite, pf.node_key,
                                                        pf.trusted_keys, options);
   SW_TRY(generation, publish::LiveGeneration::open(options.generation_file));

@@ -14,6 +14,7 @@ constexpr std::string_view kFull = "full";
 constexpr std::string_view kIncremental = "incremental";
 constexpr std::string_view kSwitchPublish = "publish";
 constexpr std::string_view kSwitchRollback = "rollback";
+constexpr std::string_view kSwitchRollforward = "rollforward";
 constexpr std::string_view kPublishReason = "publish";
 
 constexpr std::string_view kReleaseColumns =
@@ -193,7 +194,8 @@ Status ReleaseStore::switch_live(std::int64_t site_id, std::int64_t release_id, 
   SW_CHECK(db_->exec(
       "INSERT INTO release_switches (site_id, from_release, to_release, switched_at, switched_by, reason, kind) "
       "VALUES (?, ?, ?, ?, ?, ?, ?)",
-      {site_id, from, release_id, now, std::string(actor), std::string(reason), std::string(kSwitchRollback)}));
+      {site_id, from, release_id, now, std::string(actor), std::string(reason),
+       std::string(previous && previous->integer(0) < release_id ? kSwitchRollforward : kSwitchRollback)}));
   SW_CHECK(tx.commit());
   return bump_generation();
 }
@@ -266,6 +268,13 @@ Result<std::vector<LiveSite>> ReleaseStore::live_sites() {
     if (!row.is_null(3)) out.back().hosts.push_back(lowercase_ascii(row.text(3)));
   }
   return out;
+}
+
+ReleaseStore::Options release_store_options(const PublishConfig& config, const std::filesystem::path& data_dir) {
+  ReleaseStore::Options options;
+  options.keep = static_cast<std::size_t>(std::max<std::int64_t>(config.keep_releases, 1));
+  options.generation_file = generation_file(data_dir);
+  return options;
 }
 
 Status ReleaseStore::recover() {

@@ -9,8 +9,10 @@
 //     killed at any point leaves the previous release live and whole; the temp files a killed
 //     writer left in the blob store are removed by recover(). Blobs no release names are left in
 //     place: the store is shared (attachments are blobs too), so they are never deleted here.
-// The newest `keep` releases of a site (and always the live one) are kept; older release rows are
-// marked pruned (never deleted: the history stays) and can no longer be made live.
+// The newest `keep` releases of a site (`[publish] keep_releases`, and always the live one) are kept;
+// older release rows are marked pruned (never deleted: the history stays) and can no longer be made
+// live. Their blobs become garbage unless something else names them; the blob garbage collection
+// (`sitewarden store gc`) removes those, never this store.
 //
 // After every committed switch the store bumps the node's live generation (LiveGeneration), a
 // counter in a small memory-mapped file `<data_dir>/run/live-generation`, so a guard in another
@@ -32,6 +34,7 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "base/config.h"
 #include "base/crypto.h"
 #include "base/result.h"
 #include "publish/manifest.h"
@@ -84,7 +87,9 @@ struct ReleaseSwitch {
   std::string switched_at;
   std::string switched_by;
   std::string reason;
-  std::string kind;  // "publish" | "rollback"
+  // "publish" (a new release committed), "rollback" (to an older release than the one live) or
+  // "rollforward" (to a newer one, e.g. back to the newest after a rollback).
+  std::string kind;
 };
 
 // Longest reason and actor a switch records ("publish.bad_input" beyond).
@@ -127,7 +132,8 @@ class ReleaseStore {
   // forward): "publish.release_not_found", "publish.release_pruned", "publish.wrong_site".
   // Re-verifies the manifest and that every blob it names is present before switching.
   // Also "publish.already_live", "publish.blob_missing", "publish.bad_input" (empty or overlong
-  // actor or reason), the manifest's verification errors. Recorded as a "rollback" switch.
+  // actor or reason), the manifest's verification errors. Recorded as a "rollback" switch when the
+  // release is older than the one live, a "rollforward" when newer (ReleaseSwitch::kind).
   Status switch_live(std::int64_t site_id, std::int64_t release_id, std::string_view actor,
                      std::string_view reason);
 
@@ -161,5 +167,10 @@ class ReleaseStore {
   Options options_;
   std::unique_ptr<LiveGeneration> generation_;
 };
+
+// The options every ReleaseStore of a node is made with (serve, the CLI, the scheduler, a guard-only
+// node, the watcher): `[publish] keep_releases` (N7.1) and the node's generation file under
+// `data_dir`; recover() keeps its default stale_temp_age.
+ReleaseStore::Options release_store_options(const PublishConfig& config, const std::filesystem::path& data_dir);
 
 }  // namespace sw::publish

@@ -30,12 +30,23 @@ check "rollback" 0 "$SW" release rollback --config "$CONF" --site "$SITE" --to 2
 expect_output "rollback says what is live" "release 2 is live (was 3)"
 check "list after rollback" 0 "$SW" release list --config "$CONF" --site "$SITE"
 expect_output "release 2 is live" "^2	.*	live$"
+check "history" 0 "$SW" release history --config "$CONF" --site "$SITE"
+expect_output "history names the rollback" "	rollback	3	2	cli:.*	release 3 has a typo$"
+expect_output "history names the publishes" "	publish	-	1	"
+check "roll forward" 0 "$SW" release rollback --config "$CONF" --site "$SITE" --to 3 --reason "the typo was fine"
+check "history after the roll forward" 0 "$SW" release history --config "$CONF" --site "$SITE"
+expect_output "a roll forward is named by its direction" "	rollforward	2	3	"
+DIRECTIONS="$(sqlite3 "$DB" "SELECT json_extract(details, '$.direction') FROM audit_events WHERE action = 'publish.rollback' AND outcome = 'success' ORDER BY seq")"
+if [ "$DIRECTIONS" = "$(printf 'rollback\nrollforward')" ]; then pass=$((pass + 1)); else
+  failed=$((failed + 1)); echo "FAIL: audited directions: got '$DIRECTIONS'"
+fi
+check "back to 2" 0 "$SW" release rollback --config "$CONF" --site "$SITE" --to 2 --reason "release 3 has a typo after all"
 check "rollback to an unknown release is refused" 1 "$SW" release rollback --config "$CONF" --site "$SITE" --to 99 --reason "x"
 expect_output "refusal names the code" "publish.release_not_found"
 check "rollback to the live release is refused" 1 "$SW" release rollback --config "$CONF" --site "$SITE" --to 2 --reason "x"
 check "rollback needs a reason" 106 "$SW" release rollback --config "$CONF" --site "$SITE" --to 1
 AUDITED="$(sqlite3 "$DB" "SELECT outcome || ':' || object FROM audit_events WHERE action = 'publish.rollback' ORDER BY seq")"
-if [ "$AUDITED" = "$(printf 'success:release:2\nfailure:release:99\nfailure:release:2')" ]; then pass=$((pass + 1)); else
+if [ "$AUDITED" = "$(printf 'success:release:2\nsuccess:release:3\nsuccess:release:2\nfailure:release:99\nfailure:release:2')" ]; then pass=$((pass + 1)); else
   failed=$((failed + 1)); echo "FAIL: rollbacks audited: got '$AUDITED'"
 fi
 check "audit log still verifies" 0 "$SW" audit verify --config "$CONF"

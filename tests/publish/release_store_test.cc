@@ -105,6 +105,27 @@ TEST_F(ReleaseStoreTest, RollbackMakesAnEarlierReleaseLiveAndIsRecorded) {
   EXPECT_EQ((*history)[0].reason, "b has a typo");
   ASSERT_TRUE(store_->switch_live(site_, b, "cli:root", "typo was fine"));  // roll forward
   EXPECT_EQ((*store_->live(site_))->id, b);
+  history = store_->history(site_);
+  ASSERT_TRUE(history);
+  ASSERT_EQ(history->size(), 4u);
+  EXPECT_EQ((*history)[0].kind, "rollforward");  // named by direction, not "rollback"
+  EXPECT_EQ((*history)[0].from_release, a);
+  EXPECT_EQ((*history)[0].to_release, b);
+}
+
+// [publish] keep_releases (N7.1) is what every store of a node is made with.
+TEST_F(ReleaseStoreTest, OptionsComeFromThePublishConfig) {
+  PublishConfig config;
+  config.keep_releases = 2;
+  const auto options = release_store_options(config, dir_.path());
+  EXPECT_EQ(options.keep, 2u);
+  EXPECT_EQ(options.generation_file, generation_file(dir_.path()));
+  store_ = std::make_unique<ReleaseStore>(*db_, *blobs_, suite_, key_, trusted_, options);
+  const std::int64_t first = publish(site_, "1");
+  publish(site_, "2");
+  publish(site_, "3");
+  EXPECT_TRUE(store_->get(first)->pruned);
+  EXPECT_EQ(store_->list(site_)->size(), 3u);  // pruned rows stay listed
 }
 
 TEST_F(ReleaseStoreTest, RollbackToAPrunedReleaseIsRefused) {
