@@ -19,9 +19,15 @@ CommandRunner add_release_commands(CLI::App& app);  // release_cmd.cc: release l
 CommandRunner add_publish_commands(CLI::App& app);  // publish_cmd.cc: publish
 CommandRunner add_guard_commands(CLI::App& app);    // guard_cmd.cc: guard (a guard-only node)
 CommandRunner add_watch_commands(CLI::App& app);    // watch_cmd.cc: mirror, watch, watch verify
+CommandRunner add_store_commands(CLI::App& app);    // store_cmd.cc: store gc (blob garbage collection)
 
 // `serve` starts the guard beside the console (guard_cmd.cc). Returns the function that stops it
 // (called once, before the console stops); prints the guard's listeners.
 Result<std::function<void()>> start_guard_in_serve(Platform& platform);
+
+// `serve`'s scheduler calls this every pass: with [publish] blob_gc = "daily", a blob garbage
+// collection (audited "store.gc") when the last one is a day old or none is recorded
+// (<data_dir>/run/blob-gc-last); failures are logged and audited, never thrown (store_cmd.cc).
+void run_blob_gc_if_due(Platform& platform);
 
 }  // namespace sw::cli

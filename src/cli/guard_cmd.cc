@@ -1,6 +1,9 @@
 // The guard subcommands (issue 5; docs/modules/guard.md); see commands.h.
 //
-//   sitewarden guard --config F    a guard-only node: serves the live releases until SIGINT/SIGTERM
+//   sitewarden guard --config F    a guard-only node: serves the live releases until SIGINT/SIGTERM;
+//                                  at start it recovers the release store as serve does (the temp
+//                                  files a killed publish left, older than the stale-temp age, removed;
+//                                  the live generation bumped)
 //   sitewarden serve               starts the same guard beside the console ([guard] enabled)
 //
 // Tamper incidents (N7.1) become audit events "guard.tamper" (site, release, path, expected and
@@ -49,14 +52,19 @@ guard::Guard::TamperSink audit_tamper(audit::AuditLog* audit) {
   };
 }
 
-Result<std::unique_ptr<GuardNode>> start_guard(Platform& p) {
+// `recover`: a guard-only node runs ReleaseStore::recover() first (serve has done so in
+// open_publishing already).
+Result<std::unique_ptr<GuardNode>> start_guard(Platform& p, bool recover) {
   auto n = std::make_unique<GuardNode>();
   SW_TRY(db, store::Database::open(p.data_dir() / "sitewarden.db"));
   n->db = std::move(db);
-  publish::ReleaseStore::Options options;
-  options.generation_file = publish::generation_file(p.data_dir());
+  const auto options = publish::release_store_options(p.config.publish, p.data_dir());
   n->releases = std::make_unique<publish::ReleaseStore>(*n->db, *p.blobs, *p.suite, p.node_key, p.trusted_keys,
                                                         options);
+  if (recover) {
+    SW_CHECK(n->releases->recover());
+    log::info("guard.recovered", {{"stale_temp_age_seconds", options.stale_temp_age.count()}});
+  }
   SW_TRY(generation, publish::LiveGeneration::open(options.generation_file));
   n->generation = std::move(generation);
   n->source = std::make_unique<guard::StoreReleaseSource>(*n->releases, *p.blobs, n->generation.get());
@@ -88,7 +96,7 @@ int run_guard_node(const std::string& config) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // before the guard's threads start
-  auto node = start_guard(**p);
+  auto node = start_guard(**p, /*recover=*/true);
   if (!node) {
     std::cerr << "error: " << node.error().to_string() << "\n";
     return 1;
@@ -115,7 +123,7 @@ CommandRunner add_guard_commands(CLI::App& app) {
 
 Result<std::function<void()>> start_guard_in_serve(Platform& platform) {
   if (!platform.config.guard.enabled) return std::function<void()>([] {});
-  auto node = start_guard(platform);
+  auto node = start_guard(platform, /*recover=*/false);
   if (!node) {
     // The console still starts when the guard's port is taken (another node on this machine, a test
     // running beside a demo); the operator sees why the public side is missing.

@@ -154,6 +154,7 @@ int cmd_serve(const fs::path& config) {
       } else if (!run->done.empty()) {
         cli::publish_after_schedule(pf, **publishing, run->done);  // the sites they touched, incrementally
       }
+      cli::run_blob_gc_if_due(pf);  // [publish] blob_gc = "daily" (issue 5 housekeeping)
       std::unique_lock lock(m);
       wake.wait_for(lock, stop, std::chrono::seconds(30), [] { return false; });
     }
@@ -381,7 +382,8 @@ int main(int argc, char** argv) {
 
   // issue 5's modules: releases, publishing, the guard, mirrors and their watcher (cli/commands.h)
   const cli::CommandRunner module_commands[] = {cli::add_release_commands(app), cli::add_publish_commands(app),
-                                                cli::add_guard_commands(app), cli::add_watch_commands(app)};
+                                                cli::add_guard_commands(app), cli::add_watch_commands(app),
+                                                cli::add_store_commands(app)};
 
   app.add_subcommand("version", "print the version");
 

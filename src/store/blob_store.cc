@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <system_error>
 #include <utility>
 
@@ -128,11 +129,18 @@ bool BlobStore::contains(const crypto::Digest& digest) const {
 }
 
 // True when a sound copy of the blob is present. A corrupt copy is reported absent, so the caller
-// replaces it with the good bytes it holds; other failures to read it are errors.
+// replaces it with the good bytes it holds; other failures to read it are errors. A sound copy's
+// modification time is set to now: the writer is about to record it, and the garbage collection's
+// grace period (sweep) must count from this use, not from when the bytes were first written.
 Result<bool> BlobStore::present_and_sound(const crypto::Digest& digest) const {
   if (!contains(digest)) return false;
   Status sound = verify(digest);
-  if (sound) return true;
+  if (sound) {
+    SW_TRY(path, path_of(digest));
+    if (::utimensat(AT_FDCWD, path.c_str(), nullptr, AT_SYMLINK_NOFOLLOW) == 0) return true;
+    if (errno == ENOENT) return false;  // removed meanwhile (a collection): the caller writes it again
+    return io_error("cannot touch", path);
+  }
   if (sound.error().code == "store.blob_corrupt" || sound.error().code == "store.blob_missing") return false;
   return std::unexpected(sound.error());
 }
@@ -255,6 +263,93 @@ Result<std::size_t> BlobStore::remove_temp_files(std::chrono::seconds min_age) c
   }
   if (ec) return io_error("cannot list", root_, ec.value());
   return removed;
+}
+
+namespace {
+
+bool lowercase_hex(std::string_view text, std::size_t size) {
+  return text.size() == size &&
+         std::all_of(text.begin(), text.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+// Whether the entry at `path` is a regular file (never followed) last modified at least `grace` ago;
+// its size when it is.
+std::optional<std::uint64_t> old_regular_file(const std::filesystem::path& path, std::chrono::seconds grace) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+  const auto modified = std::chrono::system_clock::from_time_t(st.st_mtim.tv_sec);
+  if (std::chrono::system_clock::now() - modified < grace) return std::nullopt;
+  return static_cast<std::uint64_t>(st.st_size);
+}
+
+}  // namespace
+
+Result<BlobStore::SweepReport> BlobStore::sweep(const std::function<bool(const crypto::Digest&)>& referenced,
+                                                std::chrono::seconds grace, bool dry_run) const {
+  namespace fs = std::filesystem;
+  SweepReport report;
+  const auto foreign = [&](const fs::path& path) {
+    ++report.foreign_count;
+    if (report.foreign.size() < kMaxForeignListed) report.foreign.push_back(path.lexically_relative(root_).string());
+  };
+  const auto is_plain_dir = [](const fs::directory_entry& e) {
+    std::error_code ec;
+    return fs::is_directory(e.symlink_status(ec));
+  };
+  std::error_code ec;
+  for (fs::directory_iterator alg(root_, ec), end; !ec && alg != end; alg.increment(ec)) {
+    const std::string alg_name = alg->path().filename().string();
+    if (alg_name == kTempDir && is_plain_dir(*alg)) continue;  // put_file's staging
+    if (!valid_algorithm_name(alg_name) || !is_plain_dir(*alg) || !crypto::hasher_for(alg_name)) {
+      foreign(alg->path());
+      continue;
+    }
+    std::error_code fan_ec;
+    for (fs::directory_iterator fan(alg->path(), fan_ec); !fan_ec && fan != end; fan.increment(fan_ec)) {
+      const std::string fan_name = fan->path().filename().string();
+      if (!lowercase_hex(fan_name, kFanOutHexChars) || !is_plain_dir(*fan)) {
+        foreign(fan->path());
+        continue;
+      }
+      std::error_code file_ec;
+      for (fs::directory_iterator f(fan->path(), file_ec); !file_ec && f != end; f.increment(file_ec)) {
+        const std::string name = f->path().filename().string();
+        if (is_atomic_write_temp(name)) {
+          ++report.temp_files;
+          continue;
+        }
+        std::error_code st_ec;
+        if (!lowercase_hex(name, 2 * kDigestBytes - kFanOutHexChars) || !fs::is_regular_file(f->symlink_status(st_ec))) {
+          foreign(f->path());
+          continue;
+        }
+        auto digest = parse_digest(alg_name + ":" + fan_name + name);
+        if (!digest) {
+          foreign(f->path());
+          continue;
+        }
+        ++report.blobs;
+        if (referenced(*digest)) {
+          ++report.kept_referenced;
+          continue;
+        }
+        // Re-checked here, just before the unlink: a writer that reused this blob meanwhile (put()
+        // finding it present) has set its modification time to now.
+        const auto size = old_regular_file(f->path(), grace);
+        if (!size) {
+          ++report.kept_young;
+          continue;
+        }
+        if (!dry_run && ::unlink(f->path().c_str()) != 0 && errno != ENOENT) return io_error("cannot remove", f->path());
+        ++report.removed;
+        report.removed_bytes += *size;
+      }
+      if (file_ec) return io_error("cannot list", fan->path(), file_ec.value());
+    }
+    if (fan_ec) return io_error("cannot list", alg->path(), fan_ec.value());
+  }
+  if (ec) return io_error("cannot list", root_, ec.value());
+  return report;
 }
 
 Result<std::string> BlobStore::get(const crypto::Digest& digest, std::size_t max_bytes) const {

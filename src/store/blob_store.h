@@ -15,8 +15,10 @@
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/crypto.h"
 #include "base/result.h"
@@ -34,8 +36,9 @@ class BlobStore {
   static Result<BlobStore> open(std::filesystem::path root, const crypto::Suite& suite);
 
   // Stores `bytes` under their digest (the suite's hash) and returns it. Idempotent: a sound blob
-  // already present is not rewritten (it is re-hashed to check); a corrupt one is replaced
-  // atomically by the good bytes.
+  // already present is not rewritten (it is re-hashed to check, and its modification time is set to
+  // now, so sweep()'s grace period protects it until the writer records it); a corrupt one is
+  // replaced atomically by the good bytes. put_unsynced() and put_file() alike.
   Result<crypto::Digest> put(std::string_view bytes);
 
   // put() without waiting for the disk: the blob is written to a temp file and renamed into place
@@ -79,6 +82,30 @@ class BlobStore {
   // `min_age` ago, so a writer still running elsewhere keeps its file. Never touches a blob.
   // Returns how many it removed; "store.io" names a directory it could not read.
   Result<std::size_t> remove_temp_files(std::chrono::seconds min_age) const;
+
+  // What sweep() found and did.
+  struct SweepReport {
+    std::size_t blobs = 0;             // blob files seen
+    std::size_t kept_referenced = 0;   // named by a record
+    std::size_t kept_young = 0;        // named by nothing, but modified within the grace period
+    std::size_t removed = 0;           // named by nothing and older (a dry run: would be removed)
+    std::uint64_t removed_bytes = 0;
+    std::size_t temp_files = 0;        // writers' temp files: left to remove_temp_files()
+    std::size_t foreign_count = 0;     // entries that are not blobs: never touched
+    std::vector<std::string> foreign;  // their paths relative to the root (the first kMaxForeignListed)
+  };
+  static constexpr std::size_t kMaxForeignListed = 100;
+
+  // The sweep of the blob garbage collection (publish/blob_gc.h marks): removes every blob file
+  // `<root>/<known algorithm>/<2 hex>/<62 hex>` for which `referenced` is false and whose last
+  // modification is at least `grace` ago (re-checked just before the unlink). With `dry_run` nothing
+  // is removed; the report says what would be. Anything else in the store — an unknown directory, a
+  // file with another name, a symlink, a directory where a blob would be — is foreign: never
+  // followed, never removed, reported. The staging directory `tmp/` and write temp files are left
+  // to remove_temp_files(). "store.io" names a directory it could not read or a blob it could not
+  // remove (what was removed before stays removed; nothing is half-removed).
+  Result<SweepReport> sweep(const std::function<bool(const crypto::Digest&)>& referenced, std::chrono::seconds grace,
+                            bool dry_run) const;
 
   const std::filesystem::path& root() const { return root_; }
 

@@ -2,6 +2,7 @@
 #include "store/blob_store.h"
 
 #include <gtest/gtest.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -152,9 +153,9 @@ TEST_P(BlobStoreTest, PuttingTwiceDoesNotRewrite) {
   EXPECT_EQ(*second, *first);
   struct stat after {};
   ASSERT_EQ(::stat(path.c_str(), &after), 0);
-  EXPECT_EQ(after.st_ino, before.st_ino);
-  EXPECT_EQ(after.st_mtim.tv_nsec, before.st_mtim.tv_nsec);
-  EXPECT_EQ(after.st_mtim.tv_sec, before.st_mtim.tv_sec);
+  EXPECT_EQ(after.st_ino, before.st_ino);  // the same file: not rewritten
+  // Its modification time is renewed (the garbage collection's grace counts from the last put);
+  // PutOfAPresentBlobRenewsItsGrace.
 }
 
 TEST_P(BlobStoreTest, PutFileStoresTheSameBlobAsPut) {
@@ -315,6 +316,86 @@ TEST(BlobStoreOpen, ReopeningFindsEarlierBlobs) {
   auto store = BlobStore::open(dir.path() / "blobs", crypto::suite(crypto::SuiteId::gm));
   ASSERT_TRUE(store);
   EXPECT_EQ(store->get(digest), "durable");
+}
+
+
+// ---- sweep(): the blob garbage collection's sweep (issue 5 housekeeping) ----
+
+// Sets a file's modification time `age` in the past (never follows a symlink).
+void age_file(const fs::path& path, std::chrono::seconds age) {
+  const auto when = std::chrono::system_clock::now() - age;
+  const timespec t{static_cast<time_t>(std::chrono::system_clock::to_time_t(when)), 0};
+  const timespec times[2] = {t, t};
+  ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW), 0) << path;
+}
+
+TEST_P(BlobStoreTest, SweepRemovesOnlyOldUnreferencedBlobs) {
+  const auto keep = *store().put("named by a release");
+  const auto old_garbage = *store().put("a pruned release's page");
+  const auto young_garbage = *store().put("written by a publish still running");
+  age_file(*store().path_of(keep), std::chrono::hours(2));
+  age_file(*store().path_of(old_garbage), std::chrono::hours(2));
+  const auto referenced = [&](const crypto::Digest& d) { return d == keep; };
+
+  auto dry = store().sweep(referenced, std::chrono::hours(1), /*dry_run=*/true);
+  ASSERT_TRUE(dry) << dry.error().to_string();
+  EXPECT_EQ(dry->blobs, 3u);
+  EXPECT_EQ(dry->removed, 1u);
+  EXPECT_EQ(dry->removed_bytes, std::string("a pruned release's page").size());
+  EXPECT_TRUE(store().contains(old_garbage)) << "a dry run removes nothing";
+
+  auto done = store().sweep(referenced, std::chrono::hours(1), /*dry_run=*/false);
+  ASSERT_TRUE(done) << done.error().to_string();
+  EXPECT_EQ(done->kept_referenced, 1u);
+  EXPECT_EQ(done->kept_young, 1u);
+  EXPECT_EQ(done->removed, 1u);
+  EXPECT_FALSE(store().contains(old_garbage));
+  EXPECT_TRUE(store().contains(young_garbage));
+  EXPECT_EQ(store().get(keep), "named by a release");
+}
+
+// A writer that re-uses a blob already present (put() finds it) renews its modification time, so
+// the grace period protects it until the writer records it.
+TEST_P(BlobStoreTest, PutOfAPresentBlobRenewsItsGrace) {
+  const auto digest = *store().put("shared page");
+  age_file(*store().path_of(digest), std::chrono::hours(2));
+  ASSERT_TRUE(store().put_unsynced("shared page"));
+  auto swept = store().sweep([](const crypto::Digest&) { return false; }, std::chrono::hours(1), false);
+  ASSERT_TRUE(swept) << swept.error().to_string();
+  EXPECT_EQ(swept->kept_young, 1u);
+  EXPECT_TRUE(store().contains(digest));
+}
+
+TEST_P(BlobStoreTest, SweepLeavesForeignFilesAloneAndReportsThem) {
+  const auto digest = *store().put("a blob");
+  const fs::path blob = *store().path_of(digest);
+  const fs::path root = store().root();
+  write_file(blob.parent_path() / "notes.txt", "an operator's file");
+  write_file(root / "README", "junk at the root");
+  fs::create_directories(root / "md5" / "ab");  // not an algorithm the node knows
+  write_file(root / "md5" / "ab" / std::string(62, 'a'), "x");
+  fs::create_directories(root / blob.parent_path().parent_path().filename() / "zz");  // not hex
+  write_file(root / "outside", "outside the fan-out");
+  // A symlink named like a blob, pointing at a file that must survive.
+  const std::string fake_name(62, 'b');
+  fs::create_symlink(root / "outside", blob.parent_path() / fake_name);
+  write_file(blob.parent_path() / ("." + blob.filename().string() + ".tmp-0123"), "a writer's temp");
+  for (const auto& e : fs::recursive_directory_iterator(root))
+    if (!e.is_symlink()) age_file(e.path(), std::chrono::hours(2));
+
+  auto swept = store().sweep([](const crypto::Digest&) { return false; }, std::chrono::hours(1), false);
+  ASSERT_TRUE(swept) << swept.error().to_string();
+  EXPECT_EQ(swept->removed, 1u);  // the one real blob, referenced by nothing
+  EXPECT_EQ(swept->temp_files, 1u);
+  EXPECT_EQ(swept->foreign_count, 6u);  // notes.txt, README, outside, md5/, zz/, the symlink
+  EXPECT_TRUE(fs::exists(blob.parent_path() / "notes.txt"));
+  EXPECT_TRUE(fs::exists(root / "README"));
+  EXPECT_TRUE(fs::exists(root / "md5" / "ab" / std::string(62, 'a')));
+  EXPECT_TRUE(fs::is_symlink(blob.parent_path() / fake_name));
+  EXPECT_EQ(read_whole(root / "outside"), "outside the fan-out");
+  bool listed = false;
+  for (const auto& p : swept->foreign) listed = listed || p.find("notes.txt") != std::string::npos;
+  EXPECT_TRUE(listed);
 }
 
 }  // namespace
