@@ -51,6 +51,7 @@ constexpr auto kTamperReportInterval = std::chrono::seconds(60);
 constexpr auto kFailedLoadMemory = std::chrono::seconds(1);  // a failed file is not re-read for this long
 constexpr auto kReloadRetry = std::chrono::seconds(1);
 constexpr std::size_t kCorkBytes = 32 * 1024;
+constexpr std::size_t kFrontSlots = 4096;  // per event thread: the hot set of pages served without a lock
 constexpr std::chrono::milliseconds kLingerQuiet{200};   // lingering close: ends after this without bytes
 constexpr std::chrono::milliseconds kLingerTotal{2000};  // and after this in any case
 
@@ -129,6 +130,20 @@ struct SslCtxFree {
 };
 using SslCtxPtr = std::unique_ptr<SSL_CTX, SslCtxFree>;
 
+// One reading of tls_cert_dir: the default context (SNI picks the others from it) and one context per
+// host. Immutable once built; a certificate reload builds a new set and swaps it in, while
+// connections keep the set they were accepted with.
+struct TlsContexts {
+  std::unique_ptr<asio::ssl::context> default_ctx;
+  std::unordered_map<std::string, SslCtxPtr> by_host;
+  std::string signature;  // names, sizes and mtimes of the files read
+
+  SSL_CTX* for_host(const std::string& host) const {
+    auto it = by_host.find(host);
+    return it == by_host.end() ? nullptr : it->second.get();
+  }
+};
+
 }  // namespace
 
 GuardOptions guard_options_from(const GuardConfig& c, const std::filesystem::path& data_dir) {
@@ -188,6 +203,38 @@ struct EventThread {
   std::string log_buffer;
   SteadyTime last_flush{};
   std::uint64_t request_counter = 0;  // request ids
+  // This thread's front of the verified cache: a direct-mapped table of bodies taken from
+  // VerifiedCache (so verified), read and written by this thread alone — a hit takes no lock. Bounded
+  // by front_budget bytes; a release switch needs no flush, since new manifests name new digests.
+  struct FrontSlot {
+    std::string key;  // digest bytes
+    Body body;
+  };
+  std::vector<FrontSlot> front;
+  std::uint64_t front_bytes = 0;
+  std::uint64_t front_budget = 0;
+
+  Body front_find(const crypto::Digest& d) const {
+    if (front.empty()) return nullptr;
+    const FrontSlot& slot = front[front_index(d)];
+    return slot.key == d.bytes ? slot.body : nullptr;
+  }
+  void front_insert(const crypto::Digest& d, const Body& body) {
+    if (front.empty() || body->size() > front_budget) return;
+    FrontSlot& slot = front[front_index(d)];
+    if (slot.body) front_bytes -= slot.body->size();
+    slot.key.clear();
+    slot.body.reset();
+    if (front_bytes + body->size() > front_budget) return;  // full: served from the shared cache
+    slot.key = d.bytes;
+    slot.body = body;
+    front_bytes += body->size();
+  }
+  std::size_t front_index(const crypto::Digest& d) const {
+    std::uint64_t h = 0;  // a digest's bytes are uniformly spread: its first 8 are a fine hash
+    std::memcpy(&h, d.bytes.data(), std::min<std::size_t>(8, d.bytes.size()));
+    return static_cast<std::size_t>(h % front.size());
+  }
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   // One thread runs it: the reactor needs no locking (posts from disk threads still lock the scheduler).
   std::unique_ptr<asio::io_context> ctx = std::make_unique<asio::io_context>(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO);
@@ -307,9 +354,9 @@ class Guard::Impl {
   }
   asio::thread_pool& disk() { return *disk_; }
   bool stopping() const { return stopping_.load(std::memory_order_relaxed); }
-  SSL_CTX* sni_context(std::string_view host) const {
-    auto it = tls_by_host_.find(std::string(host));
-    return it == tls_by_host_.end() ? nullptr : it->second.get();
+  std::shared_ptr<const TlsContexts> tls() const {
+    std::lock_guard lock(tls_mutex_);
+    return tls_;
   }
 
  private:
@@ -323,6 +370,11 @@ class Guard::Impl {
   void refresh_table(EventThread& t);
   Status reload_locked(std::uint64_t generation);
   Status load_tls();
+  // Re-reads the certificates when a file in tls_cert_dir changed (name, size or mtime); on error
+  // the old contexts stay and the error is logged and counted.
+  void reload_tls();
+  std::string tls_signature() const;
+  Result<std::shared_ptr<TlsContexts>> read_tls(std::string signature) const;
 
   ReleaseSource& source_;
   TamperSink sink_;
@@ -359,8 +411,10 @@ class Guard::Impl {
   mutable std::mutex blocks_mutex_;
   std::map<std::string, std::uint64_t> blocks_by_reason_;  // filter verdicts, by sanitised reason
 
-  std::unique_ptr<asio::ssl::context> tls_default_;
-  std::unordered_map<std::string, SslCtxPtr> tls_by_host_;
+  mutable std::mutex tls_mutex_;
+  std::shared_ptr<const TlsContexts> tls_;
+  std::string tls_failed_signature_;  // the last signature that failed to load (logged once)
+  std::atomic<std::uint64_t> tls_reloads_{0}, tls_reload_failures_{0};
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -396,6 +450,8 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
       await_request();
     }
   }
+
+  void hold(std::shared_ptr<const void> keep) { keep_ = std::move(keep); }
 
   void expire() override {
     // Slow POST (N7.3): a body that did not arrive in time is answered 408, then the connection closes.
@@ -663,6 +719,7 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
   FileAnswer file_;
   std::shared_ptr<const SiteTable> held_table_;  // keeps file_'s route and entry alive during a miss
   bool corked_ = false;
+  std::shared_ptr<const void> keep_;  // the TLS contexts this connection was accepted with
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -771,7 +828,12 @@ Guard::Impl::Handled Guard::Impl::handle(EventThread& t, const RequestHead& h, c
     build_file_reply(t, h, tls, fa, nullptr, r);
     return Handled::ready;
   }
-  if (Body body = cache_.find(*fa.digest)) {
+  Body body = t.front_find(*fa.digest);
+  if (!body) {
+    body = cache_.find(*fa.digest);
+    if (body) t.front_insert(*fa.digest, body);
+  }
+  if (body) {
     bump(t.counters.hits);
     build_file_reply(t, h, tls, fa, std::move(body), r);
     r.cache = "hit";
@@ -1128,6 +1190,7 @@ Body Guard::Impl::load_verified(const FileAnswer& fa, const std::string& path) {
 // Releases.
 
 Status Guard::Impl::reload() {
+  reload_tls();
   std::lock_guard lock(reload_mutex_);
   return reload_locked(source_.generation());
 }
@@ -1155,7 +1218,25 @@ Status Guard::Impl::reload_locked(std::uint64_t generation) {
 // ---------------------------------------------------------------------------------------------
 // Listeners and threads.
 
-Status Guard::Impl::load_tls() {
+std::string Guard::Impl::tls_signature() const {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  std::vector<std::string> parts;
+  for (const auto& e : fs::directory_iterator(o_.tls_cert_dir, ec)) {
+    const auto ext = e.path().extension();
+    if (ext != ".pem" && ext != ".key") continue;
+    std::error_code fec;
+    const auto size = fs::file_size(e.path(), fec);
+    const auto mtime = fs::last_write_time(e.path(), fec).time_since_epoch().count();
+    parts.push_back(e.path().filename().string() + ":" + std::to_string(size) + ":" + std::to_string(mtime));
+  }
+  std::sort(parts.begin(), parts.end());
+  std::string out;
+  for (const auto& p : parts) out += p + "\n";
+  return out;
+}
+
+Result<std::shared_ptr<TlsContexts>> Guard::Impl::read_tls(std::string signature) const {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (!fs::is_directory(o_.tls_cert_dir, ec)) {
@@ -1166,7 +1247,9 @@ Status Guard::Impl::load_tls() {
     if (e.path().extension() == ".pem") pems.push_back(e.path());
   }
   std::sort(pems.begin(), pems.end());
-  tls_default_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+  auto set = std::make_shared<TlsContexts>();
+  set->signature = std::move(signature);
+  set->default_ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
   fs::path default_pem;
   for (const fs::path& pem : pems) {
     fs::path key = pem;
@@ -1180,24 +1263,56 @@ Status Guard::Impl::load_tls() {
     SW_CHECK(http::configure_server_tls(ctx.get(), t));
     const std::string host = pem.stem().string();
     if (host == "default" || default_pem.empty()) default_pem = pem;
-    tls_by_host_.emplace(host, std::move(ctx));
+    set->by_host.emplace(host, std::move(ctx));
   }
   if (default_pem.empty()) return fail("guard.tls", o_.tls_cert_dir.string() + ": no <host>.pem certificate");
   http::TlsOptions t;
   t.certificate_file = default_pem;
   t.private_key_file = fs::path(default_pem).replace_extension(".key");
-  SW_CHECK(http::configure_server_tls(tls_default_->native_handle(), t));
-  SSL_CTX_set_tlsext_servername_arg(tls_default_->native_handle(), this);
+  SW_CHECK(http::configure_server_tls(set->default_ctx->native_handle(), t));
+  // SNI looks up the set the connection was accepted with (connections hold it).
+  SSL_CTX_set_tlsext_servername_arg(set->default_ctx->native_handle(), set.get());
   SSL_CTX_set_tlsext_servername_callback(
-      tls_default_->native_handle(), +[](SSL* ssl, int*, void* arg) -> int {
+      set->default_ctx->native_handle(), +[](SSL* ssl, int*, void* arg) -> int {
         const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
         if (!name) return SSL_TLSEXT_ERR_OK;  // no SNI: the default certificate
         auto host = normalise_host(name);
         if (!host) return SSL_TLSEXT_ERR_ALERT_FATAL;
-        if (SSL_CTX* ctx = static_cast<Guard::Impl*>(arg)->sni_context(*host)) SSL_set_SSL_CTX(ssl, ctx);
+        if (SSL_CTX* ctx = static_cast<const TlsContexts*>(arg)->for_host(*host)) SSL_set_SSL_CTX(ssl, ctx);
         return SSL_TLSEXT_ERR_OK;
       });
+  return set;
+}
+
+Status Guard::Impl::load_tls() {
+  auto set = read_tls(tls_signature());
+  if (!set) return std::unexpected(set.error());
+  std::lock_guard lock(tls_mutex_);
+  tls_ = std::move(*set);
   return ok();
+}
+
+void Guard::Impl::reload_tls() {
+  if (!o_.tls) return;
+  std::string signature = tls_signature();
+  {
+    std::lock_guard lock(tls_mutex_);
+    if (!tls_) return;  // start() has not loaded them yet
+    if (tls_->signature == signature) return;
+    if (signature == tls_failed_signature_) return;  // already reported; wait for the next change
+  }
+  auto set = read_tls(signature);
+  std::lock_guard lock(tls_mutex_);
+  if (!set) {
+    tls_failed_signature_ = std::move(signature);
+    tls_reload_failures_.fetch_add(1, std::memory_order_relaxed);
+    log::error("guard.tls_reload_failed", {{"error", set.error().to_string()}});
+    return;
+  }
+  tls_ = std::move(*set);
+  tls_failed_signature_.clear();
+  tls_reloads_.fetch_add(1, std::memory_order_relaxed);
+  log::info("guard.tls_reloaded", {{"dir", o_.tls_cert_dir.string()}});
 }
 
 Status Guard::Impl::bind(EventThread& t, const std::string& address, std::uint16_t& port, Listener kind) {
@@ -1262,9 +1377,11 @@ void Guard::Impl::on_accepted(EventThread& t, tcp::socket socket, Listener kind)
     if (!ec) server_ip = local.address().to_string(), server_port = local.port();
   }
   if (kind == Listener::tls) {
+    std::shared_ptr<const TlsContexts> set = tls();
     auto c = std::make_shared<Connection<asio::ssl::stream<tcp::socket>>>(
-        *this, t, asio::ssl::stream<tcp::socket>(std::move(socket), *tls_default_), kind, std::move(key),
+        *this, t, asio::ssl::stream<tcp::socket>(std::move(socket), *set->default_ctx), kind, std::move(key),
         std::move(ip), remote.port(), std::move(server_ip), server_port);
+    c->hold(std::move(set));
     c->start();
   } else {
     auto c = std::make_shared<Connection<tcp::socket>>(*this, t, std::move(socket), kind, std::move(key),
@@ -1325,6 +1442,10 @@ Status Guard::Impl::start() {
   for (std::size_t i = 0; i <= o_.threads; ++i) {
     threads_.push_back(std::make_unique<EventThread>());
     threads_.back()->index = i;
+    if (i < o_.threads) {
+      threads_.back()->front.resize(kFrontSlots);
+      threads_.back()->front_budget = o_.cache_bytes / 4 / o_.threads;
+    }
     threads_.back()->sweep = std::make_unique<asio::steady_timer>(*threads_.back()->ctx);
   }
   auto fail_cleanly = [&](Error e) -> Status {
@@ -1414,6 +1535,8 @@ GuardStats Guard::Impl::stats() const {
   s.verify_failures = verify_failures_.load(std::memory_order_relaxed);
   s.reloads = reloads_.load(std::memory_order_relaxed);
   s.reload_failures = reload_failures_.load(std::memory_order_relaxed);
+  s.tls_reloads = tls_reloads_.load(std::memory_order_relaxed);
+  s.tls_reload_failures = tls_reload_failures_.load(std::memory_order_relaxed);
   s.open_connections = open_connections_.load(std::memory_order_relaxed);
   s.cache_bytes = cache_.bytes();
   return s;
@@ -1474,6 +1597,9 @@ std::string Guard::Impl::metrics_text() const {
   }
   counter("guard_reloads_total", "Times the live releases were read.", s.reloads);
   counter("guard_reload_failures_total", "Failed reads of the live releases.", s.reload_failures);
+  counter("guard_tls_reloads_total", "Times changed certificates were loaded.", s.tls_reloads);
+  counter("guard_tls_reload_failures_total", "Certificate changes that failed to load (the old ones stay).",
+          s.tls_reload_failures);
   out += "# HELP guard_connections_open Open public connections.\n# TYPE guard_connections_open gauge\n";
   out += "guard_connections_open " + std::to_string(s.open_connections) + "\n";
   out += "# HELP guard_cache_bytes Bytes in the verified cache.\n# TYPE guard_cache_bytes gauge\n";

@@ -12,7 +12,8 @@
 // If-Modified-Since → 304, a single Range → 206 / 416 (several ranges: 200 with the whole file),
 // precompressed gzip/brotli by Accept-Encoding (Vary: Accept-Encoding), security headers (CSP for
 // static sites, X-Content-Type-Options, Referrer-Policy, frame-ancestors / X-Frame-Options, HSTS on
-// TLS), HTTP/1.1 keep-alive and pipelining, TLS 1.2+ with the certificate chosen by SNI.
+// TLS), HTTP/1.1 keep-alive and pipelining, TLS 1.2+ with the certificate chosen by SNI
+// (re-read on reload() when its files changed; the old ones stay on error).
 // Limits (N7.3): head size (431), request-target length (414), head timeout against slowloris
 // (the whole head must arrive within header_timeout of its first byte), idle keep-alive timeout,
 // open connections in total and per client IP (refused at accept).
@@ -121,6 +122,8 @@ struct GuardStats {
   std::uint64_t bodies_too_large = 0;   // 413
   std::uint64_t reloads = 0;
   std::uint64_t reload_failures = 0;
+  std::uint64_t tls_reloads = 0;          // certificates re-read after a change
+  std::uint64_t tls_reload_failures = 0;  // a change that did not load (the old certificates stay)
   std::uint64_t open_connections = 0;
   std::uint64_t cache_bytes = 0;
 };
@@ -145,8 +148,10 @@ class Guard {
   std::uint16_t tls_port() const;
   std::uint16_t admin_port() const;
 
-  // Re-reads the live releases now (also done on a generation change and every reload_interval).
-  // On error the guard keeps serving what it had.
+  // Re-reads the live releases now (also done on a generation change and every reload_interval),
+  // and the TLS certificates when a file in tls_cert_dir changed (name, size or mtime) — not on a
+  // generation change. On error the guard keeps serving what it had (releases or certificates; a
+  // certificate error is logged as guard.tls_reload_failed and counted, and does not fail reload()).
   Status reload();
 
   // Stops accepting and closes every connection; wait() joins the threads. Idempotent.
