@@ -5,6 +5,9 @@
 #include "guard/guard.h"
 
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -51,7 +54,8 @@ constexpr auto kTamperReportInterval = std::chrono::seconds(60);
 constexpr auto kFailedLoadMemory = std::chrono::seconds(1);  // a failed file is not re-read for this long
 constexpr auto kReloadRetry = std::chrono::seconds(1);
 constexpr std::size_t kCorkBytes = 32 * 1024;
-constexpr std::size_t kFrontSlots = 4096;  // per event thread: the hot set of pages served without a lock
+constexpr std::size_t kFrontSlots = 4096;
+constexpr std::size_t kSendfileBytes = 64 * 1024;  // cached bodies this large go out by sendfile on plain HTTP  // per event thread: the hot set of pages served without a lock
 constexpr std::chrono::milliseconds kLingerQuiet{200};   // lingering close: ends after this without bytes
 constexpr std::chrono::milliseconds kLingerTotal{2000};  // and after this in any case
 
@@ -176,6 +180,37 @@ GuardOptions guard_options_from(const GuardConfig& c, const std::filesystem::pat
   return o;
 }
 
+// A verified body copied into a sealed memfd (N7.1): once F_SEAL_WRITE, F_SEAL_SHRINK, F_SEAL_GROW and
+// F_SEAL_SEAL are set nobody can change its bytes, so sendfile(2) from it sends exactly the verified
+// bytes without copying them through user space. (Never a file of the store: that one can change.)
+struct SealedBody {
+  int fd = -1;
+  SealedBody() = default;
+  SealedBody(const SealedBody&) = delete;
+  SealedBody& operator=(const SealedBody&) = delete;
+  ~SealedBody() {
+    if (fd >= 0) ::close(fd);
+  }
+
+  // null when the kernel refuses (then the body is written from memory as before).
+  static std::shared_ptr<const SealedBody> of(const std::string& bytes) {
+    auto sealed = std::make_shared<SealedBody>();
+    sealed->fd = ::memfd_create("sitewarden-guard", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (sealed->fd < 0) return nullptr;
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+      const ssize_t n = ::write(sealed->fd, bytes.data() + done, bytes.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return nullptr;
+      done += static_cast<std::size_t>(n);
+    }
+    constexpr int kSeals = F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL;
+    if (::fcntl(sealed->fd, F_ADD_SEALS, kSeals) != 0) return nullptr;
+    if ((::fcntl(sealed->fd, F_GET_SEALS) & kSeals) != kSeals) return nullptr;
+    return sealed;
+  }
+};
+
 // ---------------------------------------------------------------------------------------------
 // Per event thread state.
 
@@ -209,26 +244,32 @@ struct EventThread {
   struct FrontSlot {
     std::string key;  // digest bytes
     Body body;
+    std::shared_ptr<const SealedBody> sealed;  // for bodies of kSendfileBytes or more
   };
   std::vector<FrontSlot> front;
   std::uint64_t front_bytes = 0;
   std::uint64_t front_budget = 0;
 
-  Body front_find(const crypto::Digest& d) const {
+  const FrontSlot* front_find(const crypto::Digest& d) const {
     if (front.empty()) return nullptr;
     const FrontSlot& slot = front[front_index(d)];
-    return slot.key == d.bytes ? slot.body : nullptr;
+    return slot.body && slot.key == d.bytes ? &slot : nullptr;
   }
-  void front_insert(const crypto::Digest& d, const Body& body) {
-    if (front.empty() || body->size() > front_budget) return;
+  const FrontSlot* front_insert(const crypto::Digest& d, const Body& body) {
+    const bool seal = body->size() >= kSendfileBytes;
+    const std::uint64_t cost = body->size() * (seal ? 2 : 1);  // a sealed copy costs its size again
+    if (front.empty() || cost > front_budget) return nullptr;
     FrontSlot& slot = front[front_index(d)];
-    if (slot.body) front_bytes -= slot.body->size();
+    if (slot.body) front_bytes -= slot.body->size() * (slot.sealed ? 2 : 1);
     slot.key.clear();
     slot.body.reset();
-    if (front_bytes + body->size() > front_budget) return;  // full: served from the shared cache
+    slot.sealed.reset();
+    if (front_bytes + cost > front_budget) return nullptr;  // full: served from the shared cache
     slot.key = d.bytes;
     slot.body = body;
-    front_bytes += body->size();
+    if (seal) slot.sealed = SealedBody::of(*body);
+    front_bytes += body->size() * (slot.sealed ? 2 : 1);
+    return &slot;
   }
   std::size_t front_index(const crypto::Digest& d) const {
     std::uint64_t h = 0;  // a digest's bytes are uniformly spread: its first 8 are a fine hash
@@ -276,6 +317,7 @@ struct Reply {
   std::string_view encoding = "identity";
   std::string_view cache = "-";
   std::string verdict = "-";  // "-" no filter asked, "pass", or the blocking filter's reason
+  std::shared_ptr<const SealedBody> sealed;  // body's bytes in a sealed memfd: sent with sendfile
 };
 
 // Who is asking: what a filter sees of the connection besides the request.
@@ -642,6 +684,14 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
     if (kind_ != Listener::admin) g_.log_access(t_, head_, ip_, request_id(), reply_);
     if (g_.stopping()) reply_.close = true;
     wait_for(Wait::write, g_.o_.idle_timeout + std::chrono::milliseconds(reply_.length / 16));  // ≥ 16 KB/s
+    if constexpr (std::is_same_v<Stream, tcp::socket>) {
+      if (reply_.sealed && reply_.body && reply_.length > 0) {
+        head_sent_ = 0;
+        file_offset_ = reply_.offset;
+        file_left_ = reply_.length;
+        return send_sealed();
+      }
+    }
     // A large body goes out in full segments (nginx's tcp_nopush): corked until the write completes.
     corked_ = reply_.length >= kCorkBytes;
     if (corked_) set_cork(true);
@@ -654,8 +704,53 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
     });
   }
 
+  // Plain HTTP, a large cached body: the head with MSG_MORE (it leaves in the body's first segment),
+  // then sendfile(2) from the sealed copy, waiting for writability when the socket is full.
+  void send_sealed() {
+    const int sock = socket_of(stream_).native_handle();
+    error_code ec;
+    socket_of(stream_).native_non_blocking(true, ec);
+    if (ec) return finish_sealed(ec, 0);
+    while (head_sent_ < reply_.head.size()) {
+      const ssize_t n = ::send(sock, reply_.head.data() + head_sent_, reply_.head.size() - head_sent_,
+                               MSG_MORE | MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n > 0) {
+        head_sent_ += static_cast<std::size_t>(n);
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return wait_writable();
+      return finish_sealed(error_code(n < 0 ? errno : EPIPE, boost::system::system_category()), head_sent_);
+    }
+    while (file_left_ > 0) {
+      off_t offset = static_cast<off_t>(file_offset_);
+      const ssize_t n = ::sendfile(sock, reply_.sealed->fd, &offset, file_left_);
+      if (n > 0) {
+        file_offset_ += static_cast<std::size_t>(n);
+        file_left_ -= static_cast<std::size_t>(n);
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return wait_writable();
+      return finish_sealed(error_code(n < 0 ? errno : EPIPE, boost::system::system_category()),
+                           head_sent_ + reply_.length - file_left_);
+    }
+    finish_sealed({}, head_sent_ + reply_.length);
+  }
+  // Completes through the io_context, as async_write would: pipelined answers do not recurse.
+  void finish_sealed(error_code ec, std::size_t bytes) {
+    asio::post(*t_.ctx, [self = this->shared_from_this(), ec, bytes] { self->on_written(ec, bytes); });
+  }
+  void wait_writable() {
+    socket_of(stream_).async_wait(tcp::socket::wait_write, [self = this->shared_from_this()](error_code ec) {
+      if (ec) return self->on_written(ec, self->head_sent_ + self->reply_.length - self->file_left_);
+      self->send_sealed();
+    });
+  }
+
   void on_written(error_code ec, std::size_t bytes) {
     reply_.body.reset();
+    reply_.sealed.reset();
     if (corked_) set_cork(false);
     if (inspected_) {
       inspected_ = false;
@@ -719,6 +814,7 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
   FileAnswer file_;
   std::shared_ptr<const SiteTable> held_table_;  // keeps file_'s route and entry alive during a miss
   bool corked_ = false;
+  std::size_t head_sent_ = 0, file_offset_ = 0, file_left_ = 0;  // a sendfile answer in progress
   std::shared_ptr<const void> keep_;  // the TLS contexts this connection was accepted with
 };
 
@@ -828,15 +924,17 @@ Guard::Impl::Handled Guard::Impl::handle(EventThread& t, const RequestHead& h, c
     build_file_reply(t, h, tls, fa, nullptr, r);
     return Handled::ready;
   }
-  Body body = t.front_find(*fa.digest);
+  const EventThread::FrontSlot* slot = t.front_find(*fa.digest);
+  Body body = slot ? slot->body : nullptr;
   if (!body) {
     body = cache_.find(*fa.digest);
-    if (body) t.front_insert(*fa.digest, body);
+    if (body) slot = t.front_insert(*fa.digest, body);
   }
   if (body) {
     bump(t.counters.hits);
     build_file_reply(t, h, tls, fa, std::move(body), r);
     r.cache = "hit";
+    if (!tls && slot && slot->sealed && r.length >= kSendfileBytes) r.sealed = slot->sealed;
     return Handled::ready;
   }
   bump(t.counters.misses);
@@ -1472,6 +1570,12 @@ Status Guard::Impl::start() {
     schedule_sweep(*t);
     EventThread* raw = t.get();
     t->thread = std::thread([this, raw] {
+      // sendfile(2) has no MSG_NOSIGNAL: a peer gone mid-answer must give EPIPE here, not kill the
+      // process. Blocked for the event threads only (the signal is thread-directed).
+      sigset_t pipe;
+      sigemptyset(&pipe);
+      sigaddset(&pipe, SIGPIPE);
+      pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
       raw->ctx->run();
       flush_log(*raw);
     });
