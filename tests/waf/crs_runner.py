@@ -11,15 +11,17 @@ written between a stage's request and the next belong to that stage. Targets, in
            config and PID file on a free loopback port, stopped by PID. Rule ids come from its error
            log (the ModSecurity connector logs each rule message there). After each stage a request for
            a missing marker file is sent: nginx logs that 404 after the stage's own lines.
-  waf      the sitewarden WAF (src/waf) behind tests/waf/waf_harness, started here; rule ids come from
-           the WAF's JSON event log, written before the response is sent.
+  guard    the real guard with the sitewarden WAF (src/waf) as its request filter
+           (tests/waf/waf_guard_harness), started here; rule ids come from the WAF's JSON event log,
+           written before the response is sent.
+  waf      the WAF alone behind a small strict test server (tests/waf/waf_harness), the same way.
 
 Both run with the suite's settings (its README): paranoia 4, DetectionOnly, rule 910000 removed,
 crs_validate_utf8_encoding=1, arg_name_length=100, arg_length=400.
 
 Reports pass/fail per rule file and in total for each target; with --known-failures, every failure of
-the sitewarden target must be listed there (test id and reason), and the sitewarden target must pass at
-least as many stages as nginx. Exit 0 when that holds, 1 otherwise, 2 on a setup error, 77 (skip) when
+the sitewarden target (the guard when given, else the WAF alone) must be listed there (test id and
+reason), and that target must pass at least as many stages as nginx. Exit 0 when that holds, 1 otherwise, 2 on a setup error, 77 (skip) when
 the suite directory is missing.
 """
 import argparse
@@ -287,10 +289,9 @@ http {{
 
 
 class WafTarget(Target):
-    name = "sitewarden waf"
-
-    def __init__(self, work, command):
-        self.dir = os.path.join(work, "waf")
+    def __init__(self, work, command, name):
+        self.name = name
+        self.dir = os.path.join(work, os.path.basename(command[0]))
         os.makedirs(self.dir, exist_ok=True)
         self.event_log = os.path.join(self.dir, "waf-events.jsonl")
         port_file = os.path.join(self.dir, "port")
@@ -362,7 +363,8 @@ def read_known(path):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--suite", required=True, help="the crs-3.3.4-regression directory")
-    ap.add_argument("--harness", required=True, help="path of tests/waf/waf_harness (built)")
+    ap.add_argument("--guard", help="path of tests/waf/waf_guard_harness (built): the guard with the WAF")
+    ap.add_argument("--harness", help="path of tests/waf/waf_harness (built): the WAF alone")
     ap.add_argument("--no-nginx", action="store_true", help="run the sitewarden target only")
     ap.add_argument("--known-failures", help="tests/waf/crs_known_failures.txt: check the failures against it")
     ap.add_argument("--only", help="regex on test ids (debugging)")
@@ -377,14 +379,21 @@ def main():
     if not stages:
         print("crs_runner: no stages under %s" % args.suite, file=sys.stderr)
         return 2
+    if not args.guard and not args.harness:
+        print("crs_runner: give --guard and/or --harness", file=sys.stderr)
+        return 2
     work = tempfile.mkdtemp(prefix="sw-crs-")
-    rules_text = subprocess.run([args.harness, "--crs-regression", "--print-rules"], check=True,
+    rules_text = subprocess.run([args.guard or args.harness, "--crs-regression", "--print-rules"], check=True,
                                 capture_output=True, text=True).stdout
+    primary = "sitewarden guard" if args.guard else "sitewarden waf alone"
     targets, results = [], {}
     try:
         if not args.no_nginx:
             targets.append(NginxTarget(work, rules_text))
-        targets.append(WafTarget(work, [args.harness]))
+        if args.guard:
+            targets.append(WafTarget(work, [args.guard], "sitewarden guard"))
+        if args.harness:
+            targets.append(WafTarget(work, [args.harness], "sitewarden waf alone"))
         for t in targets:
             started = time.monotonic()
             results[t.name] = run(t, stages, args.only)
@@ -404,7 +413,7 @@ def main():
     for name, res in results.items():
         passes[name], text = summary(name, res)
         print(text)
-    ours = results[WafTarget.name]
+    ours = results[primary]
     failures = [(tid, why) for _, tid, passed, why in ours if not passed]
     if args.report:
         with open(args.report, "w") as f:
@@ -415,10 +424,10 @@ def main():
         nginx_fail = {tid for _, tid, p, _ in results[NginxTarget.name] if not p}
         ours_fail = {tid for tid, _ in failures}
         print("failing on nginx only: %s" % " ".join(sorted(nginx_fail - ours_fail)))
-        print("failing on sitewarden only: %s" % " ".join(sorted(ours_fail - nginx_fail)))
-        if passes[WafTarget.name] < passes[NginxTarget.name]:
-            print("FAIL: sitewarden passes %d stages, fewer than nginx+ModSecurity's %d" %
-                  (passes[WafTarget.name], passes[NginxTarget.name]))
+        print("failing on %s only: %s" % (primary, " ".join(sorted(ours_fail - nginx_fail))))
+        if passes[primary] < passes[NginxTarget.name]:
+            print("FAIL: %s passes %d stages, fewer than nginx+ModSecurity's %d" %
+                  (primary, passes[primary], passes[NginxTarget.name]))
             ok = False
     if args.known_failures:
         known = read_known(args.known_failures)

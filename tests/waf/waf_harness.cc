@@ -1,14 +1,10 @@
 // waf_harness: a small loopback HTTP/1.1 server that runs every request through sw::waf::Waf and
 // answers 200 "ok" (or the WAF's block page). The CRS runner (tests/waf/crs_runner.py) drives it with
-// the regression suite while the guard's filter wiring is not in the guard (issue 6); it is a test
+// the regression suite to measure the WAF alone (waf_guard_harness runs it inside the real guard); a test
 // tool, not a server to expose: one thread, one connection at a time, bounded reads.
 //
-//   waf_harness --event-log FILE [--paranoia N] [--detection-only] [--crs-regression] [--port-file F]
-//   waf_harness --print-rules [same options]      the ModSecurity configuration, for nginx
-//
-// --crs-regression: the settings the CRS 3.3.4 suite assumes (its README): paranoia 4, detection-only,
-// rule 910000 removed, crs_validate_utf8_encoding=1, arg_name_length=100, arg_length=400; and rule 941310
-// kept (sitewarden removes it by default, see WafOptions::us_ascii_xss_rule).
+// Options: harness_options.h. It answers like the nginx peer of the runner: 200 for "/" and
+// "/index.html", 404 for other paths, 400 for what a strict HTTP/1.1 server refuses.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -22,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "harness_options.h"
 #include "waf/waf.h"
 
 namespace {
@@ -222,41 +219,13 @@ void serve_connection(sw::waf::Waf& waf, int fd, std::uint16_t port, std::uint64
 }  // namespace
 
 int main(int argc, char** argv) {
-  sw::waf::WafOptions options;
-  options.max_body_bytes = 13107200;  // Debian's recommended SecRequestBodyLimit (the nginx peer's)
-  std::string port_file;
-  bool print_rules = false;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-    if (a == "--event-log") {
-      options.event_log = next();
-    } else if (a == "--paranoia") {
-      options.defaults.paranoia = std::atoi(next().c_str());
-    } else if (a == "--detection-only") {
-      options.defaults.mode = sw::waf::Mode::detection_only;
-    } else if (a == "--crs-regression") {
-      options.defaults.paranoia = 4;
-      options.defaults.mode = sw::waf::Mode::detection_only;
-      options.defaults.exclusions.push_back({"", 910000, ""});
-      options.validate_utf8 = true;
-      options.arg_name_length = 100;
-      options.arg_length = 400;
-      options.us_ascii_xss_rule = true;
-    } else if (a == "--port-file") {
-      port_file = next();
-    } else if (a == "--print-rules") {
-      print_rules = true;
-    } else {
-      std::cerr << "waf_harness: unknown option " << a << "\n";
-      return 2;
-    }
-  }
-  if (print_rules) {
-    std::cout << sw::waf::rules_text(options, options.defaults);
+  sw::waf::testing::HarnessOptions options;
+  if (!sw::waf::testing::parse_harness_options(argc, argv, options)) return 2;
+  if (options.print_rules) {
+    std::cout << sw::waf::rules_text(options.waf, options.waf.defaults);
     return 0;
   }
-  auto waf = sw::waf::Waf::create(options);
+  auto waf = sw::waf::Waf::create(options.waf);
   if (!waf) {
     std::cerr << "waf_harness: " << waf.error().to_string() << "\n";
     return 1;
@@ -274,10 +243,7 @@ int main(int argc, char** argv) {
   socklen_t len = sizeof addr;
   getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
   std::uint16_t port = ntohs(addr.sin_port);
-  if (!port_file.empty()) {
-    std::ofstream(port_file + ".tmp") << port << "\n";
-    std::rename((port_file + ".tmp").c_str(), port_file.c_str());
-  }
+  sw::waf::testing::write_port_file(options.port_file, port);
   std::cout << "listening on 127.0.0.1:" << port << std::endl;
   std::uint64_t counter = 0;
   for (;;) {

@@ -1,0 +1,65 @@
+// The command line shared by the WAF test servers (waf_harness, waf_guard_harness):
+//   --event-log FILE  --paranoia N  --detection-only  --crs-regression  --port-file F  --print-rules
+// --crs-regression: the settings the CRS 3.3.4 suite assumes (its README): paranoia 4, detection-only,
+// rule 910000 removed, crs_validate_utf8_encoding=1, arg_name_length=100, arg_length=400; and rule 941310
+// kept (sitewarden removes it by default, see WafOptions::us_ascii_xss_rule).
+#pragma once
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <string>
+
+#include "waf/waf.h"
+
+namespace sw::waf::testing {
+
+constexpr std::uint64_t kHarnessBodyLimit = 13107200;  // Debian's SecRequestBodyLimit; the nginx peer's 13m
+
+struct HarnessOptions {
+  WafOptions waf;
+  std::string port_file;
+  bool print_rules = false;
+};
+
+// false (after a message on stderr) on an unknown option.
+inline bool parse_harness_options(int argc, char** argv, HarnessOptions& out) {
+  out.waf.max_body_bytes = kHarnessBodyLimit;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
+    if (a == "--event-log") {
+      out.waf.event_log = next();
+    } else if (a == "--paranoia") {
+      out.waf.defaults.paranoia = std::atoi(next().c_str());
+    } else if (a == "--detection-only") {
+      out.waf.defaults.mode = Mode::detection_only;
+    } else if (a == "--crs-regression") {
+      out.waf.defaults.paranoia = 4;
+      out.waf.defaults.mode = Mode::detection_only;
+      out.waf.defaults.exclusions.push_back({"", 910000, ""});
+      out.waf.validate_utf8 = true;
+      out.waf.arg_name_length = 100;
+      out.waf.arg_length = 400;
+      out.waf.us_ascii_xss_rule = true;
+    } else if (a == "--port-file") {
+      out.port_file = next();
+    } else if (a == "--print-rules") {
+      out.print_rules = true;
+    } else {
+      std::cerr << argv[0] << ": unknown option " << a << "\n";
+      return false;
+    }
+  }
+  return true;
+}
+
+// Writes the port to the port file atomically (the runner waits for the file).
+inline void write_port_file(const std::string& path, unsigned port) {
+  if (path.empty()) return;
+  std::ofstream(path + ".tmp") << port << "\n";
+  std::rename((path + ".tmp").c_str(), path.c_str());
+}
+
+}  // namespace sw::waf::testing
