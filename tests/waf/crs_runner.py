@@ -226,6 +226,11 @@ class NginxTarget(Target):
             os.makedirs(os.path.join(self.dir, d), exist_ok=True)
         with open(os.path.join(self.dir, "html", "index.html"), "w") as f:
             f.write("ok\n")
+        # nginx's workers (user nobody when started as root) must read the page: the work directory
+        # from mkdtemp is 0700.
+        for path in (work, self.dir, os.path.join(self.dir, "html")):
+            os.chmod(path, 0o755)
+        os.chmod(os.path.join(self.dir, "html", "index.html"), 0o644)
         with open(os.path.join(self.dir, "modsecurity.conf"), "w") as f:
             f.write(rules_text)
         self.port = free_port()
