@@ -17,6 +17,7 @@
 #include <atomic>
 #include <cstring>
 #include <ctime>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -388,6 +389,11 @@ class Guard::Impl {
   }
   Body load_verified(const FileAnswer& fa, const std::string& path);
   void refresh(EventThread& t) { refresh_table(t); }
+  // N7.1: when the source's generation moved past the loaded table, true — the caller waits, and
+  // `resume` is posted to t's context once the live releases were re-read on a disk thread (or the
+  // re-read failed: then the old table serves, retried at most once a second). Every request that
+  // notices the switch waits for the same re-read; the event thread goes on serving others.
+  bool reload_before(EventThread& t, std::function<void()> resume);
   void release_ip(const std::string& ip) {
     std::lock_guard lock(ip_mutex_);
     auto it = per_ip_.find(ip);
@@ -411,6 +417,7 @@ class Guard::Impl {
   void flush_log(EventThread& t);
   void refresh_table(EventThread& t);
   Status reload_locked(std::uint64_t generation);
+  void run_reload();  // on a disk thread: the re-read a request noticed, then its waiters resume
   Status load_tls();
   // Re-reads the certificates when a file in tls_cert_dir changed (name, size or mtime); on error
   // the old contexts stay and the error is logged and counted.
@@ -430,6 +437,9 @@ class Guard::Impl {
   std::mutex stop_mutex_;
 
   // The current table; event threads copy it when table_version_ moves.
+  std::mutex waiters_mutex_;  // taken before reload_mutex_ when both are
+  bool reload_running_ = false;
+  std::vector<std::pair<EventThread*, std::function<void()>>> reload_waiters_;
   std::mutex reload_mutex_;
   std::mutex table_mutex_;
   std::shared_ptr<const SiteTable> table_;
@@ -627,6 +637,14 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
   }
 
   void dispatch() {
+    if (g_.reload_before(t_, [self = this->shared_from_this()] {
+          self->t_.tick_clock();
+          self->dispatch();
+        })) {
+      wait = Wait::disk;  // the release switch is read on a disk thread; this request gets it
+      deadline = SteadyTime::max();
+      return;
+    }
     const bool tls = kind_ == Listener::tls;
     const std::optional<std::string> host = normalise_host(head_.host);
     reply_.verdict = "-";
@@ -686,6 +704,7 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
     wait_for(Wait::write, g_.o_.idle_timeout + std::chrono::milliseconds(reply_.length / 16));  // ≥ 16 KB/s
     if constexpr (std::is_same_v<Stream, tcp::socket>) {
       if (reply_.sealed && reply_.body && reply_.length > 0) {
+        corked_ = false;  // MSG_MORE and sendfile fill the segments
         head_sent_ = 0;
         file_offset_ = reply_.offset;
         file_left_ = reply_.length;
@@ -820,6 +839,39 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
 
 // ---------------------------------------------------------------------------------------------
 // Requests.
+
+bool Guard::Impl::reload_before(EventThread& t, std::function<void()> resume) {
+  if (source_.generation() == loaded_generation_.load(std::memory_order_acquire)) return false;
+  std::lock_guard lock(waiters_mutex_);
+  if (!reload_running_) {
+    {
+      std::lock_guard reload_lock(reload_mutex_);
+      if (source_.generation() == loaded_generation_.load(std::memory_order_acquire)) return false;
+      if (std::chrono::steady_clock::now() - last_failed_reload_ <= kReloadRetry) return false;
+    }
+    reload_running_ = true;
+    asio::post(disk(), [this] { run_reload(); });
+  }
+  reload_waiters_.emplace_back(&t, std::move(resume));
+  return true;
+}
+
+void Guard::Impl::run_reload() {
+  {
+    std::lock_guard lock(reload_mutex_);
+    const std::uint64_t generation = source_.generation();
+    if (generation != loaded_generation_.load(std::memory_order_acquire)) {
+      if (!reload_locked(generation)) last_failed_reload_ = std::chrono::steady_clock::now();
+    }
+  }
+  std::vector<std::pair<EventThread*, std::function<void()>>> waiters;
+  {
+    std::lock_guard lock(waiters_mutex_);
+    waiters.swap(reload_waiters_);
+    reload_running_ = false;
+  }
+  for (auto& [t, resume] : waiters) asio::post(*t->ctx, std::move(resume));
+}
 
 void Guard::Impl::refresh_table(EventThread& t) {
   // N7.1: one atomic load per request; a new generation means a release was switched.

@@ -22,8 +22,9 @@
 // listener; a connection stays on its thread. Cache hits are answered on the event thread (header
 // block + shared body in one gather write); misses are read and hashed on `disk_threads` threads so
 // a miss never stalls other connections. Each request reads the source's generation (one atomic
-// load); when it changed, the live releases are re-read before the request is answered, so a switch
-// or rollback is what the very next request gets. They are also re-read every reload_interval
+// load); when it changed, the live releases are re-read (on a disk thread; the request waits for it,
+// the event thread does not) before the request is answered, so a switch or rollback is what the
+// very next request gets. They are also re-read every reload_interval
 // (domains change). Swapping releases never touches connections.
 //
 // Request filters (filter.h; N7.3 — the WAF and the anti-DoS limits): admit() per accepted public

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -69,10 +70,22 @@ class FakeSource : public ReleaseSource {
   }
   std::size_t reads() const { return reads_.load(); }
   void fail_listing(bool fail) { fail_listing_ = fail; }
+  // While held, live_releases() blocks (at most 5 s) — a slow re-read of the releases.
+  void hold_listing(bool hold) {
+    {
+      std::lock_guard lock(gate_mutex_);
+      held_ = hold;
+    }
+    gate_.notify_all();
+  }
   void bump() { generation_.fetch_add(1); }
 
   Result<std::vector<LiveRelease>> live_releases() override {
     if (fail_listing_) return fail("test.down", "the fake source is down");
+    {
+      std::unique_lock gate(gate_mutex_);
+      gate_.wait_for(gate, std::chrono::seconds(5), [this] { return !held_; });
+    }
     std::lock_guard lock(mutex_);
     std::vector<LiveRelease> out;
     for (const auto& [id, r] : live_) out.push_back(r);
@@ -104,6 +117,9 @@ class FakeSource : public ReleaseSource {
   std::atomic<std::uint64_t> generation_{1};
   std::atomic<std::size_t> reads_{0};
   std::atomic<bool> fail_listing_{false};
+  std::mutex gate_mutex_;
+  std::condition_variable gate_;
+  bool held_ = false;
 };
 
 }  // namespace sw::guard::testing

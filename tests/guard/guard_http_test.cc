@@ -404,6 +404,27 @@ TEST_F(GuardTest, TheVeryNextRequestAfterASwitchGetsTheNewRelease) {
   }
 }
 
+// The re-read a switch needs runs on a disk thread: the request that noticed it waits for it (and gets
+// the new release), while the event thread goes on answering other connections.
+TEST_F(GuardTest, ASlowReReadWaitsTheNoticingRequestButNotTheEventThread) {
+  options_.threads = 1;  // both connections on the one event thread
+  start();
+  auto a = ClientConnection::plain(guard_->port());
+  auto b = ClientConnection::plain(guard_->port());
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(a->round_trip("GET /about/ HTTP/1.1\r\nHost: union.example.org\r\n\r\n")->body, kAbout);
+  source_.hold_listing(true);
+  source_.publish(1, {"union.example.org"}, {{"/about/index.html", "<p>new</p>"}});
+  ASSERT_TRUE(a->send("GET /about/ HTTP/1.1\r\nHost: union.example.org\r\n\r\n"));  // notices, waits
+  auto bad = b->round_trip("GET /\r\n\r\n");  // answered while the re-read is held
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400);
+  source_.hold_listing(false);
+  auto r = a->read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, "<p>new</p>");
+}
+
 TEST_F(GuardTest, RollbackIsServedFromTheNextRequest) {
   start();
   EXPECT_EQ(get("/about/")->body, kAbout);
