@@ -30,17 +30,28 @@ command -v hugo >/dev/null || { echo "publish bench: hugo is missing (scripts/in
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/sitewarden-publish-bench.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
 
-# Runs a command under /usr/bin/time -v; prints "<label>: <seconds> s wall, <MiB> MiB peak RSS".
+# Runs a command under /usr/bin/time -v; prints "<label>: <seconds> s wall, <seconds> s CPU (user +
+# system, both cores), <MiB> MiB peak RSS".
 measure() {
   local label="$1"
   shift
   /usr/bin/time -v -o "$tmp/time.txt" "$@" >"$tmp/out.txt" 2>&1 || { cat "$tmp/out.txt" >&2; return 1; }
-  local wall rss
+  local wall rss cpu
   wall="$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$tmp/time.txt")"
   rss="$(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2 / 1024}' "$tmp/time.txt")"
+  cpu="$(awk -F': ' '/User time|System time/ {s += $2} END {printf "%.2f", s}' "$tmp/time.txt")"
   # m:ss.ss → seconds
   wall="$(echo "$wall" | awk -F: '{ if (NF == 3) print $1 * 3600 + $2 * 60 + $3; else print $1 * 60 + $2 }')"
-  printf '%-40s %8.2f s wall  %6s MiB peak RSS\n' "$label" "$wall" "$rss"
+  printf '%-44s %8.2f s wall %8.2f s CPU  %6s MiB peak RSS\n' "$label" "$wall" "$cpu" "$rss"
+}
+
+# The publish itself as the console and the scheduler run it inside serve (the CLI's "published …,
+# N s" line: the publisher's own wall time, without opening the node).
+in_process() {
+  local line
+  line="$(grep -E '^published' "$tmp/out.txt" || true)"
+  echo "$line"
+  printf '%-44s %8.3f s in the publisher\n' "  $1" "$(echo "$line" | sed -E 's/.*, ([0-9.]+) s$/\1/')"
 }
 
 echo "node: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo); $(hugo version | cut -d' ' -f1-2)"
@@ -51,8 +62,9 @@ seeded="$("$seed" "$config" 江苏工会网 "$articles" "$tmp/hugo")"
 site="$(echo "$seeded" | sed -E 's/.*"site":([0-9]+).*/\1/')"
 echo "seeded: $seeded"
 
+echo "load average before the runs: $(cut -d' ' -f1-3 /proc/loadavg) (the figures are for an idle machine only if this is ~0)"
 measure "sitewarden publish --full" "$bin" publish --config "$config" --site "$site" --full
-grep -E '^published' "$tmp/out.txt" || true
+in_process "full"
 measure "hugo (full build to disk)" hugo --source "$tmp/hugo" --destination "$tmp/hugo-public" --quiet
 echo "hugo files: $(find "$tmp/hugo-public" -type f | wc -l), $(du -sm "$tmp/hugo-public" | cut -f1) MiB"
 
@@ -60,10 +72,10 @@ one="$("$seed" "$config" 江苏工会网 one-more)"
 # The CLI's wall time includes opening the node (database, lexicons compiled into the scanner); the
 # "published …, N s" line is the publish itself, as the console and the scheduler run it in serve.
 measure "sitewarden publish (one article, hinted)" "$bin" publish --config "$config" --site "$site" --article "$one"
-grep -E '^published' "$tmp/out.txt" || true
+in_process "incremental, hinted"
 one="$("$seed" "$config" 江苏工会网 one-more)"
 measure "sitewarden publish (one article, compared)" "$bin" publish --config "$config" --site "$site"
-grep -E '^published' "$tmp/out.txt" || true
+in_process "incremental, compared"
 # Hugo has no incremental build to disk: one more article means building the site again.
 section="$(ls "$tmp/hugo/content" | head -1)"
 printf -- '---\ntitle: "one more"\ndate: 2030-01-01T00:00:00Z\n---\n<p>one more</p>\n' >"$tmp/hugo/content/$section/one-more.html"

@@ -1,11 +1,14 @@
 #include "publish/publisher.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "content/articles.h"
+#include "content/published_reader.h"
 #include "content/sanitiser.h"
 #include "publish/footer.h"
 #include "publish/release_builder.h"
@@ -20,10 +23,9 @@ using identity::Permission;
 using identity::Principal;
 using identity::Scope;
 
-constexpr std::string_view kSearchIndexPath = "/search-index.json";
-constexpr content::State kLiveStates[] = {content::State::published, content::State::withdrawal_requested,
-                                          content::State::correction_submitted,
-                                          content::State::correction_content_approved};
+// Threads rendering, sanitising and scanning article pages in a full publish (besides the thread
+// rendering the listings): both cores of the reference machine.
+constexpr std::size_t kRenderThreads = 2;
 
 // The content the publisher reads, it reads as the machine operator after its own check.
 const Principal& reader() {
@@ -157,46 +159,16 @@ class Publisher::Impl {
     return frame;
   }
 
-  // Every live article of the site with the version it shows (an article whose correction is pending
-  // shows its earlier published version: `known` gives it when the base release has it).
-  Result<std::map<std::int64_t, std::int64_t>> live_versions(std::int64_t site_id,
-                                                             const std::map<std::int64_t, std::int64_t>& known) {
-    std::map<std::int64_t, std::int64_t> out;
-    for (content::State state : kLiveStates) {
-      content::ArticleFilter filter;
-      filter.state = state;
-      for (std::int64_t offset = 0;; offset += content::kMaxArticlePage) {
-        SW_TRY(page, s_.content->list_articles(reader(), site_id, filter, offset, content::kMaxArticlePage));
-        for (const content::ArticleListItem& item : page.items) {
-          const auto& a = item.article;
-          if (state == content::State::published || state == content::State::withdrawal_requested) {
-            out[a.id] = a.current_version;
-          } else if (auto k = known.find(a.id); k != known.end()) {
-            out[a.id] = k->second;
-          } else {
-            SW_TRY(full, s_.content->get_article(reader(), a.id));
-            if (full.published_version) out[a.id] = *full.published_version;
-          }
-        }
-        if (page.items.size() < static_cast<std::size_t>(content::kMaxArticlePage)) break;
-      }
-    }
-    return out;
-  }
-
-  // The article at the version the site shows, body sanitised again.
-  Result<PublishedArticle> published(std::int64_t article_id, std::int64_t version) {
-    SW_TRY(article, s_.content->get_article(reader(), article_id));
-    SW_TRY(v, s_.content->get_version(reader(), article_id, version));
-    SW_TRY(clean, content::sanitise_html(v.fields.body_html));
-    PublishedArticle p{.id = article.id,
-                       .column_id = article.column_id,
-                       .version = v.n,
-                       .title = v.fields.title,
-                       .summary = v.fields.summary,
-                       .body_html = std::move(clean.html),
-                       .byline = v.fields.byline,
-                       .source = v.fields.source,
+  // The article as the renderer takes it, body as stored (published_article() sanitises it).
+  static Result<PublishedArticle> article_of(content::PublishedVersion v) {
+    PublishedArticle p{.id = v.article_id,
+                       .column_id = v.column_id,
+                       .version = v.version,
+                       .title = std::move(v.fields.title),
+                       .summary = std::move(v.fields.summary),
+                       .body_html = std::move(v.fields.body_html),
+                       .byline = std::move(v.fields.byline),
+                       .source = std::move(v.fields.source),
                        .date = v.fields.publish_date.value_or(v.created_at)};
     for (const content::Attachment& a : v.attachments) {
       SW_TRY(digest, crypto::Digest::parse(a.blob_hash));
@@ -205,18 +177,34 @@ class Publisher::Impl {
     return p;
   }
 
-  // The version an article shows now, or nullopt when it is not live on `site_id`.
-  Result<std::optional<std::int64_t>> live_version_of(std::int64_t site_id, std::int64_t article_id) {
-    auto article = s_.content->get_article(reader(), article_id);
-    if (!article) {
-      if (article.error().code == "content.not_found") return std::optional<std::int64_t>{};
-      return std::unexpected(article.error());
+  // The stored body sanitised again (defence in depth): what goes into the page.
+  static Status sanitise_body(PublishedArticle& a) {
+    SW_TRY(clean, content::sanitise_html(a.body_html));
+    a.body_html = std::move(clean.html);
+    return ok();
+  }
+
+  // The live articles of the site (only those of `ids` when given), ready to render.
+  Result<std::vector<PublishedArticle>> read_articles(std::int64_t site_id, std::span<const std::int64_t> ids,
+                                                      bool sanitise) {
+    SW_TRY(versions, content::PublishedReader(*s_.db).site_articles(site_id, ids));
+    std::vector<PublishedArticle> out;
+    out.reserve(versions.size());
+    for (content::PublishedVersion& v : versions) {
+      SW_TRY(a, article_of(std::move(v)));
+      if (sanitise) SW_CHECK(sanitise_body(a));
+      out.push_back(std::move(a));
     }
-    if (article->site_id != site_id || article->deleted_at || !content::is_live(article->state) ||
-        !article->published_version) {
-      return std::optional<std::int64_t>{};
+    return out;
+  }
+
+  // A theme for each extra render thread (Theme is not thread-safe), loaded once.
+  Result<Theme*> extra_theme(std::size_t i) {
+    while (extra_themes_.size() <= i) {
+      SW_TRY(theme, Theme::load_default());
+      extra_themes_.push_back(std::move(theme));
     }
-    return article->published_version;
+    return extra_themes_[i].get();
   }
 
   // ----- publishing --------------------------------------------------------------------------------
@@ -226,8 +214,10 @@ class Publisher::Impl {
     if (!theme_) return std::unexpected(theme_error_);
     SW_CHECK(permit(actor, Permission::site_operate, site_id, event));
     SW_TRY(frame, frame_of(site_id));
-    SiteRenderer renderer(*theme_, std::move(frame));
+    SiteRenderer renderer(*theme_, frame);
 
+    // The live release's manifest (loaded and verified once, then handed to the builder) and its
+    // search index, the listing model of an incremental publish.
     std::optional<Manifest> base;
     std::int64_t base_id = 0;
     std::optional<SearchIndex> index;
@@ -235,73 +225,72 @@ class Publisher::Impl {
       SW_TRY(live, s_.releases->live(site_id));
       if (live) {
         SW_TRY(manifest, s_.releases->load(live->id));
-        if (const ManifestEntry* e = manifest.find(kSearchIndexPath)) {
-          SW_TRY(bytes, s_.blobs->get(e->digest));
-          auto parsed = parse_search_index(bytes);
-          if (parsed && parsed->frame == renderer.frame_fingerprint()) {
-            index = std::move(*parsed);
-            base = std::move(manifest);
-            base_id = live->id;
-          }
+        auto parsed = load_search_index([&](const std::string& path) -> Result<std::string> {
+          const ManifestEntry* e = manifest.find(path);
+          if (!e) return fail("publish.bad_search_index", "the live release has no " + path);
+          return s_.blobs->get(e->digest);
+        });
+        if (parsed && parsed->frame == renderer.frame_fingerprint()) {
+          index = std::move(*parsed);
+          base = std::move(manifest);
+          base_id = live->id;
         }
       }
     }
 
     PublishReport report;
     report.site_id = site_id;
-    RenderOutput out;
     if (!base) {
       report.mode = PublishMode::full;
-      SW_TRY(versions, live_versions(site_id, {}));
-      std::vector<PublishedArticle> articles;
-      articles.reserve(versions.size());
-      for (const auto& [id, v] : versions) {
-        SW_TRY(a, published(id, v));
-        articles.push_back(std::move(a));
-      }
-      out = renderer.render_full(articles);
-    } else {
-      report.mode = PublishMode::incremental;
-      std::map<std::int64_t, std::int64_t> known;
-      for (const ListingEntry& e : index->entries) known[e.id] = e.version;
-      std::vector<PublishedArticle> changed;
-      std::vector<std::int64_t> removed;
-      auto consider = [&](std::int64_t id, std::optional<std::int64_t> now) -> Status {
-        auto was = known.find(id);
-        if (!now) {
-          if (was != known.end()) removed.push_back(id);
-          return ok();
-        }
-        if (was != known.end() && was->second == *now) return ok();
-        SW_TRY(a, published(id, *now));
-        changed.push_back(std::move(a));
-        return ok();
-      };
-      if (!hint.empty()) {
-        for (std::int64_t id : std::set<std::int64_t>(hint.begin(), hint.end())) {
-          SW_TRY(now, live_version_of(site_id, id));
-          SW_CHECK(consider(id, now));
-        }
-      } else {
-        SW_TRY(versions, live_versions(site_id, known));
-        for (const auto& [id, v] : versions) SW_CHECK(consider(id, v));
-        for (const auto& [id, v] : known) {
-          if (!versions.contains(id)) removed.push_back(id);
-        }
-      }
-      SW_TRY(delta, renderer.render_changes(*index, changed, removed));
-      out = std::move(delta);
+      return publish_full(actor, site_id, std::move(frame), renderer, report);
     }
+    report.mode = PublishMode::incremental;
+    std::map<std::int64_t, std::int64_t> known;
+    for (const ListingEntry& e : index->entries) known[e.id] = e.version;
+    // The articles to read: the hinted ones, or those whose live version differs from the index.
+    std::set<std::int64_t> wanted;
+    std::vector<std::int64_t> removed;
+    if (!hint.empty()) {
+      wanted.insert(hint.begin(), hint.end());
+    } else {
+      SW_TRY(versions, content::PublishedReader(*s_.db).live_versions(site_id));
+      for (const auto& [id, v] : versions) {
+        auto was = known.find(id);
+        if (was == known.end() || was->second != v) wanted.insert(id);
+      }
+      for (const auto& [id, v] : known) {
+        if (!versions.contains(id)) removed.push_back(id);
+      }
+    }
+    std::vector<PublishedArticle> changed;
+    if (!wanted.empty()) {
+      const std::vector<std::int64_t> ids(wanted.begin(), wanted.end());
+      SW_TRY(live_now, read_articles(site_id, ids, false));
+      std::set<std::int64_t> live_ids;
+      for (PublishedArticle& a : live_now) {
+        live_ids.insert(a.id);
+        auto was = known.find(a.id);
+        if (was != known.end() && was->second == a.version) continue;  // unchanged
+        SW_CHECK(sanitise_body(a));
+        changed.push_back(std::move(a));
+      }
+      if (!hint.empty()) {  // a hinted article no longer live on the site leaves it
+        for (std::int64_t id : ids) {
+          if (!live_ids.contains(id) && known.contains(id)) removed.push_back(id);
+        }
+      }
+    }
+    SW_TRY(out, renderer.render_changes(*index, changed, removed));
     report.rendered = out.files.size();
     SW_CHECK(scan(out));
-    report.changed = changed_paths(base ? &*base : nullptr, out);
-    if (base && report.changed.empty()) {  // nothing the public sees changed: the live release stays
+    report.changed = changed_paths(&*base, out);
+    if (report.changed.empty()) {  // nothing the public sees changed: the live release stays
       report.release_id = base_id;
       report.files = base->entries.size();
       report.bytes = base->total_bytes();
       return report;
     }
-    SW_TRY(id, build(actor, site_id, base ? std::optional<std::int64_t>(base_id) : std::nullopt, std::move(out)));
+    SW_TRY(id, build(actor, site_id, base_id, std::move(*base), std::move(out)));
     SW_TRY(info, s_.releases->get(id));
     report.release_id = id;
     report.files = info.files;
@@ -309,7 +298,68 @@ class Publisher::Impl {
     return report;
   }
 
-  // The paths of the new release that differ from the base (all of them for a full build).
+  // A full publish: the listings rendered on this thread while kRenderThreads threads sanitise,
+  // render and scan the article pages; every file goes to the builder as soon as it passed the scan
+  // (a page that does not pass is never stored, and the build is abandoned: nothing goes live).
+  Result<PublishReport> publish_full(const Actor& actor, std::int64_t site_id, const SiteFrame& frame,
+                                     SiteRenderer& renderer, PublishReport& report) {
+    SW_TRY(articles, read_articles(site_id, {}, false));
+    SW_TRY(builder, ReleaseBuilder::start(*s_.releases, *s_.blobs, ReleaseBuilder::Plan{site_id, actor.principal.name}));
+    std::vector<std::unique_ptr<SiteRenderer>> renderers;
+    for (std::size_t i = 0; i < kRenderThreads; ++i) {
+      SW_TRY(theme, extra_theme(i));
+      renderers.push_back(std::make_unique<SiteRenderer>(*theme, frame));
+    }
+    std::mutex mu;
+    std::optional<Error> error;
+    std::vector<std::string> paths;
+    std::atomic<std::size_t> next{0};
+    std::atomic<bool> stop{false};
+    auto failed = [&](Error e) {
+      std::lock_guard lock(mu);
+      if (!error) error = std::move(e);
+      stop = true;
+    };
+    auto store = [&](RenderedFile f) -> Status {
+      if (scanned(f)) SW_CHECK(scan_file(f));
+      std::string path = f.path;
+      SW_CHECK(builder->add(ReleaseFile{std::move(f.path), std::move(f.content_type), std::move(f.bytes), f.blob}));
+      std::lock_guard lock(mu);
+      paths.push_back(std::move(path));
+      return ok();
+    };
+    {
+      std::vector<std::jthread> workers;
+      for (std::size_t t = 0; t < kRenderThreads; ++t) {
+        workers.emplace_back([&, r = renderers[t].get()] {
+          for (std::size_t i = next++; i < articles.size() && !stop; i = next++) {
+            PublishedArticle& a = articles[i];
+            Status done = sanitise_body(a);
+            if (done) done = store(r->render_article(a));
+            if (!done) return failed(done.error());
+            std::string().swap(a.body_html);  // the page is rendered: its body is not needed again
+          }
+        });
+      }
+      RenderOutput listings = renderer.render_full(articles, false);
+      for (RenderedFile& f : listings.files) {
+        if (stop) break;
+        if (Status done = store(std::move(f)); !done) failed(done.error());
+      }
+    }  // the workers join here
+    if (error) return std::unexpected(*error);
+    report.rendered = paths.size();
+    std::ranges::sort(paths);
+    report.changed = std::move(paths);
+    SW_TRY(id, builder->commit());
+    SW_TRY(info, s_.releases->get(id));
+    report.release_id = id;
+    report.files = info.files;
+    report.bytes = info.bytes;
+    return report;
+  }
+
+  // The paths of the new release that differ from the base.
   std::vector<std::string> changed_paths(const Manifest* base, const RenderOutput& out) const {
     std::vector<std::string> changed;
     for (const RenderedFile& f : out.files) {
@@ -327,13 +377,14 @@ class Publisher::Impl {
     return changed;
   }
 
-  // Stores the files (and their gzip/brotli variants) and commits the release (release_builder.h).
-  Result<std::int64_t> build(const Actor& actor, std::int64_t site_id, std::optional<std::int64_t> base_id,
+  // Stores the files (and their gzip/brotli variants) on the base release and commits the release
+  // (release_builder.h).
+  Result<std::int64_t> build(const Actor& actor, std::int64_t site_id, std::int64_t base_id, Manifest base,
                              RenderOutput out) {
     SW_TRY(builder, ReleaseBuilder::start(*s_.releases, *s_.blobs,
-                                          ReleaseBuilder::Plan{site_id, actor.principal.name, base_id}));
+                                          ReleaseBuilder::Plan{site_id, actor.principal.name, base_id, std::move(base)}));
     for (const std::string& path : out.removed) {
-      if (builder->base() && builder->base()->find(path)) SW_CHECK(builder->remove(path));
+      if (builder->base()->find(path)) SW_CHECK(builder->remove(path));
     }
     for (RenderedFile& f : out.files) {
       SW_CHECK(builder->add(ReleaseFile{std::move(f.path), std::move(f.content_type), std::move(f.bytes), f.blob}));
@@ -344,15 +395,19 @@ class Publisher::Impl {
   // N3.2 again on the output: a high or critical finding in any rendered page stops the release.
   Status scan(const RenderOutput& out) {
     for (const RenderedFile& f : out.files) {
-      if (!scanned(f)) continue;
-      const review::ScanReport r = s_.scanner->scan_bytes(f.path, f.bytes);
-      for (const review::Finding& finding : r.findings) {
-        if (finding.severity < review::Severity::high) continue;
-        return fail("publish.scan_blocked",
-                    "page " + f.path + ": " + std::string(review::to_string(finding.severity)) + " finding \"" +
-                        finding.matched + "\" (" + finding.category + ", rule " + finding.rule + ")" +
-                        (finding.note.empty() ? "" : ": " + finding.note));
-      }
+      if (scanned(f)) SW_CHECK(scan_file(f));
+    }
+    return ok();
+  }
+
+  Status scan_file(const RenderedFile& f) const {
+    const review::ScanReport r = s_.scanner->scan_bytes(f.path, f.bytes);
+    for (const review::Finding& finding : r.findings) {
+      if (finding.severity < review::Severity::high) continue;
+      return fail("publish.scan_blocked",
+                  "page " + f.path + ": " + std::string(review::to_string(finding.severity)) + " finding \"" +
+                      finding.matched + "\" (" + finding.category + ", rule " + finding.rule + ")" +
+                      (finding.note.empty() ? "" : ": " + finding.note));
     }
     return ok();
   }
@@ -360,6 +415,7 @@ class Publisher::Impl {
   PublisherServices s_;
   const Clock* clock_;
   std::unique_ptr<Theme> theme_;
+  std::vector<std::unique_ptr<Theme>> extra_themes_;  // one per render thread of a full publish
   Error theme_error_;
   std::mutex mu_;
 };

@@ -4,6 +4,9 @@
 #include <brotli/encode.h>
 #include <zlib.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
 #include <filesystem>
@@ -56,6 +59,18 @@ Result<std::string> brotli(std::string_view in, int quality) {
   return out;
 }
 
+// Makes one file and the directory entry naming it durable.
+Status fsync_file_and_dir(const std::filesystem::path& path) {
+  for (const std::filesystem::path& p : {path, path.parent_path()}) {
+    const int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return fail("store.io", "cannot open " + p.string() + " to sync it");
+    const int rc = ::fsync(fd);
+    ::close(fd);
+    if (rc != 0) return fail("store.io", "cannot fsync " + p.string());
+  }
+  return ok();
+}
+
 std::string media_type(std::string_view content_type) {
   std::string type(content_type.substr(0, content_type.find(';')));
   while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.pop_back();
@@ -65,6 +80,12 @@ std::string media_type(std::string_view content_type) {
 }
 
 }  // namespace
+
+int brotli_quality_for(std::size_t size, int configured) {
+  if (size >= (std::size_t{1} << 20)) return std::min(configured, 5);
+  if (size >= (std::size_t{128} << 10)) return std::min(configured, 7);
+  return configured;
+}
 
 bool is_compressible(std::string_view content_type) {
   const std::string type = media_type(content_type);
@@ -87,7 +108,16 @@ Result<std::unique_ptr<ReleaseBuilder>> ReleaseBuilder::start(ReleaseStore& rele
       return fail("publish.wrong_site", "base release " + std::to_string(info.id) + " belongs to site " +
                                             std::to_string(info.site_id) + ", not site " +
                                             std::to_string(builder->plan_.site_id));
-    SW_TRY(manifest, releases.load(info.id));
+    Manifest manifest;
+    if (builder->plan_.base_manifest) {
+      manifest = std::move(*builder->plan_.base_manifest);
+      builder->plan_.base_manifest.reset();
+      if (manifest.site_id != info.site_id)
+        return fail("publish.wrong_site", "the base manifest given is not release " + std::to_string(info.id) + "'s");
+    } else {
+      SW_TRY(loaded, releases.load(info.id));
+      manifest = std::move(loaded);
+    }
     builder->base_digest_ = info.manifest_digest.to_string();
     for (const auto& e : manifest.entries)
       if (e.gzip || e.brotli) builder->base_variants_[e.digest.to_string()] = {e.gzip, e.brotli};
@@ -126,9 +156,9 @@ Status ReleaseBuilder::add(ReleaseFile file) {
   if (file.blob && !blobs_->contains(*file.blob))
     return fail("publish.blob_missing", "\"" + file.path + "\" names blob " + file.blob->to_string() +
                                             ", which is not in the blob store");
+  std::unique_lock lock(mutex_);
   if (!added_paths_.insert(file.path).second)
     return fail("publish.manifest_invalid", "release manifest: path \"" + file.path + "\" added twice");
-  std::unique_lock lock(mutex_);
   queue_changed_.wait(lock, [&] { return error_ || queue_.size() < options_.max_queued_files; });
   SW_CHECK(first_error());
   ++stats_.files_added;
@@ -173,6 +203,18 @@ void ReleaseBuilder::work() {
   }
 }
 
+// An incremental build stores few files: each is made durable by itself (fsync of the file and its
+// directory) instead of one syncfs of the whole filesystem at commit, which also waits for every
+// other writer's dirty pages. A full build stores thousands: unsynced, then one syncfs.
+Result<crypto::Digest> ReleaseBuilder::store(std::string_view bytes) {
+  SW_TRY(digest, blobs_->put_unsynced(bytes));
+  if (base_) {
+    SW_TRY(path, blobs_->path_of(digest));
+    SW_CHECK(fsync_file_and_dir(path));
+  }
+  return digest;
+}
+
 Result<ManifestEntry> ReleaseBuilder::build_entry(ReleaseFile file) {
   ManifestEntry entry;
   entry.path = std::move(file.path);
@@ -192,7 +234,7 @@ Result<ManifestEntry> ReleaseBuilder::build_entry(ReleaseFile file) {
       bytes = std::move(content);
     }
   } else {
-    SW_TRY(digest, blobs_->put_unsynced(file.bytes));
+    SW_TRY(digest, store(file.bytes));
     entry.digest = std::move(digest);
     entry.size = file.bytes.size();
     bytes = std::move(file.bytes);
@@ -215,12 +257,12 @@ Result<ManifestEntry> ReleaseBuilder::build_entry(ReleaseFile file) {
 Status ReleaseBuilder::compress_into(ManifestEntry& entry, std::string_view bytes) {
   SW_TRY(gz, gzip(bytes, options_.gzip_level));
   if (gz.size() < bytes.size()) {
-    SW_TRY(digest, blobs_->put_unsynced(gz));
+    SW_TRY(digest, store(gz));
     entry.gzip = Variant{std::move(digest), gz.size()};
   }
-  SW_TRY(br, brotli(bytes, options_.brotli_quality));
+  SW_TRY(br, brotli(bytes, brotli_quality_for(bytes.size(), options_.brotli_quality)));
   if (br.size() < bytes.size()) {
-    SW_TRY(digest, blobs_->put_unsynced(br));
+    SW_TRY(digest, store(br));
     entry.brotli = Variant{std::move(digest), br.size()};
   }
   std::lock_guard lock(mutex_);
@@ -233,8 +275,9 @@ Result<std::int64_t> ReleaseBuilder::commit() {
   committed_ = true;
   stop_workers();
   SW_CHECK(first_error());
-  // Crash safety (power loss too): every blob is durable before the release that names it commits.
-  SW_CHECK(blobs_->sync());
+  // Crash safety (power loss too): every blob is durable before the release that names it commits
+  // (an incremental build synced each as it stored it, see store()).
+  if (!base_) SW_CHECK(blobs_->sync());
   Manifest manifest;
   manifest.site_id = plan_.site_id;
   manifest.created_by = plan_.created_by;

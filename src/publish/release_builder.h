@@ -14,11 +14,14 @@
 // holds one file and its two compressed forms at a time. What stays for the whole build is one
 // ManifestEntry per file.
 //
-// Crash safety: blobs are written (BlobStore::put_unsynced, then one sync() of the store) before the
-// release is committed; a build abandoned or killed before commit() changes nothing live
-// (ReleaseStore), and what it wrote is at worst unnamed blobs and temp files recover() removes.
+// Crash safety: blobs are written and made durable before the release is committed (a full build:
+// BlobStore::put_unsynced, then one sync() of the store; an incremental one, with few files: each
+// blob fsynced with its directory as it is stored); a build abandoned or killed before commit()
+// changes nothing live (ReleaseStore), and what it wrote is at worst unnamed blobs and temp files
+// recover() removes.
 //
-// Thread-safety: one thread calls add()/remove()/commit(); the workers are internal. The builder
+// Thread-safety: add() may be called from several threads; remove() and commit() from one, after
+// every add() returned; the workers are internal. The builder
 // uses (does not own) the ReleaseStore and BlobStore, which must outlive it.
 #pragma once
 
@@ -68,12 +71,18 @@ struct BuildStats {
 // +xml/+json feeds (rss, atom, manifest). Parameters (";charset=...") and case are ignored.
 bool is_compressible(std::string_view content_type);
 
+// The brotli quality used for a file of `size` bytes when `configured` is asked for: the configured
+// quality up to 128 KiB, at most 7 below 1 MiB, at most 5 above (a 3 MB file at 9 takes ~1 s here,
+// at 5 ~30 ms, some 10 % larger). Deterministic: the same bytes get the same variant.
+int brotli_quality_for(std::size_t size, int configured);
+
 class ReleaseBuilder {
  public:
   struct Options {
     int gzip_level = 9;           // zlib 1..9
     // 0..11. 9 is within a few per cent of 11's size at ~1/150 of its time (0.2 ms against 30 ms
-    // for an 8 KB page here), which a 10,000-article full build needs.
+    // for an 8 KB page here), which a 10,000-article full build needs. Larger files get a lower
+    // quality (brotli_quality_for): at most 7 from 128 KiB, at most 5 from 1 MiB.
     int brotli_quality = 9;
     std::size_t threads = 2;      // compression workers (both cores of the reference machine)
     std::size_t max_queued_files = 64;     // add() blocks beyond this (bounded memory)
@@ -85,10 +94,13 @@ class ReleaseBuilder {
     std::int64_t site_id = 0;
     std::string created_by;                    // "user:12", "cli:root", "scheduler"
     std::optional<std::int64_t> base_release;  // incremental from this release of the same site
+    // The base release's manifest as the caller already loaded and verified it (ReleaseStore::load
+    // of base_release): given, start() does not load and verify it a second time.
+    std::optional<Manifest> base_manifest;
   };
 
-  // Starts a build. With a base release, loads and verifies its manifest ("publish.wrong_site" if
-  // it is another site's, the ReleaseStore's load errors otherwise). "publish.bad_input" for a
+  // Starts a build. With a base release, loads and verifies its manifest unless the plan carries it
+  // ("publish.wrong_site" if it is another site's, the ReleaseStore's load errors otherwise). "publish.bad_input" for a
   // bad option (a level out of range, zero threads or queue).
   static Result<std::unique_ptr<ReleaseBuilder>> start(ReleaseStore& releases, store::BlobStore& blobs, Plan plan,
                                                        Options options);
@@ -99,7 +111,8 @@ class ReleaseBuilder {
   ReleaseBuilder(const ReleaseBuilder&) = delete;
   ReleaseBuilder& operator=(const ReleaseBuilder&) = delete;
 
-  // Queues one file (replacing the base's entry for the same path). "publish.manifest_invalid" for
+  // Queues one file (replacing the base's entry for the same path). May be called from several
+  // threads at once (the publisher's render threads). "publish.manifest_invalid" for
   // a bad path or a path added twice, "publish.bad_input" when both or neither of bytes and blob
   // are given, "publish.blob_missing" for a blob not in the store; a worker's earlier failure
   // (e.g. "store.io") is returned by the next add() or by commit().
@@ -125,6 +138,7 @@ class ReleaseBuilder {
   ReleaseBuilder(ReleaseStore& releases, store::BlobStore& blobs, Plan plan, Options options);
   void work();
   Result<ManifestEntry> build_entry(ReleaseFile file);
+  Result<crypto::Digest> store(std::string_view bytes);  // a blob, durable as the build needs
   Status compress_into(ManifestEntry& entry, std::string_view bytes);
   Status first_error() const;  // requires mutex_
   void stop_workers();

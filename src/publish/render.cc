@@ -21,7 +21,7 @@ constexpr std::string_view kAtom = "application/atom+xml; charset=utf-8";
 constexpr std::string_view kJson = "application/json; charset=utf-8";
 constexpr std::string_view kCss = "text/css; charset=utf-8";
 constexpr std::string_view kSvg = "image/svg+xml";
-constexpr int kSearchIndexFormat = 1;
+constexpr int kSearchIndexFormat = 2;
 constexpr std::chrono::hours kBeijingOffset{8};
 
 // Newest first: by date, then by id (deterministic for items of the same day).
@@ -90,7 +90,14 @@ std::string served_mime(std::string_view mime) {
   return good ? std::string(mime) : "application/octet-stream";
 }
 
-std::size_t pages_for(std::size_t items) { return std::max<std::size_t>(1, (items + kPageSize - 1) / kPageSize); }
+// Archive pages of a column of `items` (from the oldest, kPageSize each; none when empty).
+std::size_t archive_pages(std::size_t items) { return (items + kPageSize - 1) / kPageSize; }
+
+// The archive page a column's index links to as "older": the one holding the newest item the index
+// does not show (0: the index shows them all).
+std::size_t older_than_index(std::size_t items) {
+  return items > kPageSize ? (items - kPageSize - 1) / kPageSize + 1 : 0;
+}
 
 std::string iso_datetime(std::string_view date) { return std::string(date) + "T00:00:00+08:00"; }
 
@@ -98,9 +105,18 @@ std::string iso_datetime(std::string_view date) { return std::string(date) + "T0
 
 std::string article_path(std::int64_t id) { return "/articles/" + std::to_string(id) + ".html"; }
 
+std::string column_index_path(std::int64_t column_id) { return "/columns/" + std::to_string(column_id) + "/index.html"; }
+
 std::string column_page_path(std::int64_t column_id, std::size_t page_no) {
-  const std::string base = "/columns/" + std::to_string(column_id) + "/";
-  return page_no <= 1 ? base + "index.html" : base + "page/" + std::to_string(page_no) + "/index.html";
+  return "/columns/" + std::to_string(column_id) + "/page/" + std::to_string(page_no) + "/index.html";
+}
+
+std::string search_shard_path(std::int64_t column_id, std::size_t shard) {
+  return "/search/" + std::to_string(column_id) + "/" + std::to_string(shard) + ".json";
+}
+
+std::string sitemap_shard_path(std::int64_t column_id, std::size_t shard) {
+  return "/sitemaps/" + std::to_string(column_id) + "/" + std::to_string(shard) + ".xml";
 }
 
 std::string attachment_path(const AttachmentFile& a) {
@@ -127,43 +143,86 @@ std::string chinese_date(std::string_view iso, const Theme& theme) {
          number(8, 2) + theme.text("date_format_day");
 }
 
-Result<SearchIndex> parse_search_index(std::string_view text) {
-  const json j = json::parse(text, nullptr, false);
-  auto bad = [](std::string what) { return fail("publish.bad_search_index", "search index: " + what); };
-  if (!j.is_object() || !j.contains("v") || j["v"] != kSearchIndexFormat) return bad("not format 1");
-  if (!j.contains("frame") || !j["frame"].is_string()) return bad("no frame fingerprint");
-  if (!j.contains("items") || !j["items"].is_array()) return bad("no items");
-  SearchIndex index{j["frame"].get<std::string>(), {}};
-  for (const json& item : j["items"]) {
-    const std::string at = "item " + std::to_string(index.entries.size());
-    if (!item.is_object()) return bad(at + " is not an object");
-    for (const char* key : {"i", "c", "n"}) {
-      if (!item.contains(key) || !item[key].is_number_integer()) return bad(at + ": \"" + key + "\" is not an integer");
-    }
-    if (!item.contains("t") || !item["t"].is_string()) return bad(at + ": no title");
-    if (!item.contains("d") || !item["d"].is_string() || item["d"].get_ref<const std::string&>().size() != 10) {
-      return bad(at + ": no date");
-    }
-    ListingEntry e{.id = item["i"].get<std::int64_t>(),
-                   .column_id = item["c"].get<std::int64_t>(),
-                   .version = item["n"].get<std::int64_t>(),
-                   .title = item["t"].get<std::string>(),
-                   .date = item["d"].get<std::string>()};
-    if (item.contains("s")) {
-      if (!item["s"].is_string()) return bad(at + ": summary is not a string");
-      e.summary = item["s"].get<std::string>();
-    }
-    if (item.contains("a")) {
-      if (!item["a"].is_array()) return bad(at + ": attachments are not a list");
-      for (const json& a : item["a"]) {
-        if (!a.is_string() || !a.get_ref<const std::string&>().starts_with("/attachments/") ||
-            !check_path(a.get_ref<const std::string&>())) {
-          return bad(at + ": an attachment path is not valid");
-        }
-        e.attachments.push_back(a.get<std::string>());
+namespace {
+
+std::unexpected<Error> bad_index(std::string what) {
+  return fail("publish.bad_search_index", "search index: " + std::move(what));
+}
+
+Result<ListingEntry> item_from(const json& item, const std::string& at) {
+  if (!item.is_object()) return bad_index(at + " is not an object");
+  for (const char* key : {"i", "c", "n"}) {
+    if (!item.contains(key) || !item[key].is_number_integer()) return bad_index(at + ": \"" + key + "\" is not an integer");
+  }
+  if (!item.contains("t") || !item["t"].is_string()) return bad_index(at + ": no title");
+  if (!item.contains("d") || !item["d"].is_string() || item["d"].get_ref<const std::string&>().size() != 10) {
+    return bad_index(at + ": no date");
+  }
+  ListingEntry e{.id = item["i"].get<std::int64_t>(),
+                 .column_id = item["c"].get<std::int64_t>(),
+                 .version = item["n"].get<std::int64_t>(),
+                 .title = item["t"].get<std::string>(),
+                 .date = item["d"].get<std::string>()};
+  if (item.contains("s")) {
+    if (!item["s"].is_string()) return bad_index(at + ": summary is not a string");
+    e.summary = item["s"].get<std::string>();
+  }
+  if (item.contains("a")) {
+    if (!item["a"].is_array()) return bad_index(at + ": attachments are not a list");
+    for (const json& a : item["a"]) {
+      if (!a.is_string() || !a.get_ref<const std::string&>().starts_with("/attachments/") ||
+          !check_path(a.get_ref<const std::string&>())) {
+        return bad_index(at + ": an attachment path is not valid");
       }
+      e.attachments.push_back(a.get<std::string>());
     }
-    index.entries.push_back(std::move(e));
+  }
+  return e;
+}
+
+json item_json(const ListingEntry& e) {
+  json item = {{"i", e.id}, {"c", e.column_id}, {"n", e.version}, {"t", e.title}, {"u", article_path(e.id)}, {"d", e.date}};
+  if (!e.summary.empty()) item["s"] = e.summary;
+  if (!e.attachments.empty()) item["a"] = e.attachments;
+  return item;
+}
+
+}  // namespace
+
+Result<SearchIndexTop> parse_search_index(std::string_view text) {
+  const json j = json::parse(text, nullptr, false);
+  if (!j.is_object() || !j.contains("v") || j["v"] != kSearchIndexFormat) return bad_index("not format 2");
+  if (!j.contains("frame") || !j["frame"].is_string()) return bad_index("no frame fingerprint");
+  if (!j.contains("shards") || !j["shards"].is_array()) return bad_index("no shards");
+  SearchIndexTop top{j["frame"].get<std::string>(), {}};
+  for (const json& s : j["shards"]) {
+    if (!s.is_string() || !s.get_ref<const std::string&>().starts_with("/search/") ||
+        !check_path(s.get_ref<const std::string&>())) {
+      return bad_index("a shard path is not valid");
+    }
+    top.shards.push_back(s.get<std::string>());
+  }
+  return top;
+}
+
+Status parse_search_shard(std::string_view text, std::vector<ListingEntry>& into) {
+  const json j = json::parse(text, nullptr, false);
+  if (!j.is_object() || !j.contains("v") || j["v"] != kSearchIndexFormat) return bad_index("a shard is not format 2");
+  if (!j.contains("items") || !j["items"].is_array()) return bad_index("a shard has no items");
+  for (const json& item : j["items"]) {
+    SW_TRY(e, item_from(item, "item " + std::to_string(into.size())));
+    into.push_back(std::move(e));
+  }
+  return ok();
+}
+
+Result<SearchIndex> load_search_index(const std::function<Result<std::string>(const std::string& path)>& read) {
+  SW_TRY(top_bytes, read("/search-index.json"));
+  SW_TRY(top, parse_search_index(top_bytes));
+  SearchIndex index{std::move(top.frame), {}};
+  for (const std::string& shard : top.shards) {
+    SW_TRY(bytes, read(shard));
+    SW_CHECK(parse_search_shard(bytes, index.entries));
   }
   return index;
 }
@@ -274,11 +333,11 @@ std::string SiteRenderer::article_page(const PublishedArticle& a) {
   return page(a.title, theme_->render("article", std::move(d)));
 }
 
-std::string SiteRenderer::column_page(const ColumnInfo& c, const std::vector<const ListingEntry*>& items,
-                                      std::size_t page_no, bool has_next) {
+mustache::data SiteRenderer::column_data(const ColumnInfo& c) const {
   mustache::data d;
   mustache::data col;
   col.set("name", c.name);
+  col.set("url", "/columns/" + std::to_string(c.id) + "/");
   d.set("column", col);
   if (c.parent_id) {
     if (const ColumnInfo* p = column(*c.parent_id)) {
@@ -300,15 +359,35 @@ std::string SiteRenderer::column_page(const ColumnInfo& c, const std::vector<con
   }
   d.set("has_children", mustache::data(any_child));
   d.set("children", children);
+  return d;
+}
+
+// The column's index: its kPageSize newest items, and a link to the archive page of the next older.
+std::string SiteRenderer::column_index(const ColumnInfo& c, const Listing& items) {
+  mustache::data d = column_data(c);
   mustache::data list{mustache::data::type::list};
-  const std::size_t first = (page_no - 1) * kPageSize;
-  for (std::size_t i = first; i < items.size() && i < first + kPageSize; ++i) list.push_back(item_data(*items[i]));
+  for (std::size_t i = 0; i < items.size() && i < kPageSize; ++i) list.push_back(item_data(*items[i]));
+  d.set("items", list);
+  if (const std::size_t older = older_than_index(items.size())) {
+    d.set("older", "/columns/" + std::to_string(c.id) + "/page/" + std::to_string(older) + "/");
+  }
+  return page(c.name, theme_->render("column", std::move(d)));
+}
+
+// Archive page `page_no` (from the oldest): its items newest first; "newer" is the next page, or
+// the column's index from the last page; "older" the page before.
+std::string SiteRenderer::archive_page(const ColumnInfo& c, const Listing& items, std::size_t page_no) {
+  mustache::data d = column_data(c);
+  mustache::data list{mustache::data::type::list};
+  const std::size_t n = items.size();
+  const std::size_t end = std::min(page_no * kPageSize, n);  // oldest-first positions [begin, end)
+  const std::size_t begin = (page_no - 1) * kPageSize;
+  for (std::size_t pos = end; pos > begin; --pos) list.push_back(item_data(*items[n - pos]));
   d.set("items", list);
   d.set("page", std::to_string(page_no));
-  if (page_no > 1) d.set("prev", page_no == 2 ? "/columns/" + std::to_string(c.id) + "/"
-                                                : "/columns/" + std::to_string(c.id) + "/page/" +
-                                                      std::to_string(page_no - 1) + "/");
-  if (has_next) d.set("next", "/columns/" + std::to_string(c.id) + "/page/" + std::to_string(page_no + 1) + "/");
+  const std::string base = "/columns/" + std::to_string(c.id) + "/";
+  d.set("newer", page_no < archive_pages(n) ? base + "page/" + std::to_string(page_no + 1) + "/" : base);
+  if (page_no > 1) d.set("older", base + "page/" + std::to_string(page_no - 1) + "/");
   return page(c.name, theme_->render("column", std::move(d)));
 }
 
@@ -337,27 +416,61 @@ std::string SiteRenderer::home_page(const std::vector<ListingEntry>& entries) {
   return page(frame_.name, theme_->render("home", std::move(d)));
 }
 
-std::string SiteRenderer::sitemap(const std::vector<ListingEntry>& entries,
-                                  const std::vector<std::pair<std::int64_t, std::size_t>>& column_pages) {
+std::string SiteRenderer::sitemap_index(const std::vector<std::string>& sitemaps) const {
+  mustache::data list{mustache::data::type::list};
+  for (const std::string& path : sitemaps) {
+    mustache::data s;
+    s.set("path", path);
+    list.push_back(s);
+  }
+  mustache::data d;
+  d.set("base", "https://" + frame_.primary_domain);
+  d.set("sitemaps", list);
+  return theme_->render("sitemap_index", std::move(d));
+}
+
+namespace {
+
+struct UrlList {
   mustache::data urls{mustache::data::type::list};
-  auto add = [&](std::string path, const std::string* lastmod) {
+  void add(std::string path, const std::string* lastmod) {
     mustache::data u;
     u.set("path", std::move(path));
     if (lastmod) u.set("lastmod", *lastmod);
     urls.push_back(u);
-  };
-  add("/", entries.empty() ? nullptr : &entries.front().date);
-  for (const auto& [id, pages] : column_pages) {
-    for (std::size_t p = 1; p <= pages; ++p) {
-      add(p == 1 ? "/columns/" + std::to_string(id) + "/" : "/columns/" + std::to_string(id) + "/page/" +
-                                                               std::to_string(p) + "/",
-          nullptr);
-    }
   }
-  for (const ListingEntry& e : entries) add(article_path(e.id), &e.date);
+};
+
+}  // namespace
+
+// The home page (last modified on the newest item's date) and every column's index.
+std::string SiteRenderer::site_sitemap(const std::vector<ListingEntry>& entries) {
+  UrlList list;
+  list.add("/", entries.empty() ? nullptr : &entries.front().date);
+  for (const ColumnInfo& c : frame_.columns) list.add("/columns/" + std::to_string(c.id) + "/", nullptr);
   mustache::data d;
   d.set("base", "https://" + frame_.primary_domain);
-  d.set("urls", urls);
+  d.set("urls", list.urls);
+  return theme_->render("sitemap", std::move(d));
+}
+
+// Shard `shard` of a column: its archive pages (for a column of the frame) and its articles.
+std::string SiteRenderer::shard_sitemap(std::int64_t column_id, const Listing& items, std::size_t shard) {
+  UrlList list;
+  if (column(column_id)) {
+    const std::size_t last = std::min(shard * kPagesPerShard, archive_pages(items.size()));
+    for (std::size_t p = (shard - 1) * kPagesPerShard + 1; p <= last; ++p) {
+      list.add("/columns/" + std::to_string(column_id) + "/page/" + std::to_string(p) + "/", nullptr);
+    }
+  }
+  const std::size_t n = items.size();
+  const std::size_t end = std::min(shard * kShardArticles, n);
+  for (std::size_t pos = end; pos > (shard - 1) * kShardArticles; --pos) {
+    list.add(article_path(items[n - pos]->id), &items[n - pos]->date);
+  }
+  mustache::data d;
+  d.set("base", "https://" + frame_.primary_domain);
+  d.set("urls", list.urls);
   return theme_->render("sitemap", std::move(d));
 }
 
@@ -378,16 +491,18 @@ std::string SiteRenderer::feed(const std::vector<ListingEntry>& entries) {
   return theme_->render("feed", std::move(d));
 }
 
-std::string SiteRenderer::search_index(const std::vector<ListingEntry>& entries) const {
-  json items = json::array();
-  for (const ListingEntry& e : entries) {
-    json item = {{"i", e.id}, {"c", e.column_id}, {"n", e.version}, {"t", e.title},
-                 {"u", article_path(e.id)}, {"d", e.date}};
-    if (!e.summary.empty()) item["s"] = e.summary;
-    if (!e.attachments.empty()) item["a"] = e.attachments;
-    items.push_back(std::move(item));
-  }
-  return inert_json(json{{"v", kSearchIndexFormat}, {"frame", fingerprint_}, {"items", std::move(items)}});
+std::string SiteRenderer::search_top(const std::vector<ListingEntry>& entries, const std::vector<std::string>& shards) const {
+  json latest = json::array();
+  for (std::size_t i = 0; i < entries.size() && i < kFeedEntries; ++i) latest.push_back(item_json(entries[i]));
+  return inert_json(json{{"v", kSearchIndexFormat}, {"frame", fingerprint_}, {"items", std::move(latest)}, {"shards", shards}});
+}
+
+std::string SiteRenderer::search_shard(std::int64_t column_id, const Listing& items, std::size_t shard) const {
+  json list = json::array();
+  const std::size_t n = items.size();
+  const std::size_t end = std::min(shard * kShardArticles, n);
+  for (std::size_t pos = end; pos > (shard - 1) * kShardArticles; --pos) list.push_back(item_json(*items[n - pos]));
+  return inert_json(json{{"v", kSearchIndexFormat}, {"column", column_id}, {"shard", shard}, {"items", std::move(list)}});
 }
 
 void SiteRenderer::add_assets(RenderOutput& out) {
@@ -402,11 +517,16 @@ void SiteRenderer::add_assets(RenderOutput& out) {
   }
 }
 
-RenderOutput SiteRenderer::render_full(const std::vector<PublishedArticle>& articles) {
+
+RenderOutput SiteRenderer::render_full(const std::vector<PublishedArticle>& articles, bool article_pages) {
   std::vector<ListingEntry> after;
   after.reserve(articles.size());
   for (const PublishedArticle& a : articles) after.push_back(listing_of(a));
-  return render(nullptr, after, articles, {});
+  return render(nullptr, after, articles, {}, article_pages);
+}
+
+RenderedFile SiteRenderer::render_article(const PublishedArticle& a) {
+  return {article_path(a.id), std::string(kHtml), article_page(a), {}, 0};
 }
 
 Result<RenderOutput> SiteRenderer::render_changes(const SearchIndex& before, const std::vector<PublishedArticle>& changed,
@@ -428,11 +548,12 @@ Result<RenderOutput> SiteRenderer::render_changes(const SearchIndex& before, con
   for (std::int64_t id : gone) {
     if (!replaced.contains(id)) removed_pages.insert(id);
   }
-  return render(&before.entries, after, changed, removed_pages);
+  return render(&before.entries, after, changed, removed_pages, true);
 }
 
 RenderOutput SiteRenderer::render(const std::vector<ListingEntry>* before_in, const std::vector<ListingEntry>& after_in,
-                                  const std::vector<PublishedArticle>& pages, const std::set<std::int64_t>& removed_ids) {
+                                  const std::vector<PublishedArticle>& pages, const std::set<std::int64_t>& removed_ids,
+                                  bool article_pages) {
   RenderOutput out;
   std::vector<ListingEntry> after = after_in;
   std::ranges::sort(after, newer);
@@ -441,49 +562,113 @@ RenderOutput SiteRenderer::render(const std::vector<ListingEntry>* before_in, co
     before = *before_in;
     std::ranges::sort(before, newer);
   }
+  const bool full = before_in == nullptr;
 
-  for (const PublishedArticle& a : pages) out.files.push_back({article_path(a.id), std::string(kHtml), article_page(a), {}, 0});
+  if (article_pages) {
+    for (const PublishedArticle& a : pages) out.files.push_back(render_article(a));
+  }
   for (std::int64_t id : removed_ids) out.removed.push_back(article_path(id));
 
-  // Column pages: a page is rendered when its slice of the listing or its "next" link can differ.
-  std::map<std::int64_t, std::vector<const ListingEntry*>> new_by_column, old_by_column;
+  // Every column's listing, newest first (also of articles in a column the frame does not list).
+  std::map<std::int64_t, Listing> new_by_column, old_by_column;
   for (const ListingEntry& e : after) new_by_column[e.column_id].push_back(&e);
   for (const ListingEntry& e : before) old_by_column[e.column_id].push_back(&e);
-  std::vector<std::pair<std::int64_t, std::size_t>> column_pages;
-  static const std::vector<const ListingEntry*> kNone;
+  static const Listing kNone;
+  auto listing = [](const std::map<std::int64_t, Listing>& m, std::int64_t id) -> const Listing& {
+    auto it = m.find(id);
+    return it == m.end() ? kNone : it->second;
+  };
+  // The item at oldest-first position `pos` of a listing, or null past its end.
+  auto at = [](const Listing& l, std::size_t pos) -> const ListingEntry* { return pos < l.size() ? l[l.size() - 1 - pos] : nullptr; };
+  // True when positions [begin, end) of the two listings differ by `same`.
+  auto range_differs = [&](const Listing& a, const Listing& b, std::size_t begin, std::size_t end, auto same) {
+    for (std::size_t pos = begin; pos < end; ++pos) {
+      const ListingEntry* x = at(a, pos);
+      const ListingEntry* y = at(b, pos);
+      if ((x == nullptr) != (y == nullptr) || (x && !same(*x, *y))) return true;
+    }
+    return false;
+  };
+
+  // Column indexes and archive pages: rendered when their items or links differ.
   for (const ColumnInfo& c : frame_.columns) {
-    auto n_it = new_by_column.find(c.id);
-    auto o_it = old_by_column.find(c.id);
-    const auto& now = n_it == new_by_column.end() ? kNone : n_it->second;
-    const auto& was = o_it == old_by_column.end() ? kNone : o_it->second;
-    const std::size_t new_pages = pages_for(now.size());
-    const std::size_t old_pages = before_in ? pages_for(was.size()) : 0;
-    column_pages.emplace_back(c.id, new_pages);
+    const Listing& now = listing(new_by_column, c.id);
+    const Listing& was = listing(old_by_column, c.id);
+    const std::size_t new_pages = archive_pages(now.size());
+    const std::size_t old_pages = full ? 0 : archive_pages(was.size());
+    bool index_differs = full || older_than_index(now.size()) != older_than_index(was.size());
+    for (std::size_t i = 0; !index_differs && i < kPageSize; ++i) {
+      const bool in_now = i < now.size(), in_was = i < was.size();
+      index_differs = in_now != in_was || (in_now && !shown_alike(*now[i], *was[i]));
+    }
+    if (index_differs) out.files.push_back({column_index_path(c.id), std::string(kHtml), column_index(c, now), {}, 0});
     for (std::size_t p = 1; p <= new_pages; ++p) {
-      const bool has_next = p * kPageSize < now.size();
-      bool differs = p > old_pages || has_next != (p * kPageSize < was.size());
-      for (std::size_t i = (p - 1) * kPageSize; !differs && i < p * kPageSize; ++i) {
-        const bool in_now = i < now.size(), in_was = i < was.size();
-        differs = in_now != in_was || (in_now && !shown_alike(*now[i], *was[i]));
-      }
-      if (differs) out.files.push_back({column_page_path(c.id, p), std::string(kHtml), column_page(c, now, p, has_next), {}, 0});
+      const bool differs = p > old_pages || (p < new_pages) != (p < old_pages) ||
+                           range_differs(now, was, (p - 1) * kPageSize, p * kPageSize, shown_alike);
+      if (differs) out.files.push_back({column_page_path(c.id, p), std::string(kHtml), archive_page(c, now, p), {}, 0});
     }
     for (std::size_t p = new_pages + 1; p <= old_pages; ++p) out.removed.push_back(column_page_path(c.id, p));
   }
 
   // The home page and the feed show the newest items only: rendered when those changed.
   auto any = [](const ListingEntry&) { return true; };
-  bool home_changed = !before_in || head_differs(before, after, kHomeLatest, any);
+  bool home_changed = full || head_differs(before, after, kHomeLatest, any);
   for (const ColumnInfo& c : frame_.columns) {
     if (home_changed || c.parent_id || !c.active) continue;
     home_changed = head_differs(before, after, kHomePerColumn, [&](const ListingEntry& e) { return e.column_id == c.id; });
   }
   if (home_changed) out.files.push_back({"/index.html", std::string(kHtml), home_page(after), {}, 0});
-  if (!before_in || head_differs(before, after, kFeedEntries, any)) {
+  if (full || head_differs(before, after, kFeedEntries, any)) {
     out.files.push_back({"/feed.xml", std::string(kAtom), feed(after), {}, 0});
   }
-  out.files.push_back({"/sitemap.xml", std::string(kXml), sitemap(after, column_pages), {}, 0});
-  out.files.push_back({"/search-index.json", std::string(kJson), search_index(after), {}, 0});
+
+  // Search shards and sitemaps, per column and kShardArticles from the oldest: rendered when their
+  // items changed (the sitemap lists ids and dates only).
+  std::set<std::int64_t> columns;
+  for (const auto& [id, l] : new_by_column) columns.insert(id);
+  for (const auto& [id, l] : old_by_column) columns.insert(id);
+  std::vector<std::string> new_shards, old_shards, new_sitemaps{"/sitemaps/site.xml"}, old_sitemaps{"/sitemaps/site.xml"};
+  auto same_date = [](const ListingEntry& a, const ListingEntry& b) { return a.id == b.id && a.date == b.date; };
+  auto same_entry = [](const ListingEntry& a, const ListingEntry& b) { return a == b; };
+  for (std::int64_t id : columns) {
+    const Listing& now = listing(new_by_column, id);
+    const Listing& was = listing(old_by_column, id);
+    const std::size_t new_count = (now.size() + kShardArticles - 1) / kShardArticles;
+    const std::size_t old_count = (was.size() + kShardArticles - 1) / kShardArticles;
+    for (std::size_t k = 1; k <= new_count; ++k) {
+      new_shards.push_back(search_shard_path(id, k));
+      new_sitemaps.push_back(sitemap_shard_path(id, k));
+      const std::size_t begin = (k - 1) * kShardArticles, end = k * kShardArticles;
+      const bool fresh = full || k > old_count;
+      if (fresh || range_differs(now, was, begin, end, same_entry)) {
+        out.files.push_back({search_shard_path(id, k), std::string(kJson), search_shard(id, now, k), {}, 0});
+      }
+      if (fresh || range_differs(now, was, begin, end, same_date)) {
+        out.files.push_back({sitemap_shard_path(id, k), std::string(kXml), shard_sitemap(id, now, k), {}, 0});
+      }
+    }
+    for (std::size_t k = 1; k <= old_count; ++k) {
+      old_shards.push_back(search_shard_path(id, k));
+      old_sitemaps.push_back(sitemap_shard_path(id, k));
+    }
+    for (std::size_t k = new_count + 1; k <= old_count; ++k) {
+      out.removed.push_back(search_shard_path(id, k));
+      out.removed.push_back(sitemap_shard_path(id, k));
+    }
+  }
+  // The small site-wide files: rendered when their bytes differ from the base's.
+  std::string top = search_top(after, new_shards);
+  if (full || top != search_top(before, old_shards)) {
+    out.files.push_back({"/search-index.json", std::string(kJson), std::move(top), {}, 0});
+  }
+  std::string map_index = sitemap_index(new_sitemaps);
+  if (full || map_index != sitemap_index(old_sitemaps)) {
+    out.files.push_back({"/sitemap.xml", std::string(kXml), std::move(map_index), {}, 0});
+  }
+  std::string site_map = site_sitemap(after);
+  if (full || site_map != site_sitemap(before)) {
+    out.files.push_back({"/sitemaps/site.xml", std::string(kXml), std::move(site_map), {}, 0});
+  }
 
   // Attachments: blobs already in the store, referenced by digest; those no live article names go.
   std::set<std::string> now_files, was_files;
@@ -500,7 +685,7 @@ RenderOutput SiteRenderer::render(const std::vector<ListingEntry>* before_in, co
   for (const std::string& path : was_files) {
     if (!now_files.contains(path)) out.removed.push_back(path);
   }
-  if (!before_in) add_assets(out);
+  if (full) add_assets(out);
   std::ranges::sort(out.files, {}, &RenderedFile::path);
   std::ranges::sort(out.removed);
   return out;

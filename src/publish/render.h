@@ -1,30 +1,44 @@
 // SiteRenderer: turns a site's live articles into the files of a release — home page, column pages
-// with paging, article pages, attachments (by blob digest, never copied), sitemap.xml, an Atom feed,
-// a search index and the theme's assets — with the identity footer on every page (N5.2) and the
-// emblem at the head of every page (N5.1). A pure library: no database, no store; the publisher
-// (publisher.h) gathers the input and builds the release.
+// with paging, article pages, attachments (by blob digest, never copied), a sitemap index with its
+// sitemaps, an Atom feed, a sharded search index and the theme's assets — with the identity footer on
+// every page (N5.2) and the emblem at the head of every page (N5.1). A pure library: no database, no
+// store; the publisher (publisher.h) gathers the input and builds the release.
 //
 // URL layout (all output is deterministic: the same input renders the same bytes):
 //   /index.html                               the home page: the newest items, then each top column
-//   /columns/<id>/index.html                  page 1 of a column, newest first, kPageSize a page
-//   /columns/<id>/page/<n>/index.html         page n >= 2
+//   /columns/<id>/index.html                  a column's index: its kPageSize newest items
+//   /columns/<id>/page/<n>/index.html         archive page n >= 1, numbered from the OLDEST: page n
+//                                             holds the column's items n*kPageSize-kPageSize+1 ..
+//                                             n*kPageSize counted from the oldest (shown newest first),
+//                                             so a page keeps its URL and content as articles are added
 //   /articles/<id>.html                       an article (its published version)
 //   /attachments/<digest hex>.<type>          an attachment: the blob named by digest
-//   /sitemap.xml  /feed.xml  /search-index.json
+//   /feed.xml                                 Atom, the kFeedEntries newest
+//   /sitemap.xml                              a sitemap index (sitemaps.org) of the sitemaps below
+//   /sitemaps/site.xml                        the home page and every column's index
+//   /sitemaps/<column>/<k>.xml                shard k of a column: its archive pages and articles
+//   /search-index.json                        the top of the search index: frame, newest items, shards
+//   /search/<column>/<k>.json                 shard k of a column's search index
 //   /assets/site.css  /assets/emblem.svg  /assets/logo.<png|jpg>
+// Shard k (from 1) of a column holds its items (k-1)*kShardArticles+1 .. k*kShardArticles counted
+// from the oldest, the archive pages of those items in its sitemap: like the archive pages, a shard
+// only changes when one of its own items does.
 //
 // Incremental rendering (N7.1 without re-rendering the world): the search index carries what every
 // listing needs of every article (ListingEntry) and a fingerprint of the frame (everything a page
 // shows besides its own content: site name, domain, footer, look, columns, theme). Given the index
 // of the live release and the articles that changed, render_changes() re-renders exactly the files
-// whose bytes can differ: the changed articles' pages, the column pages whose slice of the listing
-// or whose "next page" link changed (newest-first paging: a new article shifts every later page of
-// its column, and only those), the pages a column no longer has (removed), the home page, feed,
-// sitemap and search index, and the attachments that appear or disappear. Everything else is carried
-// over from the base release. When the frame changed, only a full render is right.
+// whose bytes differ: the changed articles' pages; the column indexes whose newest items or "older"
+// link changed; the archive pages whose items or "newer" link changed (a new newest article changes
+// the last archive page only, or starts a new one and changes the link of the one before); the pages
+// a column no longer has (removed); the home page and feed when their newest items changed; the
+// search shards and sitemaps whose items changed, the top index and sitemap index when they did; the
+// attachments that appear or disappear. Everything else is carried over from the base release. When
+// the frame changed, only a full render is right.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -42,7 +56,10 @@ namespace sw::publish {
 inline constexpr std::size_t kPageSize = 20;       // items on a column page
 inline constexpr std::size_t kHomeLatest = 10;     // newest items on the home page
 inline constexpr std::size_t kHomePerColumn = 5;   // items per top column on the home page
-inline constexpr std::size_t kFeedEntries = 20;    // entries of /feed.xml
+inline constexpr std::size_t kFeedEntries = 20;    // entries of /feed.xml, and the newest of the top search index
+inline constexpr std::size_t kShardArticles = 500; // items of a column in one search shard and one sitemap
+inline constexpr std::size_t kPagesPerShard = kShardArticles / kPageSize;
+static_assert(kShardArticles % kPageSize == 0, "a shard holds whole archive pages");
 
 struct ColumnInfo {
   std::int64_t id = 0;
@@ -97,10 +114,18 @@ struct ListingEntry {
   bool operator==(const ListingEntry&) const = default;
 };
 
-// The search index as stored in /search-index.json.
+// The whole search index of a release: the top (/search-index.json) and every shard it names.
 struct SearchIndex {
   std::string frame;                  // frame fingerprint of the release
-  std::vector<ListingEntry> entries;  // newest first
+  std::vector<ListingEntry> entries;  // every live article (any order)
+};
+
+// /search-index.json, format 2: {"v":2,"frame":"…","items":[the kFeedEntries newest items],
+// "shards":["/search/<column>/<k>.json",…]}; a shard: {"v":2,"column":<id>,"shard":<k>,"items":[…]}.
+// An item: {"i":id,"c":column,"n":version,"t":title,"s":summary,"u":url,"d":"2026-11-26","a":[paths]}.
+struct SearchIndexTop {
+  std::string frame;
+  std::vector<std::string> shards;  // paths, each under /search/
 };
 
 // A file of the release: bytes rendered now, or an existing blob named by digest (attachments, logo).
@@ -117,8 +142,13 @@ struct RenderOutput {
   std::vector<std::string> removed;  // paths of the base release that are no longer part of the site
 };
 
-// "publish.bad_search_index" naming what is wrong.
-Result<SearchIndex> parse_search_index(std::string_view json);
+// "publish.bad_search_index" naming what is wrong (format 1 of earlier releases is refused: the
+// publisher then publishes in full).
+Result<SearchIndexTop> parse_search_index(std::string_view json);
+// Appends a shard's items to `into`; "publish.bad_search_index" naming what is wrong.
+Status parse_search_shard(std::string_view json, std::vector<ListingEntry>& into);
+// The top and every shard, read through `read` (path -> bytes): the listing model of a release.
+Result<SearchIndex> load_search_index(const std::function<Result<std::string>(const std::string& path)>& read);
 
 // "2026年11月26日" from "2026-11-26" (the theme's 年/月/日, no leading zeros).
 std::string chinese_date(std::string_view iso_date, const Theme& theme);
@@ -135,8 +165,12 @@ class SiteRenderer {
 
   ListingEntry listing_of(const PublishedArticle& article) const;
 
-  // Every file of the site.
-  RenderOutput render_full(const std::vector<PublishedArticle>& articles);
+  // Every file of the site; with article_pages false, every file but the article pages, which the
+  // caller renders with render_article() (e.g. on several threads, one renderer and theme each).
+  RenderOutput render_full(const std::vector<PublishedArticle>& articles, bool article_pages = true);
+
+  // The page of one article (/articles/<id>.html).
+  RenderedFile render_article(const PublishedArticle& article);
 
   // The files that change when the live release's index `before` becomes: `before` without
   // `removed_ids`, with `changed` (new articles and new versions) in. See the top of this file.
@@ -146,16 +180,22 @@ class SiteRenderer {
 
  private:
   struct Column;
+  using Listing = std::vector<const ListingEntry*>;  // of one column, newest first
   RenderOutput render(const std::vector<ListingEntry>* before, const std::vector<ListingEntry>& after,
-                      const std::vector<PublishedArticle>& pages, const std::set<std::int64_t>& removed_ids);
+                      const std::vector<PublishedArticle>& pages, const std::set<std::int64_t>& removed_ids,
+                      bool article_pages);
   std::string page(std::string_view title, std::string body);
   std::string article_page(const PublishedArticle& a);
-  std::string column_page(const ColumnInfo& c, const std::vector<const ListingEntry*>& items, std::size_t page_no,
-                          bool has_next);
+  std::string column_index(const ColumnInfo& c, const Listing& items);
+  std::string archive_page(const ColumnInfo& c, const Listing& items, std::size_t page_no);
+  mustache::data column_data(const ColumnInfo& c) const;
   std::string home_page(const std::vector<ListingEntry>& entries);
-  std::string sitemap(const std::vector<ListingEntry>& entries, const std::vector<std::pair<std::int64_t, std::size_t>>& column_pages);
+  std::string sitemap_index(const std::vector<std::string>& sitemaps) const;
+  std::string site_sitemap(const std::vector<ListingEntry>& entries);
+  std::string shard_sitemap(std::int64_t column_id, const Listing& items, std::size_t shard);
   std::string feed(const std::vector<ListingEntry>& entries);
-  std::string search_index(const std::vector<ListingEntry>& entries) const;
+  std::string search_top(const std::vector<ListingEntry>& entries, const std::vector<std::string>& shards) const;
+  std::string search_shard(std::int64_t column_id, const Listing& items, std::size_t shard) const;
   void add_assets(RenderOutput& out);
   mustache::data item_data(const ListingEntry& e) const;
   const ColumnInfo* column(std::int64_t id) const;
@@ -169,7 +209,10 @@ class SiteRenderer {
 
 // The URL paths of the layout above.
 std::string article_path(std::int64_t id);
-std::string column_page_path(std::int64_t column_id, std::size_t page_no);  // page_no from 1
+std::string column_index_path(std::int64_t column_id);
+std::string column_page_path(std::int64_t column_id, std::size_t page_no);  // archive page, page_no from 1
+std::string search_shard_path(std::int64_t column_id, std::size_t shard);   // shard from 1
+std::string sitemap_shard_path(std::int64_t column_id, std::size_t shard);
 std::string attachment_path(const AttachmentFile& a);
 
 }  // namespace sw::publish

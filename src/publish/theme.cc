@@ -11,7 +11,8 @@ std::vector<std::pair<std::string_view, std::string_view>> default_theme_files()
 
 namespace {
 constexpr std::string_view kTemplateSuffix = ".mustache";
-constexpr std::string_view kTemplateNames[] = {"layout", "home", "column", "article", "sitemap", "feed", "site.css"};
+constexpr std::string_view kTemplateNames[] = {"layout", "home", "column", "article", "sitemap", "sitemap_index", "feed",
+                                               "site.css"};
 
 bool is_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 }  // namespace

@@ -183,10 +183,14 @@ TEST_F(PublisherTest, IncrementalPublishChangesExactlyTheExpectedPaths) {
   ASSERT_TRUE(r) << r.error().to_string();
   EXPECT_EQ(r->mode, PublishMode::incremental);
   const std::string col = "/columns/" + std::to_string(column_);
-  // The newest article shifts both pages of its column (21 → 22 items: pages of 20 and 2).
+  // The newest article changes its column's index and the last archive page only (21 → 22 items:
+  // archive pages of 20 and 2, numbered from the oldest), the home page, the feed, the top of the
+  // search index, the column's search shard and sitemap, and the site sitemap (the home page's last
+  // modification is the newest article's date, a later day on the test clock).
   const std::set<std::string> expected = {"/articles/" + std::to_string(added) + ".html", col + "/index.html",
-                                          col + "/page/2/index.html", "/index.html", "/feed.xml", "/sitemap.xml",
-                                          "/search-index.json"};
+                                          col + "/page/2/index.html", "/index.html", "/feed.xml",
+                                          "/search-index.json", "/search/" + std::to_string(column_) + "/1.json",
+                                          "/sitemaps/" + std::to_string(column_) + "/1.xml", "/sitemaps/site.xml"};
   EXPECT_EQ(diff(before, live_files()), expected);
   EXPECT_EQ(std::set<std::string>(r->changed.begin(), r->changed.end()), expected);
   // The same state published in full has the same files.

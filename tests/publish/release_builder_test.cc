@@ -209,3 +209,19 @@ TEST_F(ReleaseBuilderTest, ManyFilesThroughASmallQueue) {
 
 }  // namespace
 }  // namespace sw::publish
+
+namespace sw::publish {
+namespace {
+
+// Large generated files get a lower brotli quality (the bytes are verified either way).
+TEST(BrotliQuality, LowerForLargeFiles) {
+  EXPECT_EQ(brotli_quality_for(8 << 10, 9), 9);
+  EXPECT_EQ(brotli_quality_for((128 << 10) - 1, 9), 9);
+  EXPECT_EQ(brotli_quality_for(128 << 10, 9), 7);
+  EXPECT_EQ(brotli_quality_for(1 << 20, 9), 5);
+  EXPECT_EQ(brotli_quality_for(3 << 20, 11), 5);
+  EXPECT_EQ(brotli_quality_for(3 << 20, 4), 4) << "never higher than asked";
+}
+
+}  // namespace
+}  // namespace sw::publish

@@ -87,7 +87,15 @@ struct Fixture : ::testing::Test {
     SiteRenderer r(*theme, std::move(f));
     return files_of(r.render_full(articles));
   }
-  SearchIndex index_of(const Site& s) { return *parse_search_index(s.at("/search-index.json")); }
+  SearchIndex index_of(const Site& s) {
+    auto index = load_search_index([&](const std::string& path) -> Result<std::string> {
+      auto it = s.find(path);
+      if (it == s.end()) return fail("test.missing", path);
+      return it->second;
+    });
+    EXPECT_TRUE(index) << index.error().message;
+    return *index;
+  }
 };
 
 // ----- footer gate -----------------------------------------------------------------------------------
@@ -159,7 +167,7 @@ TEST_F(Fixture, EveryPageHasViewportEmblemAndCompleteFooter) {
     }
     EXPECT_NE(bytes.find("Content-Security-Policy\" content=\"default-src 'none'"), std::string::npos) << path;
   }
-  EXPECT_EQ(pages, 25 + 1 + 2 + 1 + 1);  // articles, home, 工会要闻 ×2, 通知公告, 基层动态
+  EXPECT_EQ(pages, 25 + 1 + 3 + 1 + 1);  // articles, home, 工会要闻 (index + 2 archive pages), 通知公告, 基层动态
 }
 
 TEST_F(Fixture, PathsOfTheLayout) {
@@ -168,21 +176,37 @@ TEST_F(Fixture, PathsOfTheLayout) {
   articles[0].attachments.push_back({"报告.pdf", crypto::suite(crypto::SuiteId::gm).hash("pdf"), 2048, "pdf",
                                      "application/pdf"});
   const Site site = full(articles);
-  for (const char* p : {"/index.html", "/columns/10/index.html", "/columns/10/page/2/index.html",
-                        "/columns/10/page/3/index.html", "/columns/11/index.html", "/articles/41.html", "/sitemap.xml",
-                        "/feed.xml", "/search-index.json", "/assets/site.css", "/assets/emblem.svg"}) {
+  for (const char* p : {"/index.html", "/columns/10/index.html", "/columns/10/page/1/index.html",
+                        "/columns/10/page/2/index.html", "/columns/10/page/3/index.html", "/columns/11/index.html",
+                        "/articles/41.html", "/sitemap.xml", "/sitemaps/site.xml", "/sitemaps/10/1.xml", "/feed.xml",
+                        "/search-index.json", "/search/10/1.json", "/assets/site.css", "/assets/emblem.svg"}) {
     EXPECT_TRUE(site.contains(p)) << p;
   }
   EXPECT_FALSE(site.contains("/columns/10/page/4/index.html"));
+  EXPECT_FALSE(site.contains("/columns/11/page/1/index.html")) << "an empty column has no archive page";
   const std::string pdf = "/attachments/" + crypto::suite(crypto::SuiteId::gm).hash("pdf").hex() + ".pdf";
   ASSERT_TRUE(site.contains(pdf));
   EXPECT_TRUE(site.at(pdf).starts_with("blob:sm3:")) << "attachments are referenced, not copied";
   EXPECT_NE(site.at("/articles/1.html").find("download=\"报告.pdf\""), std::string::npos);
-  // Newest first: page 1 starts with article 41, page 3 holds article 1 alone.
-  const std::string& p1 = site.at("/columns/10/index.html");
-  EXPECT_LT(p1.find("文章41"), p1.find("文章40"));
-  EXPECT_NE(site.at("/columns/10/page/3/index.html").find("/articles/1.html"), std::string::npos);
-  EXPECT_NE(site.at("/sitemap.xml").find("<loc>https://www.njgh.org.cn/articles/41.html</loc>"), std::string::npos);
+  // The index shows the 20 newest, newest first, and links to the archive page of the 21st newest.
+  const std::string& index = site.at("/columns/10/index.html");
+  EXPECT_LT(index.find("文章41"), index.find("文章40"));
+  EXPECT_EQ(index.find("/articles/21.html"), std::string::npos);
+  EXPECT_NE(index.find("href=\"/columns/10/page/2/\""), std::string::npos);
+  // Archive pages count from the oldest: page 1 holds 1..20 (newest first), page 3 article 41 alone,
+  // and the last page's "newer" link is the index.
+  const std::string& first = site.at("/columns/10/page/1/index.html");
+  EXPECT_LT(first.find("/articles/20.html"), first.find("/articles/1.html"));
+  EXPECT_EQ(first.find("/articles/21.html"), std::string::npos);
+  EXPECT_NE(site.at("/columns/10/page/3/index.html").find("/articles/41.html"), std::string::npos);
+  EXPECT_NE(site.at("/columns/10/page/3/index.html").find("href=\"/columns/10/\""), std::string::npos);
+  EXPECT_NE(site.at("/columns/10/page/2/index.html").find("href=\"/columns/10/page/3/\""), std::string::npos);
+  // The sitemap is an index of sitemaps (sitemaps.org).
+  EXPECT_NE(site.at("/sitemap.xml").find("<sitemapindex"), std::string::npos);
+  EXPECT_NE(site.at("/sitemap.xml").find("<loc>https://www.njgh.org.cn/sitemaps/10/1.xml</loc>"), std::string::npos);
+  EXPECT_NE(site.at("/sitemaps/10/1.xml").find("<loc>https://www.njgh.org.cn/articles/41.html</loc>"), std::string::npos);
+  EXPECT_NE(site.at("/sitemaps/10/1.xml").find("<loc>https://www.njgh.org.cn/columns/10/page/3/</loc>"), std::string::npos);
+  EXPECT_NE(site.at("/sitemaps/site.xml").find("<loc>https://www.njgh.org.cn/columns/11/</loc>"), std::string::npos);
   EXPECT_NE(site.at("/articles/41.html").find("2027年1月6日"), std::string::npos);
 }
 
@@ -208,11 +232,21 @@ TEST_F(Fixture, SearchIndexRoundTripsAndIsCompact) {
   const Site site = full(articles);
   const SearchIndex index = index_of(site);
   ASSERT_EQ(index.entries.size(), 2u);
-  EXPECT_EQ(index.entries[0].id, 2);
-  EXPECT_EQ(index.entries[0].date, "2026-11-27");
+  std::map<std::int64_t, ListingEntry> by_id;
+  for (const ListingEntry& e : index.entries) by_id[e.id] = e;
+  EXPECT_EQ(by_id.at(2).date, "2026-11-27");
+  EXPECT_EQ(by_id.at(2).column_id, 11);
+  EXPECT_EQ(by_id.at(1).title, "文章1");
   EXPECT_EQ(site.at("/search-index.json").find('\n'), std::string::npos);
-  EXPECT_FALSE(parse_search_index("{\"v\":1,\"frame\":\"x\",\"items\":[{\"i\":1}]}"));
+  // The top holds the newest items (newest first) and names the shards.
+  const std::string& top = site.at("/search-index.json");
+  EXPECT_LT(top.find("\"i\":2"), top.find("\"i\":1"));
+  EXPECT_NE(top.find("\"/search/11/1.json\""), std::string::npos);
+  EXPECT_FALSE(parse_search_index("{\"v\":1,\"frame\":\"x\",\"items\":[{\"i\":1}]}")) << "format 1 is refused";
+  EXPECT_FALSE(parse_search_index("{\"v\":2,\"frame\":\"x\",\"shards\":[\"/etc/passwd\"]}"));
   EXPECT_FALSE(parse_search_index("not json"));
+  std::vector<ListingEntry> into;
+  EXPECT_FALSE(parse_search_shard("{\"v\":2,\"items\":[{\"i\":1}]}", into));
 }
 
 // ----- incremental -----------------------------------------------------------------------------------
@@ -253,48 +287,59 @@ std::vector<PublishedArticle> column_of(int n, std::int64_t column = 10) {
   return out;
 }
 
-const std::set<std::string> kSiteWide = {"/index.html", "/feed.xml", "/sitemap.xml", "/search-index.json"};
-// The files every change re-renders: the sitemap and the search index.
-const std::set<std::string> kIndexes = {"/sitemap.xml", "/search-index.json"};
+// What a new newest article changes besides its column: the home page, the feed, the top of the
+// search index (its newest items) and the site sitemap (the home page's last modification).
+const std::set<std::string> kNewest = {"/index.html", "/feed.xml", "/search-index.json", "/sitemaps/site.xml"};
 
-std::set<std::string> with_indexes(std::set<std::string> s) {
-  s.insert(kIndexes.begin(), kIndexes.end());
-  return s;
+// The search shard and the sitemap of shard k of a column.
+std::set<std::string> shard(std::int64_t column, std::size_t k) {
+  return {search_shard_path(column, k), sitemap_shard_path(column, k)};
 }
 
-std::set<std::string> with_site_wide(std::set<std::string> s) {
-  s.insert(kSiteWide.begin(), kSiteWide.end());
-  return s;
+std::set<std::string> operator+(std::set<std::string> a, const std::set<std::string>& b) {
+  a.insert(b.begin(), b.end());
+  return a;
 }
 
-TEST_F(Fixture, PublishingTheNewestArticleShiftsEveryPageOfItsColumnAndNothingElse) {
-  // 45 in 工会要闻: pages of 20, 20, 5. A new newest article shifts all three.
+TEST_F(Fixture, PublishingTheNewestArticleChangesTheIndexAndTheLastArchivePageOnly) {
+  // 45 in 工会要闻: archive pages of 20, 20, 5 from the oldest. A new newest article joins page 3.
   auto c = incremental(*this, column_of(45), {article(100, 10, 200)}, {});
   EXPECT_TRUE(c.same_as_full);
-  EXPECT_EQ(c.touched, with_site_wide({"/articles/100.html", "/columns/10/index.html", "/columns/10/page/2/index.html",
-                                       "/columns/10/page/3/index.html"}));
+  EXPECT_EQ(c.touched, (kNewest + shard(10, 1) +
+                           std::set<std::string>{"/articles/100.html", "/columns/10/index.html",
+                                                 "/columns/10/page/3/index.html"}));
+  EXPECT_EQ(c.touched, c.differ);
+}
+
+TEST_F(Fixture, ANewestArticleStartingAPageChangesTheLinkOfThePageBefore) {
+  // 40: two full pages. The 41st starts page 3, and page 2's "newer" link now leads there.
+  auto c = incremental(*this, column_of(40), {article(100, 10, 200)}, {});
+  EXPECT_TRUE(c.same_as_full);
+  EXPECT_EQ(c.touched, (kNewest + shard(10, 1) +
+                           std::set<std::string>{"/articles/100.html", "/columns/10/index.html",
+                                                 "/columns/10/page/2/index.html", "/columns/10/page/3/index.html"}));
   EXPECT_EQ(c.touched, c.differ);
 }
 
 TEST_F(Fixture, AnOlderArticleShiftsOnlyThePagesFromItsPlaceOn) {
-  // Dated between the 25th and 26th newest: lands on page 2, so page 1 is untouched.
+  // Dated on day 20 (after article 20): the 21st from the oldest, so page 1 is untouched.
   auto c = incremental(*this, column_of(45), {article(100, 10, 20)}, {});
   EXPECT_TRUE(c.same_as_full);
-  // Nor the home page or the feed: it is not among the newest.
-  EXPECT_EQ(c.touched, with_indexes({"/articles/100.html", "/columns/10/page/2/index.html",
-                                     "/columns/10/page/3/index.html"}));
+  // Nor the home page, the feed, the index or the top: it is not among the newest.
+  EXPECT_EQ(c.touched, (shard(10, 1) + std::set<std::string>{"/articles/100.html", "/columns/10/page/2/index.html",
+                                                            "/columns/10/page/3/index.html"}));
   EXPECT_EQ(c.touched, c.differ);
 }
 
-TEST_F(Fixture, FillingTheLastPageAddsNoPageAndCrossingItAddsOne) {
-  auto fill = incremental(*this, column_of(39), {article(100, 10, 1)}, {});
-  EXPECT_EQ(fill.touched, with_indexes({"/articles/100.html", "/columns/10/page/2/index.html"}));
-  EXPECT_EQ(fill.touched, fill.differ);
-  auto cross = incremental(*this, column_of(40), {article(100, 10, 1)}, {});
-  EXPECT_TRUE(cross.same_as_full);
-  EXPECT_EQ(cross.touched, with_indexes({"/articles/100.html", "/columns/10/page/2/index.html",
-                                         "/columns/10/page/3/index.html"}));
-  EXPECT_EQ(cross.touched, cross.differ);
+TEST_F(Fixture, ANewShardLeavesTheFullShardsAlone) {
+  // A column of exactly one shard: the next newest article starts shard 2; shard 1 stays as it was.
+  auto c = incremental(*this, column_of(static_cast<int>(kShardArticles)), {article(100000, 10, 9000)}, {});
+  EXPECT_TRUE(c.same_as_full);
+  const std::size_t last = kShardArticles / kPageSize;
+  EXPECT_EQ(c.touched, (kNewest + shard(10, 2) +
+                           std::set<std::string>{"/articles/100000.html", "/columns/10/index.html", "/sitemap.xml",
+                                                 column_page_path(10, last), column_page_path(10, last + 1)}));
+  EXPECT_EQ(c.touched, c.differ);
 }
 
 TEST_F(Fixture, AWithdrawnArticleDisappearsWithItsAttachmentAndEmptiedPage) {
@@ -303,20 +348,21 @@ TEST_F(Fixture, AWithdrawnArticleDisappearsWithItsAttachmentAndEmptiedPage) {
   auto c = incremental(*this, articles, {}, {41});
   EXPECT_TRUE(c.same_as_full);
   const std::string pdf = "/attachments/" + crypto::suite(crypto::SuiteId::gm).hash("a").hex() + ".pdf";
-  EXPECT_EQ(c.touched, with_site_wide({"/articles/41.html", pdf, "/columns/10/index.html", "/columns/10/page/2/index.html",
-                                       "/columns/10/page/3/index.html"}));
+  EXPECT_EQ(c.touched, (kNewest + shard(10, 1) +
+                           std::set<std::string>{"/articles/41.html", pdf, "/columns/10/index.html",
+                                                 "/columns/10/page/2/index.html", "/columns/10/page/3/index.html"}));
   EXPECT_EQ(c.touched, c.differ);
 }
 
-TEST_F(Fixture, ACorrectionOfTheBodyTouchesOnlyItsPage) {
+TEST_F(Fixture, ACorrectionOfTheBodyTouchesOnlyItsPageAndItsShard) {
   auto articles = column_of(30);
   PublishedArticle corrected = articles[4];
   corrected.version = 2;
   corrected.body_html = "<p>更正后的正文</p>";
   auto c = incremental(*this, articles, {corrected}, {});
   EXPECT_TRUE(c.same_as_full);
-  EXPECT_EQ(c.touched, with_indexes({"/articles/5.html"}));
-  EXPECT_EQ(c.differ, std::set<std::string>({"/articles/5.html", "/search-index.json"}));
+  EXPECT_EQ(c.touched, (std::set<std::string>({"/articles/5.html", "/search/10/1.json"})));
+  EXPECT_EQ(c.touched, c.differ);
 }
 
 TEST_F(Fixture, AChangedFrameAsksForAFullRender) {
