@@ -56,7 +56,8 @@ constexpr auto kFailedLoadMemory = std::chrono::seconds(1);  // a failed file is
 constexpr auto kReloadRetry = std::chrono::seconds(1);
 constexpr std::size_t kCorkBytes = 32 * 1024;
 constexpr std::size_t kFrontSlots = 4096;
-constexpr std::size_t kSendfileBytes = 64 * 1024;  // cached bodies this large go out by sendfile on plain HTTP  // per event thread: the hot set of pages served without a lock
+constexpr std::size_t kSendfileBytes = 64 * 1024;  // cached bodies this large go out by sendfile on plain HTTP
+constexpr std::size_t kMaxSealedPerThread = 128;  // memfds held per event thread (file descriptors are finite)  // per event thread: the hot set of pages served without a lock
 constexpr std::chrono::milliseconds kLingerQuiet{200};   // lingering close: ends after this without bytes
 constexpr std::chrono::milliseconds kLingerTotal{2000};  // and after this in any case
 
@@ -250,6 +251,7 @@ struct EventThread {
   std::vector<FrontSlot> front;
   std::uint64_t front_bytes = 0;
   std::uint64_t front_budget = 0;
+  std::size_t front_sealed = 0;  // slots holding a sealed memfd
 
   const FrontSlot* front_find(const crypto::Digest& d) const {
     if (front.empty()) return nullptr;
@@ -262,13 +264,15 @@ struct EventThread {
     if (front.empty() || cost > front_budget) return nullptr;
     FrontSlot& slot = front[front_index(d)];
     if (slot.body) front_bytes -= slot.body->size() * (slot.sealed ? 2 : 1);
+    if (slot.sealed) --front_sealed;
     slot.key.clear();
     slot.body.reset();
     slot.sealed.reset();
     if (front_bytes + cost > front_budget) return nullptr;  // full: served from the shared cache
     slot.key = d.bytes;
     slot.body = body;
-    if (seal) slot.sealed = SealedBody::of(*body);
+    if (seal && front_sealed < kMaxSealedPerThread) slot.sealed = SealedBody::of(*body);
+    if (slot.sealed) ++front_sealed;
     front_bytes += body->size() * (slot.sealed ? 2 : 1);
     return &slot;
   }
