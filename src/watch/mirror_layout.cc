@@ -5,9 +5,39 @@
 #include "watch/tree_fs.h"
 
 namespace sw::watch {
+namespace {
+
+constexpr std::string_view kGzipSuffix = ".gz";
+constexpr std::string_view kBrotliSuffix = ".br";
+
+// Adds "<path>.gz" / "<path>.br" entries for the variants (mirror_layout.h), unless the release has
+// a file of its own there or the path would be too long.
+Status add_precompressed_siblings(publish::Manifest& manifest) {
+  SW_CHECK(manifest.normalise());
+  std::vector<publish::ManifestEntry> siblings;
+  const auto add = [&](const publish::ManifestEntry& e, const publish::Variant& v, std::string_view suffix,
+                       std::string_view type) {
+    std::string path = e.path + std::string(suffix);
+    if (path.size() > publish::kMaxPathBytes || manifest.find(path) != nullptr) return;
+    publish::ManifestEntry sibling;
+    sibling.path = std::move(path);
+    sibling.content_type = std::string(type);
+    sibling.size = v.size;
+    sibling.digest = v.digest;
+    siblings.push_back(std::move(sibling));
+  };
+  for (const auto& e : manifest.entries) {
+    if (e.gzip) add(e, *e.gzip, kGzipSuffix, "application/gzip");
+    if (e.brotli) add(e, *e.brotli, kBrotliSuffix, "application/x-brotli");
+  }
+  for (auto& s : siblings) manifest.entries.push_back(std::move(s));
+  return manifest.normalise();
+}
+
+}  // namespace
 
 Result<MirrorLayout> MirrorLayout::build(publish::Manifest manifest) {
-  SW_CHECK(manifest.normalise());
+  SW_CHECK(add_precompressed_siblings(manifest));
   MirrorLayout layout;
   layout.manifest_ = std::move(manifest);
   layout.dirs_[""];

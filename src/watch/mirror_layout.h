@@ -3,8 +3,14 @@
 // imply, nothing else, with the configured permission bits.
 //
 // Built from a verified Manifest (publish/manifest.h); the manifest's paths are already checked
-// (absolute, no "." or ".." segment, no NUL or backslash), so no layout path leaves the root. Only
-// the identity form of each file is mirrored (gzip/brotli variants are for the guard).
+// (absolute, no "." or ".." segment, no NUL or backslash), so no layout path leaves the root.
+//
+// Precompressed siblings: a file with a gzip or brotli variant in the release also has
+// "<path>.gz" / "<path>.br" in the layout — the variant's bytes, named and verified by the variant's
+// digest like any file — for nginx's gzip_static / brotli_static (docs/operator-guide.md "Watching a
+// mirror"). They are expected files: written by `mirror`, verified and restored by `watch`. A
+// sibling whose path the release already uses for a file of its own, or that would exceed
+// publish::kMaxPathBytes, is left out (the web server then serves the identity form).
 #pragma once
 
 #include <sys/types.h>
@@ -28,6 +34,7 @@ struct Modes {
 
 class MirrorLayout {
  public:
+  // The release's files plus their precompressed siblings (above).
   // "watch.layout_conflict" when one path is both a file and a directory of the release
   // ("/a" and "/a/b.html"); "watch.layout_conflict" too for a file whose name starts with the
   // watcher's temporary prefix (".sw-restore-").
@@ -44,6 +51,7 @@ class MirrorLayout {
       const std::function<void(const std::string&, const publish::ManifestEntry&)>& visit) const;
   std::size_t files_under(std::string_view rel) const;
 
+  // The manifest the layout holds: the release's entries plus one per precompressed sibling.
   const publish::Manifest& manifest() const { return manifest_; }
   // The hash algorithm of the release's digests (what an unexpected file is hashed with).
   const std::string& hash_algorithm() const { return hash_algorithm_; }

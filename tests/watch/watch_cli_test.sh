@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # sitewarden mirror / watch / watch verify as an operator runs them (N7.1): a published site mirrored
 # into a web root, verify's exit codes and output, bad roots refused, a running watch restoring a
-# tampered page and stopping cleanly on SIGTERM. Waits are bounded polls.
+# tampered page and stopping cleanly on SIGTERM; the .gz/.br siblings written, verified and restored.
+# Waits are bounded polls.
 # Usage: watch_cli_test.sh <path to sitewarden>
 set -uo pipefail
 SW="$1"
@@ -26,6 +27,14 @@ expect_output "mirror names the release" "Mirrored release"
 check "foreign file quarantined, not deleted" 0 bash -c "[ ! -e '$WWW/old.html' ] && grep -rq 'left over' '$NODE/quarantine/2'"
 check "verify intact" 0 "$SW" watch verify --config "$CONF" --root "$WWW"
 expect_output "verify says intact" "intact"
+# Precompressed siblings for nginx's gzip_static / brotli_static: the release's own variants.
+check "index.html.gz is the gzip of index.html" 0 bash -c "gzip -dc '$WWW/index.html.gz' | cmp - '$WWW/index.html'"
+check "index.html.br is there" 0 test -s "$WWW/index.html.br"
+rm "$WWW/index.html.gz"
+check "verify: a missing sibling is a difference" 3 "$SW" watch verify --config "$CONF" --root "$WWW"
+expect_output "the sibling is listed" "^deleted	/index.html.gz"
+check "mirror again rewrites it" 0 "$SW" mirror --config "$CONF" --site 2 --root "$WWW"
+check "intact again" 0 "$SW" watch verify --config "$CONF" --root "$WWW"
 
 echo "defaced" >>"$WWW/index.html"
 ln -s /etc/passwd "$WWW/evil.html"
@@ -60,6 +69,10 @@ check "start repairs the tree" 0 restored
 echo "defaced again" >"$WWW/index.html"
 sleep 0.2
 check "tamper restored" 0 restored
+echo "defaced" >"$WWW/index.html.gz"
+sleep 0.2
+check "a tampered sibling restored" 0 restored
+check "restored sibling decodes to the page" 0 bash -c "gzip -dc '$WWW/index.html.gz' | cmp - '$WWW/index.html'"
 kill -TERM "$WATCH_PID"
 wait "$WATCH_PID"
 rc=$?
