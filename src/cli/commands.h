@@ -26,8 +26,9 @@ CommandRunner add_store_commands(CLI::App& app);    // store_cmd.cc: store gc (b
 Result<std::function<void()>> start_guard_in_serve(Platform& platform);
 
 // `serve`'s scheduler calls this every pass: with [publish] blob_gc = "daily", a blob garbage
-// collection (audited "store.gc") when the last one is a day old or none is recorded
-// (<data_dir>/run/blob-gc-last); failures are logged and audited, never thrown (store_cmd.cc).
+// collection (audited "store.gc") when the last one is a day old (<data_dir>/run/blob-gc-last; a node
+// with none recorded starts counting at its first pass, so the first run is a day after the first
+// start); failures are logged and audited, never thrown (store_cmd.cc).
 void run_blob_gc_if_due(Platform& platform);
 
 }  // namespace sw::cli

@@ -94,12 +94,14 @@ void run_blob_gc_if_due(Platform& p) {
   fs::create_directory(stamp.parent_path(), ec);  // run/ (0700) is made by the live generation already
   const auto last = fs::last_write_time(stamp, ec);
   if (!ec && fs::file_time_type::clock::now() - last < kDailyInterval) return;
+  const bool first = static_cast<bool>(ec);  // no run recorded: start counting the day now
   // Stamped before the run, so a collection that fails is not retried every 30 s (it is logged and
   // audited; the next try is a day later or at `sitewarden store gc`).
   if (auto stamped = write_file_atomic(stamp, format_rfc3339(system_clock().now()) + "\n"); !stamped) {
     log::error("store.gc_failed", {{"error", stamped.error().to_string()}});
     return;
   }
+  if (first) return;
   auto report = collect(p, "scheduler", false);
   if (!report) {
     log::error("store.gc_failed", {{"error", report.error().to_string()}});
