@@ -137,7 +137,8 @@ struct WatchConfig {
 // scheme: how site home pages are fetched; connect_to: "HOST:PORT:ADDR:PORT" entries (space separated)
 // sending a site's traffic elsewhere (tests, private networks); ca_file: extra trust anchors.
 struct MonitorConfig {
-  bool enabled = true;  // `serve` runs the probes on their schedules
+  bool enabled = false;  // `serve` runs the probes on their schedules (off until the operator turns it on:
+                         // probes go out to every registered domain)
   std::string scheme = "https";
   std::int64_t incident_after = 3;  // consecutive failed probes of a target that open an incident
   std::int64_t uptime_interval_seconds = 300;

@@ -20,6 +20,7 @@ CommandRunner add_publish_commands(CLI::App& app);  // publish_cmd.cc: publish
 CommandRunner add_guard_commands(CLI::App& app);    // guard_cmd.cc: guard (a guard-only node)
 CommandRunner add_watch_commands(CLI::App& app);    // watch_cmd.cc: mirror, watch, watch verify
 CommandRunner add_store_commands(CLI::App& app);    // store_cmd.cc: store gc (blob garbage collection)
+CommandRunner add_monitor_commands(CLI::App& app);  // monitor_cmd.cc: monitor run|findings|allow (issue 7)
 
 // `serve` starts the guard beside the console (guard_cmd.cc). Returns the function that stops it
 // (called once, before the console stops); prints the guard's listeners.
@@ -30,5 +31,9 @@ Result<std::function<void()>> start_guard_in_serve(Platform& platform);
 // with none recorded starts counting at its first pass, so the first run is a day after the first
 // start); failures are logged and audited, never thrown (store_cmd.cc).
 void run_blob_gc_if_due(Platform& platform);
+
+// `serve` runs the monitor's probes on their schedules ([monitor], monitor_cmd.cc) on a thread of its
+// own. Returns the function that stops it (a pass under way finishes its current fetches first).
+Result<std::function<void()>> start_monitor_in_serve(Platform& platform);
 
 }  // namespace sw::cli

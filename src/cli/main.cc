@@ -167,6 +167,13 @@ int cmd_serve(const fs::path& config) {
     server.wait();
     return report(stop_guard.error());
   }
+  auto stop_monitor = cli::start_monitor_in_serve(pf);  // the probes on their schedules (issue 7)
+  if (!stop_monitor) {
+    (*stop_guard)();
+    server.stop();
+    server.wait();
+    return report(stop_monitor.error());
+  }
   const std::string scheme = pf.config.console.tls_cert.empty() ? "http" : "https";
   const std::string url = !pf.config.console.public_url.empty()
                               ? pf.config.console.public_url
@@ -180,6 +187,7 @@ int cmd_serve(const fs::path& config) {
   log::info("console.stopping", {{"signal", sig}});
   scheduler.request_stop();
   scheduler.join();
+  (*stop_monitor)();
   (*stop_guard)();
   server.stop();
   server.wait();
@@ -383,7 +391,8 @@ int main(int argc, char** argv) {
   // issue 5's modules: releases, publishing, the guard, mirrors and their watcher (cli/commands.h)
   const cli::CommandRunner module_commands[] = {cli::add_release_commands(app), cli::add_publish_commands(app),
                                                 cli::add_guard_commands(app), cli::add_watch_commands(app),
-                                                cli::add_store_commands(app)};
+                                                cli::add_store_commands(app),
+                                                cli::add_monitor_commands(app)};
 
   app.add_subcommand("version", "print the version");
 
