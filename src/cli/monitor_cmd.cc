@@ -36,10 +36,11 @@ int report_error(const Error& e) {
 identity::Actor cli_actor() { return {identity::Principal::system(os_user()), "local", "cli"}; }
 
 // Fits text in `width` columns of output (bytes; Chinese names count 3 a character, good enough).
-std::string cell(std::string text, std::size_t width) {
-  if (text.size() > width) text = text.substr(0, width - 1) + "~";
-  while (!text.empty() && (static_cast<unsigned char>(text.back()) & 0xC0) == 0x80) text.pop_back();
-  return text;
+std::string cell(const std::string& text, std::size_t width) {
+  if (text.size() <= width) return text;
+  std::size_t cut = width - 1;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // at a character's start
+  return text.substr(0, cut) + "~";
 }
 
 void print_summary(const monitor::PassSummary& s) {

@@ -67,7 +67,14 @@ bool says_not_found(std::string_view text) {
   static constexpr std::array<std::string_view, 12> kSigns = {
       "404",    "not found",   "page cannot be found", "no longer available", "页面不存在", "找不到",
       "未找到", "页面已删除", "无法找到",             "不存在的页面",       "访问的页面不存在", "内容不存在"};
-  return std::ranges::any_of(kSigns, [&](std::string_view s) { return lower.find(s) != std::string::npos; });
+  // "404" only as a number of its own: a page titled 第1404页 is not a "not found" page.
+  auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
+  for (auto at = lower.find("404"); at != std::string::npos; at = lower.find("404", at + 1)) {
+    const bool before = at > 0 && is_digit(lower[at - 1]);
+    const bool after = at + 3 < lower.size() && is_digit(lower[at + 3]);
+    if (!before && !after) return true;
+  }
+  return std::ranges::any_of(kSigns, [&](std::string_view s) { return s != "404" && lower.find(s) != std::string::npos; });
 }
 
 PageLinks read_page_links(std::string_view html) {

@@ -33,6 +33,8 @@ TEST(PageLinks, NotFoundPagesInChineseAndEnglish) {
   EXPECT_TRUE(read_page_links("<h1>404 Not Found</h1>").not_found_like);
   EXPECT_TRUE(read_page_links("<title>抱歉，您访问的页面找不到了</title>").not_found_like);
   EXPECT_FALSE(read_page_links("<title>工会新闻</title><p>not found in title</p>").not_found_like);
+  EXPECT_FALSE(read_page_links("<title>第1404页</title><h1>第4040页</h1>").not_found_like);  // a number, not an error
+  EXPECT_TRUE(read_page_links("<title>错误 404</title>").not_found_like);
 }
 
 TEST(PageLinks, DeepHostilePageDoesNotExhaustTheStack) {
