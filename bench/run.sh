@@ -16,6 +16,8 @@
 #    pages — requests/s, requests per CPU-second, p99 (bench/guard_bench.sh).
 # 7. Mirror watch: tamper detect + restore latency over 1,000 tampers, and full verification of 100,000
 #    files (~850 MB) against `aide --check` on the same tree (bench/watch_bench.sh).
+# 8. Link check of a 10,000-page site on loopback against LinkChecker, politeness lifted and default
+#    (capped and extrapolated); identical dead-link sets asserted (bench/link_bench.sh).
 set -euo pipefail
 
 if [ $# -ne 1 ]; then
@@ -58,6 +60,10 @@ echo
 
 echo "== Mirror watch: tamper restore latency, full verification against aide =="
 bash "$here/watch_bench.sh" "$build_dir" || status=1
+echo
+
+echo "== Link check (monitor) =="
+bash "$here/link_bench.sh" "$build_dir" || status=1
 echo
 
 exit "$status"
