@@ -213,6 +213,20 @@ const std::vector<Key>& schema() {
            "HOST:PORT:ADDR:PORT entries, space separated: where to connect instead"),
       text("monitor", "ca_file", field(&Config::monitor, &MonitorConfig::ca_file), {},
            "extra trust anchors (PEM) besides the system's"),
+      boolean("waf", "enabled", field(&Config::waf, &WafConfig::enabled),
+              "N7.3: the guard inspects every public request with ModSecurity + OWASP CRS"),
+      text("waf", "crs_dir", field(&Config::waf, &WafConfig::crs_dir), {},
+           "OWASP CRS 3.3.4 (rules/*.conf), Debian's modsecurity-crs"),
+      integer("waf", "paranoia", field(&Config::waf, &WafConfig::paranoia), 1, 4,
+              "CRS paranoia level of sites without their own settings"),
+      text("waf", "mode", field(&Config::waf, &WafConfig::mode), {"blocking", "detection_only"},
+           "blocking answers 403; detection_only logs only (sites without their own settings)"),
+      integer("waf", "inbound_threshold", field(&Config::waf, &WafConfig::inbound_threshold), 1, 1000,
+              "CRS inbound anomaly score that blocks (5: one critical match)"),
+      integer("waf", "max_body_no_files_bytes", field(&Config::waf, &WafConfig::max_body_no_files_bytes), 1024,
+              1LL << 30, "request body without file parts that ModSecurity inspects"),
+      text("waf", "event_log", field(&Config::waf, &WafConfig::event_log), {},
+           "WAF events as JSON lines, relative to data_dir; off: none"),
   };
   return keys;
 }

@@ -155,6 +155,19 @@ struct MonitorConfig {
   std::string ca_file;
 };
 
+// [waf] (issue 6, N7.3): the guard's web application firewall — libmodsecurity 3 with Debian's OWASP
+// CRS 3.3.4 (docs/modules/waf.md). paranoia and mode are the defaults of sites without their own
+// settings (`sitewarden waf set`); event_log is relative to data_dir, "off" for none.
+struct WafConfig {
+  bool enabled = true;  // the guard inspects every public request
+  std::string crs_dir = "/usr/share/modsecurity-crs";
+  std::int64_t paranoia = 1;                 // CRS paranoia level 1..4
+  std::string mode = "blocking";             // "blocking" | "detection_only"
+  std::int64_t inbound_threshold = 5;        // CRS inbound anomaly score that blocks
+  std::int64_t max_body_no_files_bytes = 128LL << 10;  // request body without files ModSecurity reads
+  std::string event_log = "waf-events.log";  // JSON lines; "off": none
+};
+
 // [publish] (issue 5, N7.1): release retention and blob housekeeping (docs/modules/publish.md
 // "Retention and blob garbage collection"). keep_releases: the newest releases kept per site (the
 // live one always); older ones are pruned and their blobs become garbage unless something else names
@@ -181,6 +194,7 @@ struct Config {
   WatchConfig watch;
   PublishConfig publish;
   MonitorConfig monitor;
+  WafConfig waf;
 };
 
 // Splits a [registry] *_domains value (separated by spaces or commas) into its suffixes.

@@ -17,6 +17,7 @@
 #include "guard/guard.h"
 #include "guard/store_source.h"
 #include "publish/release_store.h"
+#include "waf/waf_config.h"
 
 namespace sw::cli {
 namespace {
@@ -27,6 +28,7 @@ struct GuardNode {
   std::unique_ptr<publish::ReleaseStore> releases;
   std::unique_ptr<publish::LiveGeneration> generation;
   std::unique_ptr<guard::StoreReleaseSource> source;
+  std::unique_ptr<waf::FollowedWaf> waf;  // [waf] enabled: the first filter of every public request
   std::unique_ptr<guard::Guard> guard;
   ~GuardNode() {
     if (guard) {
@@ -68,8 +70,19 @@ Result<std::unique_ptr<GuardNode>> start_guard(Platform& p, bool recover) {
   SW_TRY(generation, publish::LiveGeneration::open(options.generation_file));
   n->generation = std::move(generation);
   n->source = std::make_unique<guard::StoreReleaseSource>(*n->releases, *p.blobs, n->generation.get());
-  n->guard = std::make_unique<guard::Guard>(guard::guard_options_from(p.config.guard, p.data_dir()), *n->source,
-                                            audit_tamper(p.audit.get()));
+  auto guard_options = guard::guard_options_from(p.config.guard, p.data_dir());
+  if (p.config.waf.enabled) {
+    // Issue 6, N7.3: ModSecurity + OWASP CRS inspects every public request before it is answered; the
+    // per-site settings (`sitewarden waf set`) are followed at the guard's reload interval.
+    SW_TRY(waf_options, waf::waf_options_from(p.config.waf, p.config.guard, p.data_dir()));
+    SW_TRY(followed, waf::FollowedWaf::start(std::move(waf_options), p.data_dir() / "sitewarden.db", *p.audit,
+                                             std::chrono::seconds(p.config.guard.reload_interval_seconds)));
+    n->waf = std::move(followed);
+    guard_options.filters.push_back(n->waf->waf());
+    log::info("waf.enabled", {{"crs_dir", p.config.waf.crs_dir}, {"paranoia", p.config.waf.paranoia},
+                              {"mode", p.config.waf.mode}});
+  }
+  n->guard = std::make_unique<guard::Guard>(std::move(guard_options), *n->source, audit_tamper(p.audit.get()));
   if (auto s = n->guard->start(); !s) {
     n->guard.reset();
     return std::unexpected(s.error());

@@ -92,7 +92,7 @@ TEST(Config, DefaultConfigTextParsesBack) {
   auto c = parse_config(default_config_text("/var/lib/sitewarden"), "default");
   ASSERT_TRUE(c) << c.error().to_string();
   EXPECT_EQ(c->node.data_dir, "/var/lib/sitewarden");
-  EXPECT_EQ(describe_config_keys().size(), 87u);
+  EXPECT_EQ(describe_config_keys().size(), 94u);
 }
 
 

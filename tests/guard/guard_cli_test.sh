@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `sitewarden guard --config F` as an operator runs it: a fresh node (no releases yet), kernel-picked
 # loopback ports, /healthz and /metrics on the admin listener, an unknown site 404 with no reflection,
-# the JSON access log, a clean stop by PID on SIGTERM.
+# the JSON access log, a clean stop by PID on SIGTERM; the WAF ([waf] enabled by default, issue 6, N7.3)
+# blocks an attack with the Chinese block page carrying the request id and logs the event, and lets a
+# Chinese search query through.
 set -euo pipefail
 SW="$1"
 DIR="$(mktemp -d)"
@@ -30,6 +32,22 @@ status="$(curl -s -o "$DIR/body" -w '%{http_code}' -H 'Host: nosuchsite.example.
 [ "$status" = 404 ] || fail "an unknown site gave $status"
 grep -q nosuchsite "$DIR/body" && fail "the 404 page reflects the host"
 curl -s "http://127.0.0.1:$admin/metrics" | grep -q '^guard_responses_total{status="404"} 1$' || fail "metrics"
+
+# The WAF runs before routing: an attack on any host is blocked with the block page (N7.3).
+status="$(curl -s -o "$DIR/body" -D "$DIR/headers" -w '%{http_code}' -H 'Host: nosuchsite.example.org' \
+  "http://127.0.0.1:$port/search?q=%3Cscript%3Ealert(document.cookie)%3C%2Fscript%3E")"
+[ "$status" = 403 ] || fail "an XSS probe gave $status"
+grep -q '请求已被拦截\|拦截' "$DIR/body" || fail "the block page is not the Chinese one"
+rid="$(tr -d '\r' <"$DIR/headers" | sed -n 's/^[Xx]-[Rr]equest-[Ii]d: //p')"
+[ -n "$rid" ] || fail "no X-Request-Id on the block"
+grep -qF "$rid" "$DIR/body" || fail "the block page does not carry the request id"
+grep -q '<script>' "$DIR/body" && fail "the block page reflects the attack"
+status="$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: nosuchsite.example.org' \
+  "http://127.0.0.1:$port/search?q=%E5%B7%A5%E4%BC%9A%E4%BC%9A%E5%91%98%E6%9C%8D%E5%8A%A1%EF%BC%8C%E5%8A%9E%E4%BA%8B%E6%8C%87%E5%8D%97")"
+[ "$status" = 404 ] || fail "a Chinese search query gave $status (the WAF must let it through)"
+for _ in $(seq 1 50); do grep -qF "$rid" "$DIR/node/waf-events.log" 2>/dev/null && break; sleep 0.1; done
+grep -F "$rid" "$DIR/node/waf-events.log" | grep -q '"action":"blocked"' || fail "no blocked WAF event for $rid"
+curl -s "http://127.0.0.1:$admin/metrics" | grep -q '^guard_filter_blocks_total{reason="waf"} 1$' || fail "WAF block metric"
 
 kill -TERM "$PID"
 for _ in $(seq 1 50); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
