@@ -67,12 +67,26 @@ bool says_not_found(std::string_view text) {
   static constexpr std::array<std::string_view, 12> kSigns = {
       "404",    "not found",   "page cannot be found", "no longer available", "页面不存在", "找不到",
       "未找到", "页面已删除", "无法找到",             "不存在的页面",       "访问的页面不存在", "内容不存在"};
-  // "404" only as a number of its own: a page titled 第1404页 is not a "not found" page.
+  // "404" only as a number of its own, and not as a page number: a page titled 第1404页, 第404页 or
+  // "Page 404 of 900" (a long column's archive) is not a "not found" page.
   auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
+  auto ends_with = [&](std::size_t end, std::string_view what) {
+    std::size_t e = end;
+    while (e > 0 && lower[e - 1] == ' ') --e;
+    return e >= what.size() && std::string_view(lower).substr(e - what.size(), what.size()) == what;
+  };
+  auto starts_with = [&](std::size_t from, std::string_view what) {
+    std::size_t b = from;
+    while (b < lower.size() && lower[b] == ' ') ++b;
+    return std::string_view(lower).substr(b).starts_with(what);
+  };
   for (auto at = lower.find("404"); at != std::string::npos; at = lower.find("404", at + 1)) {
     const bool before = at > 0 && is_digit(lower[at - 1]);
     const bool after = at + 3 < lower.size() && is_digit(lower[at + 3]);
-    if (!before && !after) return true;
+    if (before || after) continue;
+    const bool page_number = ends_with(at, "第") || ends_with(at, "page") || ends_with(at, "no.") ||
+                             ends_with(at, "#") || starts_with(at + 3, "页") || starts_with(at + 3, "of ");
+    if (!page_number) return true;
   }
   return std::ranges::any_of(kSigns, [&](std::string_view s) { return s != "404" && lower.find(s) != std::string::npos; });
 }

@@ -35,6 +35,13 @@ TEST(PageLinks, NotFoundPagesInChineseAndEnglish) {
   EXPECT_FALSE(read_page_links("<title>工会新闻</title><p>not found in title</p>").not_found_like);
   EXPECT_FALSE(read_page_links("<title>第1404页</title><h1>第4040页</h1>").not_found_like);  // a number, not an error
   EXPECT_TRUE(read_page_links("<title>错误 404</title>").not_found_like);
+  // Page numbers of a long column's archive are not errors (link bench: 第404页 was a false dead link).
+  EXPECT_FALSE(read_page_links("<title>通知公告 第404页</title>").not_found_like);
+  EXPECT_FALSE(read_page_links("<title>News - Page 404 of 900</title>").not_found_like);
+  EXPECT_FALSE(read_page_links("<h1>第 404 页</h1>").not_found_like);
+  EXPECT_TRUE(read_page_links("<title>404</title>").not_found_like);
+  EXPECT_TRUE(read_page_links("<title>404 - 页面不存在</title>").not_found_like);
+  EXPECT_TRUE(read_page_links("<h1>HTTP 404</h1>").not_found_like);
 }
 
 TEST(PageLinks, DeepHostilePageDoesNotExhaustTheStack) {
