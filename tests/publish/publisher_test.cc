@@ -239,8 +239,13 @@ TEST_F(PublisherTest, HighFindingInTheRenderedOutputStopsTheRelease) {
   auto r = publish(PublishMode::full);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, "publish.scan_blocked");
-  EXPECT_NE(r.error().message.find("/articles/" + std::to_string(id) + ".html"), std::string::npos)
-      << r.error().message;
+  // The article's page and the listings that show its title are scanned on two threads: whichever is
+  // refused first is named, with the finding.
+  const std::string& m = r.error().message;
+  EXPECT_TRUE(m.find("/articles/" + std::to_string(id) + ".html") != std::string::npos ||
+              m.find("/columns/") != std::string::npos || m.find("/index.html") != std::string::npos)
+      << m;
+  EXPECT_NE(m.find("绝密"), std::string::npos) << m;
   EXPECT_FALSE(*releases_->live(site_));
 }
 
