@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <string>
 
 #include "waf/waf.h"
@@ -60,6 +61,29 @@ inline void write_port_file(const std::string& path, unsigned port) {
   if (path.empty()) return;
   std::ofstream(path + ".tmp") << port << "\n";
   std::rename((path + ".tmp").c_str(), path.c_str());
+}
+
+// The start of both harnesses: parses the options and creates the Waf. nullptr when the harness should
+// exit with `exit_code`: 2 on a bad option, 0 after --print-rules printed the rules, 1 when the Waf
+// refused its options (the error printed after `name`).
+inline std::unique_ptr<Waf> start_harness(const char* name, int argc, char** argv, HarnessOptions& options,
+                                          int& exit_code) {
+  if (!parse_harness_options(argc, argv, options)) {
+    exit_code = 2;
+    return nullptr;
+  }
+  if (options.print_rules) {
+    std::cout << rules_text(options.waf, options.waf.defaults);
+    exit_code = 0;
+    return nullptr;
+  }
+  auto waf = Waf::create(options.waf);
+  if (!waf) {
+    std::cerr << name << ": " << waf.error().to_string() << "\n";
+    exit_code = 1;
+    return nullptr;
+  }
+  return std::move(*waf);
 }
 
 }  // namespace sw::waf::testing

@@ -13,16 +13,9 @@
 
 int main(int argc, char** argv) {
   sw::waf::testing::HarnessOptions options;
-  if (!sw::waf::testing::parse_harness_options(argc, argv, options)) return 2;
-  if (options.print_rules) {
-    std::cout << sw::waf::rules_text(options.waf, options.waf.defaults);
-    return 0;
-  }
-  auto waf = sw::waf::Waf::create(options.waf);
-  if (!waf) {
-    std::cerr << "waf_guard_harness: " << waf.error().to_string() << "\n";
-    return 1;
-  }
+  int exit_code = 0;
+  auto waf = sw::waf::testing::start_harness("waf_guard_harness", argc, argv, options, exit_code);
+  if (!waf) return exit_code;
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGTERM);
@@ -37,7 +30,7 @@ int main(int argc, char** argv) {
   guard_options.max_body_bytes = sw::waf::testing::kHarnessBodyLimit;
   guard_options.header_timeout = std::chrono::milliseconds(2000);
   guard_options.body_timeout = std::chrono::milliseconds(2000);
-  guard_options.filters.push_back(std::shared_ptr<sw::waf::Waf>(std::move(*waf)));
+  guard_options.filters.push_back(std::shared_ptr<sw::waf::Waf>(std::move(waf)));
   sw::guard::Guard guard(guard_options, source, [](const sw::guard::TamperReport&) {});
   if (auto started = guard.start(); !started) {
     std::cerr << "waf_guard_harness: " << started.error().to_string() << "\n";

@@ -220,16 +220,9 @@ void serve_connection(sw::waf::Waf& waf, int fd, std::uint16_t port, std::uint64
 
 int main(int argc, char** argv) {
   sw::waf::testing::HarnessOptions options;
-  if (!sw::waf::testing::parse_harness_options(argc, argv, options)) return 2;
-  if (options.print_rules) {
-    std::cout << sw::waf::rules_text(options.waf, options.waf.defaults);
-    return 0;
-  }
-  auto waf = sw::waf::Waf::create(options.waf);
-  if (!waf) {
-    std::cerr << "waf_harness: " << waf.error().to_string() << "\n";
-    return 1;
-  }
+  int exit_code = 0;
+  auto waf = sw::waf::testing::start_harness("waf_harness", argc, argv, options, exit_code);
+  if (!waf) return exit_code;
   int listener = socket(AF_INET, SOCK_STREAM, 0);
   int one = 1;
   setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -249,7 +242,7 @@ int main(int argc, char** argv) {
   for (;;) {
     int fd = accept(listener, nullptr, nullptr);
     if (fd < 0) continue;
-    serve_connection(**waf, fd, port, counter);
+    serve_connection(*waf, fd, port, counter);
     close(fd);
   }
 }
