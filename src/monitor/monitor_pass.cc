@@ -5,17 +5,11 @@
 #include <mutex>
 #include <thread>
 
+#include "monitor/probe_body.h"
 #include "monitor/uptime_probe.h"
 
 namespace sw::monitor {
 namespace {
-
-struct SiteWork {
-  std::vector<ProbeResult> results;
-  std::vector<Observation> seen;
-  std::string headline;
-  std::optional<LinkReport> links;
-};
 
 std::vector<SiteWork> probe_tls_sites(const std::vector<SiteTarget>& sites, const PassOptions& options,
                                       TimePoint now) {
@@ -113,6 +107,16 @@ std::chrono::seconds Schedule::of(Probe p) const {
       return tls;
     case Probe::links:
       return links;
+    case Probe::dns:
+      return dns;
+    case Probe::fingerprint:
+      return fingerprint;
+    case Probe::location:
+      return location;
+    case Probe::lookalike:
+      return lookalike;
+    case Probe::freshness:
+      return freshness;
   }
   return uptime;
 }
@@ -144,6 +148,18 @@ Result<PassSummary> run_pass(MonitorService& service, Probe probe, const std::ve
   } else if (probe == Probe::tls) {
     work = probe_tls_sites(sites, options, clock.now());
     if (options.stop.stop_requested()) return cancelled();
+  } else if (probe != Probe::links) {
+    const ProbeBody body = probe_body(probe);
+    if (body == nullptr) {
+      return fail("monitor.probe_not_built", "the " + std::string(to_string(probe)) + " probe is not built in this version");
+    }
+    SW_TRY(done, body(service, sites, options, clock.now()));
+    if (options.stop.stop_requested()) return cancelled();
+    if (done.size() != sites.size()) {
+      return fail("monitor.internal", std::string(to_string(probe)) + " probe answered for " +
+                                          std::to_string(done.size()) + " of " + std::to_string(sites.size()) + " sites");
+    }
+    work = std::move(done);
   }
   for (std::size_t i = 0; i < sites.size(); ++i) {
     const SiteTarget& site = sites[i];

@@ -20,6 +20,7 @@
 #include "monitor/findings.h"
 #include "monitor/link_checker.h"
 #include "monitor/monitor_service.h"
+#include "monitor/probe_body.h"
 #include "monitor/site_targets.h"
 #include "monitor/tls_probe.h"
 
@@ -64,6 +65,11 @@ struct Schedule {
   std::chrono::seconds uptime{300};
   std::chrono::seconds tls{6 * 3600};
   std::chrono::seconds links{24 * 3600};
+  std::chrono::seconds dns{3600};
+  std::chrono::seconds fingerprint{3600};
+  std::chrono::seconds location{24 * 3600};
+  std::chrono::seconds lookalike{24 * 3600};
+  std::chrono::seconds freshness{3600};
   std::chrono::seconds of(Probe p) const;
 };
 

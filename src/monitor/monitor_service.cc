@@ -15,10 +15,15 @@ using identity::Permission;
 using identity::Scope;
 using identity::ScopeKind;
 
-constexpr std::array<std::pair<Probe, std::string_view>, 3> kProbeNames{{
+constexpr std::array<std::pair<Probe, std::string_view>, 8> kProbeNames{{
     {Probe::uptime, "uptime"},
     {Probe::tls, "tls"},
     {Probe::links, "links"},
+    {Probe::dns, "dns"},
+    {Probe::fingerprint, "fingerprint"},
+    {Probe::location, "location"},
+    {Probe::lookalike, "lookalike"},
+    {Probe::freshness, "freshness"},
 }};
 constexpr std::array<std::pair<Severity, std::string_view>, 3> kSeverityNames{{
     {Severity::info, "info"},
