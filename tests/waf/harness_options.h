@@ -1,10 +1,14 @@
 // The command line shared by the WAF test servers (waf_harness, waf_guard_harness):
 //   --event-log FILE  --paranoia N  --detection-only  --crs-regression  --port-file F  --print-rules
+// and for waf_guard_harness only (bench/waf_bench.sh): --threads N (guard event threads, default 1),
+// --site-dir DIR (serve every file under DIR instead of the one-line index.html), --no-waf (the guard
+// without the WAF filter).
 // --crs-regression: the settings the CRS 3.3.4 suite assumes (its README): paranoia 4, detection-only,
 // rule 910000 removed, crs_validate_utf8_encoding=1, arg_name_length=100, arg_length=400; and rule 941310
 // kept (sitewarden removes it by default, see WafOptions::us_ascii_xss_rule).
 #pragma once
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -22,6 +26,9 @@ struct HarnessOptions {
   WafOptions waf;
   std::string port_file;
   bool print_rules = false;
+  std::size_t threads = 1;
+  std::string site_dir;
+  bool no_waf = false;
 };
 
 // false (after a message on stderr) on an unknown option.
@@ -48,6 +55,12 @@ inline bool parse_harness_options(int argc, char** argv, HarnessOptions& out) {
       out.port_file = next();
     } else if (a == "--print-rules") {
       out.print_rules = true;
+    } else if (a == "--threads") {
+      out.threads = static_cast<std::size_t>(std::max(1, std::min(64, std::atoi(next().c_str()))));
+    } else if (a == "--site-dir") {
+      out.site_dir = next();
+    } else if (a == "--no-waf") {
+      out.no_waf = true;
     } else {
       std::cerr << argv[0] << ": unknown option " << a << "\n";
       return false;

@@ -1,9 +1,12 @@
 // waf_guard_harness: the real guard (sw::guard::Guard) on loopback with the WAF as its request filter,
 // serving one site (hosts "localhost" and "127.0.0.1") whose live release holds index.html — what the
-// CRS runner (tests/waf/crs_runner.py) sends the regression suite to. Options: harness_options.h.
-// Runs until SIGTERM or SIGINT.
+// CRS runner (tests/waf/crs_runner.py) sends the regression suite to; with --site-dir, every file under
+// that directory instead (bench/waf_bench.sh). Options: harness_options.h. Runs until SIGTERM or SIGINT.
 #include <csignal>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 #include <memory>
 
 #include "../guard/fake_source.h"
@@ -23,14 +26,32 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);  // before the guard's threads start
 
   sw::guard::testing::FakeSource source;
-  source.publish(1, {"localhost", "127.0.0.1"}, {{"/index.html", "ok\n"}});
+  std::vector<sw::guard::testing::FakeFile> files;
+  if (options.site_dir.empty()) {
+    files.push_back({"/index.html", "ok\n"});
+  } else {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    for (fs::recursive_directory_iterator it(options.site_dir, ec), end; !ec && it != end; it.increment(ec)) {
+      if (!it->is_regular_file()) continue;
+      std::ifstream in(it->path(), std::ios::binary);
+      files.push_back({"/" + fs::relative(it->path(), options.site_dir).generic_string(),
+                       std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>())});
+    }
+    if (ec || files.empty()) {
+      std::cerr << "waf_guard_harness: no files under " << options.site_dir << "\n";
+      return 1;
+    }
+  }
+  source.publish(1, {"localhost", "127.0.0.1"}, files);
   sw::guard::GuardOptions guard_options;
-  guard_options.threads = 1;
+  guard_options.threads = options.threads;
   guard_options.disk_threads = 1;
+  guard_options.max_connections_per_ip = 10'000;  // the benchmark's wrk connects from 127.0.0.1
   guard_options.max_body_bytes = sw::waf::testing::kHarnessBodyLimit;
   guard_options.header_timeout = std::chrono::milliseconds(2000);
   guard_options.body_timeout = std::chrono::milliseconds(2000);
-  guard_options.filters.push_back(std::shared_ptr<sw::waf::Waf>(std::move(waf)));
+  if (!options.no_waf) guard_options.filters.push_back(std::shared_ptr<sw::waf::Waf>(std::move(waf)));
   sw::guard::Guard guard(guard_options, source, [](const sw::guard::TamperReport&) {});
   if (auto started = guard.start(); !started) {
     std::cerr << "waf_guard_harness: " << started.error().to_string() << "\n";
