@@ -165,6 +165,7 @@ CONF
   echo $! >"$d/pid"
   echo "$port" >"$d/port"
   for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
+  curl -s -o /dev/null "http://127.0.0.1:$port/" || { echo "$name did not start:"; cat "$d/stderr" "$d/error.log"; exit 1; }
 }
 start_nginx nginx-modsec on
 start_nginx nginx off
