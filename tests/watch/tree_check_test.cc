@@ -3,6 +3,9 @@
 #include <fcntl.h>
 #include <stdio.h>
 
+#include <map>
+#include <random>
+
 #include "watch_fixture.h"
 
 namespace sw::watch::testing {
@@ -107,6 +110,53 @@ TEST_F(Check, TargetedCheckLooksOnlyAtTheNamedPaths) {
   ASSERT_EQ(diffs.size(), 1u);
   EXPECT_EQ(diffs[0].path, "/news");
   EXPECT_EQ(diffs[0].change, Change::wrong_type);
+}
+
+// SM3 manifests (the gm suite) are verified through the multi-buffer SM3, batching small files and
+// streaming large ones: many files across directories, sizes on both sides of the batch limit
+// (512 KiB), a few changed — exactly the changed ones are found, with the digest of what is on disk.
+TEST_F(Check, ManySm3FilesBatchedAndLargeOnesStreamedAreAllVerified) {
+  std::mt19937_64 rng(32905);
+  publish::Manifest m;
+  m.site_id = kSite;
+  std::map<std::string, std::string> bytes_at;
+  auto add = [&](const std::string& path, std::size_t size) {
+    std::string bytes(size, '\0');
+    for (char& c : bytes) c = static_cast<char>(rng());
+    publish::ManifestEntry e;
+    e.path = path;
+    e.content_type = "text/html; charset=utf-8";
+    e.size = size;
+    e.digest = crypto::hash_with("sm3", bytes).value();
+    m.entries.push_back(e);
+    fs::create_directories((root_ / path.substr(1)).parent_path());
+    write(root_ / path.substr(1), bytes);
+    bytes_at[path] = std::move(bytes);
+  };
+  for (int i = 0; i < 400; ++i) add("/d" + std::to_string(i % 5) + "/f" + std::to_string(i) + ".html", rng() % 20'000);
+  add("/d0/empty.html", 0);
+  for (std::size_t size : {std::size_t{512} << 10, (std::size_t{512} << 10) + 1, std::size_t{700} << 10}) {
+    add("/big/" + std::to_string(size) + ".bin", size);
+  }
+  const auto layout = layout_of(m);
+  EXPECT_TRUE(verify(layout).empty());
+
+  const std::vector<std::string> changed = {"/d1/f1.html", "/d3/f398.html", "/big/524289.bin", "/big/716800.bin"};
+  for (const auto& path : changed) {
+    std::string bytes = bytes_at[path];
+    bytes[bytes.size() / 2] ^= 1;  // same size, one bit
+    write(root_ / path.substr(1), bytes);
+    bytes_at[path] = bytes;
+  }
+  const auto diffs = verify(layout);
+  ASSERT_EQ(diffs.size(), changed.size());
+  for (const auto& path : changed) {
+    const Difference* d = at(diffs, path);
+    ASSERT_NE(d, nullptr) << path;
+    EXPECT_EQ(d->change, Change::modified) << path;
+    ASSERT_TRUE(d->found.digest) << path;
+    EXPECT_EQ(*d->found.digest, crypto::hash_with("sm3", bytes_at[path]).value()) << path;
+  }
 }
 
 TEST_F(Check, RootThatIsNotADirectoryIsRefused) {
