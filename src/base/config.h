@@ -153,6 +153,16 @@ struct MonitorConfig {
   std::int64_t link_cache_hours = 24;  // 0: no cache
   std::string connect_to;
   std::string ca_file;
+  // DNS hijack (N7.2) and counterfeit domains (N5.3): validating resolution with libunbound.
+  std::string dns_trust_anchor = "/usr/share/dns/root.key";  // DS/DNSKEY file; "": no DNSSEC validation
+  std::string dns_upstream;   // "": recursion from the root; else forwarders "IP[@port]", comma separated
+  std::string dns_resolvers;  // public resolvers compared with the validated answer, e.g. "223.5.5.5, 119.29.29.29"
+  std::int64_t dns_timeout_seconds = 5;
+  std::int64_t dns_in_flight = 64;
+  std::int64_t dns_interval_seconds = 3600;
+  std::int64_t lookalike_max_per_domain = 200;
+  std::int64_t lookalike_similarity_percent = 60;
+  std::int64_t lookalike_interval_seconds = 24 * 3600;
 };
 
 // [waf] (issue 6, N7.3): the guard's web application firewall — libmodsecurity 3 with Debian's OWASP

@@ -52,12 +52,22 @@ Result<PassOptions> pass_options_from(const MonitorConfig& c) {
   p.links.max_pages = static_cast<int>(c.link_max_pages);
   p.links.max_depth = static_cast<int>(c.link_max_depth);
   p.link_cache = std::chrono::hours(c.link_cache_hours);
+  p.dns.trust_anchor = c.dns_trust_anchor;
+  p.dns.upstream = c.dns_upstream;
+  p.dns.resolvers = split_list(c.dns_resolvers);
+  p.dns.timeout = std::chrono::seconds(c.dns_timeout_seconds);
+  p.dns.in_flight = static_cast<int>(c.dns_in_flight);
+  p.lookalike.max_per_domain = static_cast<std::size_t>(c.lookalike_max_per_domain);
+  p.lookalike.similarity = static_cast<double>(c.lookalike_similarity_percent) / 100.0;
   return p;
 }
 
 Schedule schedule_from(const MonitorConfig& c) {
-  return {std::chrono::seconds(c.uptime_interval_seconds), std::chrono::seconds(c.tls_interval_seconds),
-          std::chrono::seconds(c.links_interval_seconds)};
+  Schedule s{std::chrono::seconds(c.uptime_interval_seconds), std::chrono::seconds(c.tls_interval_seconds),
+             std::chrono::seconds(c.links_interval_seconds)};
+  s.dns = std::chrono::seconds(c.dns_interval_seconds);
+  s.lookalike = std::chrono::seconds(c.lookalike_interval_seconds);
+  return s;
 }
 
 }  // namespace sw::monitor

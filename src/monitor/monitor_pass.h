@@ -16,9 +16,11 @@
 
 #include "base/clock.h"
 #include "base/result.h"
+#include "monitor/dns_resolver.h"
 #include "monitor/fetcher.h"
 #include "monitor/findings.h"
 #include "monitor/link_checker.h"
+#include "monitor/lookalike_probe.h"
 #include "monitor/monitor_service.h"
 #include "monitor/probe_body.h"
 #include "monitor/site_targets.h"
@@ -32,6 +34,8 @@ struct PassOptions {
   int tls_threads = 4;
   LinkCheckOptions links;
   std::chrono::hours link_cache{24};  // 0: no cache
+  DnsOptions dns;  // the DNS and lookalike probes' resolvers (dns_resolver.h)
+  LookalikeOptions lookalike;
   std::stop_token stop;  // requested: the pass ends early with "monitor.cancelled", its run unfinished
 };
 

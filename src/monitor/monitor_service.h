@@ -116,6 +116,10 @@ class MonitorService {
   Status cache_links(const std::vector<std::pair<std::string, CachedLink>>& checked);
 
   const MonitorOptions& options() const { return options_; }
+  // The database and audit log the service records in, for the stores of later probes (e.g. the DNS
+  // baselines, dns_baselines.h): used on the pass's thread only, never concurrently with the service.
+  store::Database& database() { return db_; }
+  audit::AuditLog& audit_log() { return audit_; }
 
  private:
   // monitor.read on scope (refusal audited as `what`), then a test: is this site inside the scope.

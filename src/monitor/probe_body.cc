@@ -1,6 +1,9 @@
 // probe_body.h: one case per probe body (dns, fingerprint, location, lookalike, freshness).
 #include "monitor/probe_body.h"
 
+#include "monitor/dns_probe.h"
+#include "monitor/lookalike_probe.h"
+
 namespace sw::monitor {
 
 ProbeBody probe_body(Probe probe) {
@@ -10,9 +13,11 @@ ProbeBody probe_body(Probe probe) {
     case Probe::links:
       return nullptr;  // run_pass's own (monitor_pass.cc)
     case Probe::dns:
+      return probe_dns;
+    case Probe::lookalike:
+      return probe_lookalike;
     case Probe::fingerprint:
     case Probe::location:
-    case Probe::lookalike:
     case Probe::freshness:
       return nullptr;  // not built yet
   }
