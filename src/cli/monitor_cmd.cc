@@ -16,6 +16,7 @@
 
 #include "base/log.h"
 #include "cli/commands.h"
+#include "cli/monitor_dns_cmd.h"
 #include "monitor/monitor_config.h"
 #include "monitor/monitor_pass.h"
 #include "monitor/monitor_service.h"
@@ -203,8 +204,10 @@ CommandRunner add_monitor_commands(CLI::App& app) {
   allow->add_option("--config", args->config, "config file")->required();
   allow->add_option("--site", args->site, "site id")->required();
   allow->add_option("--host", args->host, "host name, e.g. www.gov.cn")->required();
+  auto dns = add_monitor_dns_commands(*monitor);  // monitor dns show|accept (monitor_dns_cmd.cc)
   monitor->require_subcommand(1);
-  return [args, run, findings, allow]() -> std::optional<int> {
+  return [args, run, findings, allow, dns]() -> std::optional<int> {
+    if (auto done = dns()) return done;
     if (run->parsed()) return cmd_run(args->config, args->site, args->probe);
     if (findings->parsed()) return cmd_findings(args->config, args->site, args->all);
     if (allow->parsed()) return cmd_allow(args->config, args->site, args->host);
