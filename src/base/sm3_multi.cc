@@ -180,8 +180,9 @@ void run_lanes(CompressMany compress, std::span<const std::string_view> messages
   // Longest first: the lanes then run out of work at about the same time.
   std::vector<std::size_t> order(messages.size());
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](std::size_t a, std::size_t b) { return messages[a].size() > messages[b].size(); });
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return messages[a].size() != messages[b].size() ? messages[a].size() > messages[b].size() : a < b;
+  });
   std::size_t queued = 0;
 
   alignas(64) std::uint32_t state[8 * L];
