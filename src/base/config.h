@@ -153,6 +153,17 @@ struct MonitorConfig {
   std::int64_t link_cache_hours = 24;  // 0: no cache
   std::string connect_to;
   std::string ca_file;
+  // The fingerprint probe (N5.3/N7.1) and the location probe (N2.5/N6.6), docs/modules/monitor.md.
+  std::int64_t fingerprint_interval_seconds = 3600;
+  std::int64_t fingerprint_max_pages = 10;      // home page + internal links sampled per site
+  std::int64_t fingerprint_drift_percent = 40;  // text changed beyond this: fingerprint.changed
+  std::int64_t location_interval_seconds = 24 * 3600;
+  std::string geoip_dat = "/usr/share/GeoIP/GeoIP.dat";      // Debian geoip-database (2019 data)
+  std::string geoip_dat6 = "/usr/share/GeoIP/GeoIPv6.dat";
+  std::string geoip_mmdb;                       // a MaxMind .mmdb used instead when set
+  std::string location_allowed_countries = "CN";
+  std::string location_foreign_severity = "warning";
+  bool location_check_mx = true;
   // DNS hijack (N7.2) and counterfeit domains (N5.3): validating resolution with libunbound.
   std::string dns_trust_anchor = "/usr/share/dns/root.key";  // DS/DNSKEY file; "": no DNSSEC validation
   std::string dns_upstream;   // "": recursion from the root; else forwarders "IP[@port]", comma separated

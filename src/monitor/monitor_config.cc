@@ -2,6 +2,7 @@
 #include "monitor/monitor_config.h"
 
 #include <algorithm>
+#include <cctype>
 #include <sstream>
 #include <string_view>
 
@@ -52,6 +53,22 @@ Result<PassOptions> pass_options_from(const MonitorConfig& c) {
   p.links.max_pages = static_cast<int>(c.link_max_pages);
   p.links.max_depth = static_cast<int>(c.link_max_depth);
   p.link_cache = std::chrono::hours(c.link_cache_hours);
+  p.fingerprint.max_pages = static_cast<int>(c.fingerprint_max_pages);
+  p.fingerprint.drift_percent = static_cast<int>(c.fingerprint_drift_percent);
+  p.location.geoip_dat = c.geoip_dat;
+  p.location.geoip_dat6 = c.geoip_dat6;
+  p.location.mmdb = c.geoip_mmdb;
+  p.location.foreign_severity = c.location_foreign_severity == "critical" ? Severity::critical : Severity::warning;
+  p.location.check_mx = c.location_check_mx;
+  p.location.allowed_countries.clear();
+  std::istringstream countries(c.location_allowed_countries);
+  for (std::string code; countries >> code;) {
+    if (code.size() != 2 || !std::isupper(static_cast<unsigned char>(code[0])) || !std::isupper(static_cast<unsigned char>(code[1]))) {
+      return fail("monitor.bad_input", "[monitor] location_allowed_countries entry '" + code +
+                                           "' is not an ISO 3166 country code such as CN");
+    }
+    p.location.allowed_countries.push_back(code);
+  }
   p.dns.trust_anchor = c.dns_trust_anchor;
   p.dns.upstream = c.dns_upstream;
   p.dns.resolvers = split_list(c.dns_resolvers);
@@ -67,6 +84,8 @@ Schedule schedule_from(const MonitorConfig& c) {
              std::chrono::seconds(c.links_interval_seconds)};
   s.dns = std::chrono::seconds(c.dns_interval_seconds);
   s.lookalike = std::chrono::seconds(c.lookalike_interval_seconds);
+  s.fingerprint = std::chrono::seconds(c.fingerprint_interval_seconds);
+  s.location = std::chrono::seconds(c.location_interval_seconds);
   return s;
 }
 

@@ -19,6 +19,8 @@
 #include "monitor/dns_resolver.h"
 #include "monitor/fetcher.h"
 #include "monitor/findings.h"
+#include "monitor/fingerprint_probe.h"
+#include "monitor/geo_probe.h"
 #include "monitor/link_checker.h"
 #include "monitor/lookalike_probe.h"
 #include "monitor/monitor_service.h"
@@ -36,6 +38,8 @@ struct PassOptions {
   std::chrono::hours link_cache{24};  // 0: no cache
   DnsOptions dns;  // the DNS and lookalike probes' resolvers (dns_resolver.h)
   LookalikeOptions lookalike;
+  FingerprintOptions fingerprint;  // the fingerprint probe: sample, drift, release lookup, store (fetch: links.fetch)
+  LocationOptions location;        // the location probe: GeoIP database, allowed countries
   std::stop_token stop;  // requested: the pass ends early with "monitor.cancelled", its run unfinished
 };
 

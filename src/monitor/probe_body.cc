@@ -1,6 +1,9 @@
 // probe_body.h: one case per probe body (dns, fingerprint, location, lookalike, freshness).
 #include "monitor/probe_body.h"
 
+#include "monitor/fingerprint_probe.h"
+#include "monitor/geo_probe.h"
+
 #include "monitor/dns_probe.h"
 #include "monitor/lookalike_probe.h"
 
@@ -16,10 +19,12 @@ ProbeBody probe_body(Probe probe) {
       return probe_dns;
     case Probe::lookalike:
       return probe_lookalike;
-    case Probe::fingerprint:
-    case Probe::location:
     case Probe::freshness:
       return nullptr;  // not built yet
+    case Probe::fingerprint:
+      return probe_fingerprint;
+    case Probe::location:
+      return probe_location;
   }
   return nullptr;
 }
