@@ -10,6 +10,8 @@
 
 #include <toml++/toml.h>
 
+#include <arpa/inet.h>
+
 namespace sw {
 namespace {
 
@@ -267,6 +269,36 @@ const std::vector<Key>& schema() {
               1LL << 30, "request body without file parts that ModSecurity inspects"),
       text("waf", "event_log", field(&Config::waf, &WafConfig::event_log), {},
            "WAF events as JSON lines, relative to data_dir; off: none"),
+      boolean("limits", "enabled", field(&Config::limits, &LimitsConfig::enabled),
+              "N7.3: rate limits, bans and overload mode before the WAF"),
+      integer("limits", "rate_per_ip", field(&Config::limits, &LimitsConfig::rate_per_ip), 1, 1'000'000,
+              "requests a second per client (IPv4 address or IPv6 /64); over it 429"),
+      integer("limits", "burst_per_ip", field(&Config::limits, &LimitsConfig::burst_per_ip), 1, 10'000'000,
+              "requests a client may send at once above its rate"),
+      integer("limits", "rate_per_site", field(&Config::limits, &LimitsConfig::rate_per_site), 1, 10'000'000,
+              "requests a second per site, all clients together; over it 429"),
+      integer("limits", "burst_per_site", field(&Config::limits, &LimitsConfig::burst_per_site), 1, 100'000'000,
+              "requests a site may get at once above its rate"),
+      integer("limits", "ban_after_blocks", field(&Config::limits, &LimitsConfig::ban_after_blocks), 0, 1'000'000,
+              "429s and WAF blocks within ban_window_seconds that ban a client (0: never)"),
+      integer("limits", "ban_window_seconds", field(&Config::limits, &LimitsConfig::ban_window_seconds), 1, 86400,
+              "window of ban_after_blocks"),
+      integer("limits", "ban_seconds", field(&Config::limits, &LimitsConfig::ban_seconds), 1, 604800,
+              "how long a banned client's connections are refused"),
+      text("limits", "allowlist", field(&Config::limits, &LimitsConfig::allowlist), {},
+           "CIDRs never rate-limited nor banned (the federation's monitors), space or comma separated"),
+      integer("limits", "max_clients", field(&Config::limits, &LimitsConfig::max_clients), 1000, 10'000'000,
+              "clients tracked at most (least recently seen evicted)"),
+      text("limits", "overload", field(&Config::limits, &LimitsConfig::overload), {"auto", "on", "off"},
+           "overload mode (only cached static GETs served, the rest 503): auto, on, off"),
+      integer("limits", "overload_in_flight", field(&Config::limits, &LimitsConfig::overload_in_flight), 1,
+              1'000'000, "auto overload: requests in flight at or above this"),
+      integer("limits", "overload_loop_lag_milliseconds",
+              field(&Config::limits, &LimitsConfig::overload_loop_lag_milliseconds), 10, 60'000,
+              "auto overload: event-loop lag at or above this (within the last 2 s)"),
+      integer("limits", "overload_retry_after_seconds",
+              field(&Config::limits, &LimitsConfig::overload_retry_after_seconds), 1, 3600,
+              "Retry-After of overload 503s"),
   };
   return keys;
 }
@@ -368,6 +400,28 @@ Status apply(const Key& key, const toml::node& node, Config& config, std::string
   return ok();
 }
 
+// [limits] allowlist: every entry an IPv4/IPv6 address with an optional /prefix in range (N7.3).
+Status check_allowlist(const Config& c, std::string_view source) {
+  for (const std::string& entry : split_suffixes(c.limits.allowlist)) {
+    const std::size_t slash = entry.find('/');
+    const std::string address = entry.substr(0, slash);
+    unsigned char bytes[16];
+    const bool v4 = inet_pton(AF_INET, address.c_str(), bytes) == 1;
+    const bool v6 = !v4 && inet_pton(AF_INET6, address.c_str(), bytes) == 1;
+    bool good = v4 || v6;
+    if (good && slash != std::string::npos) {
+      const std::string prefix = entry.substr(slash + 1);
+      good = !prefix.empty() && prefix.size() <= 3 &&
+             prefix.find_first_not_of("0123456789") == std::string::npos && std::stoi(prefix) <= (v4 ? 32 : 128);
+    }
+    if (!good) {
+      return fail("config.bad_value", std::string(source) + ": [limits] allowlist: '" + entry +
+                                          "' is not an IP address or CIDR such as 10.1.0.0/16 or 2001:db8::/48");
+    }
+  }
+  return ok();
+}
+
 // warning_days < escalation_days < inspection_failure_days, reported at the line of the key that
 // breaks the order (the section's line when the key was left at its default).
 Status check_interaction(const Config& c, const toml::table& root, std::string_view source) {
@@ -448,6 +502,7 @@ Result<Config> parse_config(std::string_view toml_text, std::string_view source_
   }
   SW_CHECK(check_consistency(config, source_name));
   SW_CHECK(check_interaction(config, root, source_name));
+  SW_CHECK(check_allowlist(config, source_name));
   derive_registry(config.registry);
   return config;
 }

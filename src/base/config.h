@@ -189,6 +189,27 @@ struct WafConfig {
   std::string event_log = "waf-events.log";  // JSON lines; "off": none
 };
 
+// [limits] (issue 6, N7.3 防瘫痪): the guard's anti-DoS filter, run before the WAF on every public request
+// (docs/modules/guard.md "Anti-DoS limits"). Rates are requests a second; a client is an IPv4 address
+// or an IPv6 /64. allowlist: CIDRs (space or comma separated) never rate-limited nor banned.
+// overload: "auto" (on past overload_in_flight or overload_loop_lag_milliseconds), "on", "off".
+struct LimitsConfig {
+  bool enabled = true;
+  std::int64_t rate_per_ip = 100;
+  std::int64_t burst_per_ip = 200;
+  std::int64_t rate_per_site = 2000;
+  std::int64_t burst_per_site = 4000;
+  std::int64_t ban_after_blocks = 20;  // 429s and WAF blocks within ban_window_seconds; 0: never ban
+  std::int64_t ban_window_seconds = 60;
+  std::int64_t ban_seconds = 600;
+  std::string allowlist;
+  std::int64_t max_clients = 100'000;  // clients tracked (least recently seen evicted)
+  std::string overload = "auto";
+  std::int64_t overload_in_flight = 512;
+  std::int64_t overload_loop_lag_milliseconds = 200;
+  std::int64_t overload_retry_after_seconds = 5;
+};
+
 // [publish] (issue 5, N7.1): release retention and blob housekeeping (docs/modules/publish.md
 // "Retention and blob garbage collection"). keep_releases: the newest releases kept per site (the
 // live one always); older ones are pruned and their blobs become garbage unless something else names
@@ -216,6 +237,7 @@ struct Config {
   PublishConfig publish;
   MonitorConfig monitor;
   WafConfig waf;
+  LimitsConfig limits;
 };
 
 // Splits a [registry] *_domains value (separated by spaces or commas) into its suffixes.

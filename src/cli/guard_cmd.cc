@@ -15,6 +15,7 @@
 #include "base/log.h"
 #include "cli/commands.h"
 #include "guard/guard.h"
+#include "guard/limits.h"
 #include "guard/store_source.h"
 #include "publish/release_store.h"
 #include "waf/waf_config.h"
@@ -71,6 +72,14 @@ Result<std::unique_ptr<GuardNode>> start_guard(Platform& p, bool recover) {
   n->generation = std::move(generation);
   n->source = std::make_unique<guard::StoreReleaseSource>(*n->releases, *p.blobs, n->generation.get());
   auto guard_options = guard::guard_options_from(p.config.guard, p.data_dir());
+  if (p.config.limits.enabled) {
+    // Issue 6, N7.3 防瘫痪: rate limits, bans and overload mode run before the WAF, so a flood never
+    // costs CRS time; the overload mode also watches the guard's event-loop lag.
+    SW_TRY(limits_options, guard::limits_options_from(p.config.limits));
+    SW_TRY(limits, guard::LimitsFilter::create(std::move(limits_options)));
+    guard_options.filters.push_back(limits);
+    guard_options.loop_lag = [limits](std::chrono::milliseconds lag) { limits->note_loop_lag(lag); };
+  }
   if (p.config.waf.enabled) {
     // Issue 6, N7.3: ModSecurity + OWASP CRS inspects every public request before it is answered; the
     // per-site settings (`sitewarden waf set`) are followed at the guard's reload interval.

@@ -122,13 +122,17 @@ void append_json_escaped(std::string& out, std::string_view s) {
 tcp::socket& socket_of(tcp::socket& s) { return s; }
 tcp::socket& socket_of(asio::ssl::stream<tcp::socket>& s) { return s.next_layer(); }
 
+// The unit connections per IP are counted by (N7.3): an IPv4 address (also when v4-mapped), or an
+// IPv6 /64 — one customer's allocation, so 2^64 addresses of one attacker share one count.
 std::string ip_key(const tcp::endpoint& e) {
-  if (e.address().is_v4()) {
-    auto b = e.address().to_v4().to_bytes();
+  asio::ip::address a = e.address();
+  if (a.is_v6() && a.to_v6().is_v4_mapped()) a = asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6());
+  if (a.is_v4()) {
+    auto b = a.to_v4().to_bytes();
     return std::string(b.begin(), b.end());
   }
-  auto b = e.address().to_v6().to_bytes();
-  return std::string(b.begin(), b.end());
+  auto b = a.to_v6().to_bytes();
+  return std::string(b.begin(), b.begin() + 8);
 }
 
 struct SslCtxFree {
@@ -1546,12 +1550,16 @@ void Guard::Impl::on_accepted(EventThread& t, tcp::socket socket, Listener kind)
 }
 
 void Guard::Impl::schedule_sweep(EventThread& t) {
-  const auto period = std::clamp(std::min(o_.header_timeout, o_.idle_timeout) / 4, std::chrono::milliseconds(10),
+  const auto period = std::clamp(std::min({o_.header_timeout, o_.idle_timeout, o_.body_timeout}) / 4,
+                                 std::chrono::milliseconds(10),
                                  std::chrono::milliseconds(500));
   t.sweep->expires_after(period);
   t.sweep->async_wait([this, &t](error_code ec) {
     if (ec || stopping()) return;
     const auto now = std::chrono::steady_clock::now();
+    if (o_.loop_lag) {  // how late this timer ran: the event loop's lag (limits.h overload mode)
+      o_.loop_lag(std::chrono::duration_cast<std::chrono::milliseconds>(now - t.sweep->expiry()));
+    }
     std::vector<ConnectionBase*> expired;
     for (ConnectionBase* c : t.live) {
       if (c->deadline <= now) expired.push_back(c);

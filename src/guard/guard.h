@@ -16,7 +16,8 @@
 // (re-read on reload() when its files changed; the old ones stay on error).
 // Limits (N7.3): head size (431), request-target length (414), head timeout against slowloris
 // (the whole head must arrive within header_timeout of its first byte), idle keep-alive timeout,
-// open connections in total and per client IP (refused at accept).
+// open connections in total and per client IP — an IPv6 /64 counts as one (refused at accept, before
+// a byte is read).
 //
 // Threading: `threads` event threads, each with its own io_context and its own SO_REUSEPORT
 // listener; a connection stays on its thread. Cache hits are answered on the event thread (header
@@ -91,6 +92,9 @@ struct GuardOptions {
   std::uint64_t max_body_bytes = 1ULL << 20;       // a request body over this: 413 and close
   std::chrono::milliseconds body_timeout{10'000};  // the whole body within this of the head's end, else 408
   std::vector<std::shared_ptr<RequestFilter>> filters;  // run in order on every public request (filter.h)
+  // Called by each event thread at every timeout sweep with how late the sweep's timer fired (the
+  // event loop's lag; the anti-DoS overload mode watches it, limits.h). Empty: not measured.
+  std::function<void(std::chrono::milliseconds)> loop_lag;
 };
 
 // The options a [guard] config section describes (relative access_log under data_dir).
