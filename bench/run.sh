@@ -16,6 +16,8 @@
 #    pages — requests/s, requests per CPU-second, p99 (bench/guard_bench.sh).
 # 6b. The WAF: the guard with the WAF against nginx + ModSecurity with the same CRS, and both without, on
 #    a mix of static GETs, Chinese form/JSON POSTs and CRS-corpus attacks (bench/waf_bench.sh).
+# 6. The anti-DoS limits filter's overhead: the guard on a 5 KB page with the filter off and on, same
+#    run (bench/limits_bench.sh).
 # 7. Mirror watch: tamper detect + restore latency over 1,000 tampers, and full verification of 100,000
 #    files (~850 MB) against `aide --check` on the same tree (bench/watch_bench.sh).
 # 8. Link check of a 10,000-page site on loopback against LinkChecker, politeness lifted and default
@@ -62,6 +64,10 @@ echo
 
 echo "== WAF: guard+WAF against nginx+ModSecurity (same CRS 3.3.4) =="
 bash "$here/waf_bench.sh" "$build_dir" || status=1
+echo
+
+echo "== Anti-DoS limits overhead (guard, limits filter off vs on) =="
+bash "$here/limits_bench.sh" "$build_dir" || status=1
 echo
 
 echo "== Mirror watch: tamper restore latency, full verification against aide =="
