@@ -21,6 +21,7 @@ CommandRunner add_guard_commands(CLI::App& app);    // guard_cmd.cc: guard (a gu
 CommandRunner add_watch_commands(CLI::App& app);    // watch_cmd.cc: mirror, watch, watch verify
 CommandRunner add_store_commands(CLI::App& app);    // store_cmd.cc: store gc (blob garbage collection)
 CommandRunner add_monitor_commands(CLI::App& app);  // monitor_cmd.cc: monitor run|findings|allow (issue 7)
+CommandRunner add_waf_commands(CLI::App& app);      // waf_cmd.cc: waf show|set|exclude|reset|events (issue 6)
 
 // `serve` starts the guard beside the console (guard_cmd.cc). Returns the function that stops it
 // (called once, before the console stops); prints the guard's listeners.

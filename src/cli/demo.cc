@@ -1,5 +1,6 @@
 #include "cli/demo.h"
 #include "cli/demo_registry.h"
+#include "cli/demo_monitor.h"
 
 namespace sw::cli {
 namespace {
@@ -187,6 +188,7 @@ Result<std::vector<DemoLogin>> seed_demo(Platform& p) {
   }
   SW_CHECK(seed_registry_details(p, actor, js_site.id, nj_site.id));
   SW_CHECK(seed_articles(p, actor, columns));
+  SW_CHECK(seed_demo_monitoring(p, js_site.id, nj_site.id));  // WAF events and monitor findings (demo data)
   return logins;
 }
 

@@ -22,6 +22,10 @@
 #include "console/console.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "monitor/monitor_config.h"
+#include "monitor/monitor_service.h"
+#include "waf/site_settings_store.h"
+#include "waf/waf_config.h"
 
 namespace {
 
@@ -128,8 +132,22 @@ int cmd_serve(const fs::path& config) {
   // Publishing (issue 5): /sites/{id}/releases and the incremental publish after a content action.
   auto publishing = cli::open_publishing(pf);
   if (!publishing) return report(publishing.error());
-  console::Console console(*pf.identity, *pf.audit,
-                           {pf.registry.get(), pf.content.get(), interaction.get(), (*publishing)->publisher.get()}, co);
+  // The WAF page and the monitor pages (issues 6, 7) each read and write on a connection of their own.
+  auto waf_db = store::Database::open(pf.data_dir() / "sitewarden.db");
+  if (!waf_db) return report(waf_db.error());
+  auto monitor_db = store::Database::open(pf.data_dir() / "sitewarden.db");
+  if (!monitor_db) return report(monitor_db.error());
+  auto waf_options = waf::waf_options_from(pf.config.waf, pf.config.guard, pf.data_dir());
+  if (!waf_options) return report(waf_options.error());
+  waf::SiteSettingsStore waf_settings(**waf_db, *pf.audit, system_clock());
+  monitor::MonitorService monitors(**monitor_db, *pf.audit, monitor::service_options_from(pf.config.monitor));
+  console::Console::Services services{pf.registry.get(), pf.content.get(), interaction.get(),
+                                      (*publishing)->publisher.get()};
+  services.waf_settings = &waf_settings;
+  services.waf_defaults = waf_options->defaults;
+  services.waf_event_log = waf_options->event_log;
+  services.monitor = &monitors;
+  console::Console console(*pf.identity, *pf.audit, std::move(services), co);
   http::Router router;
   console.install(router);
   http::Server server(server_options(pf.config), std::move(router));
@@ -392,7 +410,8 @@ int main(int argc, char** argv) {
   const cli::CommandRunner module_commands[] = {cli::add_release_commands(app), cli::add_publish_commands(app),
                                                 cli::add_guard_commands(app), cli::add_watch_commands(app),
                                                 cli::add_store_commands(app),
-                                                cli::add_monitor_commands(app)};
+                                                cli::add_monitor_commands(app),
+                                                cli::add_waf_commands(app)};
 
   app.add_subcommand("version", "print the version");
 

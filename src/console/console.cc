@@ -14,6 +14,12 @@
 #include "http/multipart.h"
 #include "publish/publisher.h"
 #include "registry/registry.h"
+#include "console/waf_event_log.h"
+#include "monitor/monitor_service.h"
+#include "waf/site_settings_store.h"
+
+#include <mutex>
+#include <variant>
 
 namespace sw::console {
 
@@ -183,6 +189,13 @@ struct Console::Impl {
   content::ContentService* content = nullptr;  // articles and review; nullptr: their pages and endpoints answer 503
   content::InteractionService* interaction = nullptr;  // message moderation; nullptr: /interaction answers 503
   publish::Publisher* publisher = nullptr;  // releases; nullptr: /sites/{id}/releases answers 503
+  struct WafPages {
+    waf::SiteSettingsStore* settings = nullptr;  // nullptr: /sites/{id}/waf answers 503
+    waf::SiteSettings defaults;
+    std::filesystem::path event_log;
+    std::shared_ptr<std::mutex> mu = std::make_shared<std::mutex>();  // the store is used by one thread at a time
+  } waf_svc;
+  monitor::MonitorService* monitors = nullptr;  // nullptr: /monitor, /sites/{id}/monitor answer 503
 
   // --- per-request state ---------------------------------------------------------------------
   Result<RequestState> begin(http::Context& ctx) {
@@ -258,6 +271,7 @@ struct Console::Impl {
             {"review", content != nullptr && (any(Permission::content_review) || any(Permission::secrecy_review))},
             {"interaction", interaction != nullptr && (any(Permission::content_review) || any(Permission::content_edit))},
             {"upward", content != nullptr && (any(Permission::content_review) || any(Permission::audit_read))},
+            {"monitor", monitors != nullptr && any(Permission::monitor_read)},
             {"audit", any(Permission::audit_read)}};
   }
 
@@ -905,6 +919,8 @@ struct Console::Impl {
 #include "console/interaction_pages.inc"
 #include "console/lifecycle_pages.inc"
 #include "console/publish_pages.inc"
+#include "console/waf_pages.inc"
+#include "console/monitor_pages.inc"
 };
 
 Console::Console(identity::IdentityService& identity, audit::AuditLog& audit, ConsoleOptions options)
@@ -917,7 +933,12 @@ Console::Console(identity::IdentityService& identity, audit::AuditLog& audit, re
 Console::Console(identity::IdentityService& identity, audit::AuditLog& audit, Services services,
                  ConsoleOptions options)
     : impl_(std::make_shared<Impl>(Impl{identity, audit, std::move(options), services.registry, services.content,
-                                            services.interaction, services.publisher})) {}
+                                            services.interaction, services.publisher})) {
+  impl_->waf_svc.settings = services.waf_settings;
+  impl_->waf_svc.defaults = std::move(services.waf_defaults);
+  impl_->waf_svc.event_log = std::move(services.waf_event_log);
+  impl_->monitors = services.monitor;
+}
 
 std::shared_ptr<http::Filter> Console::security_headers_filter() const {
   return std::make_shared<SecurityHeaders>(impl_->opt.hsts);
@@ -951,6 +972,8 @@ void Console::install(http::Router& router) {
   post("/certificates", &Impl::register_certificate);
   post("/certificates/{id}/revoke", &Impl::revoke_certificate);
   get("/orgs", &Impl::orgs);
+  i.install_waf_pages(router);        // its /sites/{id}/waf/… precede the register's /sites/{id}/{action}
+  i.install_monitor_pages(router);
   i.install_publish_pages(router);    // its /sites/{id}/releases/… precede the register's /sites/{id}/{action}
   i.install_lifecycle_pages(router);  // first: its /sites/{id}/blogs and /api/v1/articles/{id}/withdrawal … precede {action}
   i.install_registry_pages(router);

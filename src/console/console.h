@@ -8,10 +8,11 @@
 // exports, and refused requests).
 //
 // Pages: /login, /login/second-factor, /account, /account/totp, /account/password, /users,
-// /roles, /orgs, /sites, /sites/{id}, /filings, /audit. API: /api/v1/... (docs/modules/console.md), the same checks, JSON in and
+// /roles, /orgs, /sites, /sites/{id}, /filings, /audit, /sites/{id}/waf, /monitor, /sites/{id}/monitor. API: /api/v1/... (docs/modules/console.md), the same checks, JSON in and
 // out, authenticated by the session cookie (+ X-CSRF-Token header) or `Authorization: Bearer`.
 #pragma once
 
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,6 +22,7 @@
 #include "console/i18n.h"
 #include "http/filter.h"
 #include "identity/identity.h"
+#include "waf/waf.h"
 
 namespace sw::http {
 class Router;
@@ -34,6 +36,12 @@ class InteractionService;
 }
 namespace sw::publish {
 class Publisher;
+}
+namespace sw::waf {
+class SiteSettingsStore;
+}
+namespace sw::monitor {
+class MonitorService;
 }
 
 namespace sw::console {
@@ -66,6 +74,15 @@ class Console {
     // publisher: /sites/{id}/releases (publish, rollback), and the incremental publish after a content
     // action that changes what a site shows (console/publish_pages.inc).
     publish::Publisher* publisher = nullptr;
+    // waf_settings: /sites/{id}/waf (issue 6) — the sites' WAF settings; the console serialises its
+    // calls (give it a store on a connection of its own). waf_defaults: the [waf] defaults shown for a
+    // site without its own settings. waf_event_log: the JSON event log the guard writes ("": none).
+    waf::SiteSettingsStore* waf_settings = nullptr;
+    waf::SiteSettings waf_defaults;
+    std::filesystem::path waf_event_log;
+    // monitor: /monitor and /sites/{id}/monitor (issue 7) — findings, incidents, availability, dead
+    // links and their history, the link allowlist.
+    monitor::MonitorService* monitor = nullptr;
   };
   Console(identity::IdentityService& identity, audit::AuditLog& audit, Services services, ConsoleOptions options);
 

@@ -349,6 +349,21 @@ Result<std::vector<DeadLink>> MonitorService::dead_links(const identity::Princip
   return out;
 }
 
+Result<std::vector<LinkRunCount>> MonitorService::dead_link_history(const identity::Principal& who,
+                                                                   std::int64_t site_id, int runs) {
+  if (runs < 1 || runs > 100) return fail("monitor.bad_input", "runs must be 1 to 100, not " + std::to_string(runs));
+  SW_TRY(in_scope, visible(who, Scope::site(site_id), "monitor.link_history"));
+  std::lock_guard lock(mu_);
+  SW_TRY(rows, db_.query("SELECT r.id, r.started_at, (SELECT COUNT(*) FROM monitor_dead_links d WHERE d.run_id = r.id "
+                         "AND d.site_id = ?1) FROM monitor_runs r WHERE r.probe = 'links' AND r.finished_at IS NOT NULL "
+                         "ORDER BY r.id DESC LIMIT ?2",
+                         {site_id, std::int64_t{runs}}));
+  std::vector<LinkRunCount> out;
+  for (const store::Row& r : rows) out.push_back({r.integer(0), time_of(r.text(1)), r.integer(2)});
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
 // ----- link suitability and the link check's stores ------------------------------------------------
 
 Status MonitorService::allow_link_host(const identity::Actor& actor, std::int64_t site_id, std::string host) {

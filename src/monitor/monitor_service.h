@@ -68,6 +68,14 @@ struct DeadLink {
   std::string reason;  // http_404, soft_404, timeout, connect, dns, redirect_loop, tls, ...
 };
 
+// One link-check pass as a site's link history sees it (the console's trend): how many dead links
+// it recorded for the site (0 when none, or when the pass was limited to other sites).
+struct LinkRunCount {
+  std::int64_t run_id = 0;
+  TimePoint started_at;
+  std::int64_t dead = 0;
+};
+
 // A link target checked recently (the link check's day cache).
 struct CachedLink {
   int status = 0;
@@ -103,6 +111,9 @@ class MonitorService {
   Result<std::vector<IncidentEvent>> timeline(const identity::Principal& who, std::int64_t incident_id);
   // The dead links of the site's last link-check pass.
   Result<std::vector<DeadLink>> dead_links(const identity::Principal& who, std::int64_t site_id);
+  // The site's dead-link counts over the last `runs` (1..100) finished link-check passes, oldest first.
+  Result<std::vector<LinkRunCount>> dead_link_history(const identity::Principal& who, std::int64_t site_id,
+                                                      int runs);
 
   // --- link suitability (N3.6): hosts a site may link to besides its own domains
   // site.configure on the site ("monitor.allowlist_add"). host: a lowercase DNS name (its

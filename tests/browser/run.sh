@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the browser tests of the console (console.spec.mjs, then workflow.spec.mjs) against the given
+# Runs the browser tests of the console (console.spec.mjs, workflow.spec.mjs, monitoring.spec.mjs) against the given
 # sitewarden binary.
 # Usage: tests/browser/run.sh path/to/sitewarden
 # The audit page's screenshot goes to browser-audit.png in the build directory (SITEWARDEN_SCREENSHOT
@@ -27,4 +27,6 @@ export CHROMIUM="$chromium"
 cd "$here"
 node --test-reporter=spec console.spec.mjs
 # The review workflow (issue 4): editor, content reviewer, secrecy reviewer on a fresh demo node.
-exec node --test-reporter=spec workflow.spec.mjs
+node --test-reporter=spec workflow.spec.mjs
+# The WAF and monitor pages (issues 6, 7) on a fresh demo node with its demo events and findings.
+exec node --test-reporter=spec monitoring.spec.mjs

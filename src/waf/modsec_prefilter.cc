@@ -1,0 +1,511 @@
+#include "waf/modsec_prefilter.h"
+
+#include <hs/hs.h>
+#include <modsecurity/anchored_set_variable.h>
+#include <modsecurity/anchored_set_variable_translation_proxy.h>
+#include <modsecurity/anchored_variable.h>
+#include <modsecurity/modsecurity.h>
+#include <modsecurity/rule_with_actions.h>
+#include <modsecurity/rule_with_operator.h>
+#include <modsecurity/rules_set.h>
+#include <modsecurity/transaction.h>
+#include <modsecurity/variable_value.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <vector>
+
+// libinjection as libmodsecurity 3.0.9 exports it (its DetectSQLi/DetectXSS operators call these).
+extern "C" int libinjection_sqli(const char* s, std::size_t slen, char fingerprint[]);
+extern "C" int libinjection_xss(const char* s, std::size_t slen);
+
+namespace sw::waf::engine {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// The request collections a covered rule may read. XML, FILES, FILES_NAMES and MULTIPART_PART_HEADERS
+// are empty unless the body is XML or multipart, which may_match() sends to the full engine.
+const std::set<std::string>& plain_variables() {
+  static const std::set<std::string> names = {
+      "ARGS", "ARGS_NAMES", "ARGS_GET", "ARGS_GET_NAMES", "ARGS_POST", "ARGS_POST_NAMES",
+      "REQUEST_HEADERS", "REQUEST_HEADERS_NAMES", "REQUEST_COOKIES", "REQUEST_COOKIES_NAMES",
+      "REQUEST_FILENAME", "REQUEST_BASENAME", "REQUEST_URI", "REQUEST_URI_RAW", "REQUEST_LINE",
+      "REQUEST_METHOD", "REQUEST_PROTOCOL", "QUERY_STRING", "REQUEST_BODY", "XML", "FILES", "FILES_NAMES",
+      "MULTIPART_PART_HEADERS"};
+  return names;
+}
+
+struct TextRule {
+  std::int64_t id = 0;
+  std::string variables;
+  bool negated = false;
+  std::string op;     // rx, pm, pmFromFile, detectSQLi, ...
+  std::string param;  // raw text between the quotes after the operator name
+  std::string actions;
+  bool chained_link = false;  // a link of the previous rule's chain
+};
+
+std::string trim(std::string_view s) {
+  auto b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string_view::npos) return {};
+  auto e = s.find_last_not_of(" \t\r\n");
+  return std::string(s.substr(b, e - b + 1));
+}
+
+// Reads a double-quoted string at s[i] (backslash escapes kept as written); false when there is none.
+bool read_quoted(std::string_view s, std::size_t& i, std::string& out) {
+  while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
+  if (i >= s.size() || s[i] != '"') return false;
+  ++i;
+  out.clear();
+  while (i < s.size() && s[i] != '"') {
+    if (s[i] == '\\' && i + 1 < s.size()) out += s[i++];
+    out += s[i++];
+  }
+  if (i >= s.size()) return false;
+  ++i;
+  return true;
+}
+
+bool has_action(const std::string& actions, std::string_view word) {
+  std::size_t at = 0;
+  while ((at = actions.find(word, at)) != std::string::npos) {
+    bool start = at == 0 || actions[at - 1] == ',' || actions[at - 1] == ' ' || actions[at - 1] == '"';
+    std::size_t end = at + word.size();
+    bool stop = end >= actions.size() || actions[end] == ',' || actions[end] == ' ' || actions[end] == '"' ||
+                actions[end] == ':';
+    if (start && stop) return true;
+    at = end;
+  }
+  return false;
+}
+
+std::int64_t rule_id(const std::string& actions) {
+  auto at = actions.find("id:");
+  while (at != std::string::npos && at > 0 && actions[at - 1] != ',' && actions[at - 1] != ' ' &&
+         actions[at - 1] != '"') {
+    at = actions.find("id:", at + 3);
+  }
+  if (at == std::string::npos) return 0;
+  std::size_t i = at + 3;
+  if (i < actions.size() && actions[i] == '\'') ++i;
+  std::int64_t id = 0;
+  while (i < actions.size() && std::isdigit(static_cast<unsigned char>(actions[i]))) id = id * 10 + (actions[i++] - '0');
+  return id;
+}
+
+// Every SecRule of the CRS files, in order, continuation lines joined.
+std::vector<TextRule> read_rule_files(const fs::path& dir, std::string& error) {
+  std::vector<TextRule> rules;
+  std::vector<fs::path> files;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->path().extension() == ".conf") files.push_back(it->path());
+  }
+  if (ec) {
+    error = "cannot list " + dir.string() + ": " + ec.message();
+    return {};
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& file : files) {
+    std::ifstream in(file);
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    std::string text = buffer.str();
+    std::string joined;
+    joined.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      if (text[i] == '\\' && i + 1 < text.size() && text[i + 1] == '\n') {
+        ++i;
+        continue;
+      }
+      joined += text[i];
+    }
+    bool previous_chains = false;
+    std::istringstream lines(joined);
+    std::string line;
+    while (std::getline(lines, line)) {
+      std::string t = trim(line);
+      bool sec_rule = t.rfind("SecRule", 0) == 0 && t.size() > 7 && (t[7] == ' ' || t[7] == '\t');
+      bool sec_action = t.rfind("SecAction", 0) == 0;
+      if (!sec_rule && !sec_action) continue;
+      TextRule r;
+      r.chained_link = previous_chains;
+      if (sec_action) {
+        r.op = "unconditionalMatch";
+        std::size_t i = 9;
+        read_quoted(t, i, r.actions);
+      } else {
+        std::size_t i = 7;
+        while (i < t.size() && (t[i] == ' ' || t[i] == '\t')) ++i;
+        std::size_t v = i;
+        while (i < t.size() && t[i] != ' ' && t[i] != '\t') ++i;
+        r.variables = t.substr(v, i - v);
+        std::string op;
+        if (!read_quoted(t, i, op)) {
+          r.op = "unreadable";
+        } else {
+          std::string o = trim(op);
+          if (!o.empty() && o[0] == '!') {
+            r.negated = true;
+            o = trim(o.substr(1));
+          }
+          if (!o.empty() && o[0] == '@') {
+            auto sp = o.find_first_of(" \t");
+            r.op = o.substr(1, sp == std::string::npos ? std::string::npos : sp - 1);
+            r.param = sp == std::string::npos ? std::string() : trim(o.substr(sp));
+          } else {
+            r.op = "rx";
+            r.param = o;
+          }
+        }
+        read_quoted(t, i, r.actions);
+      }
+      r.id = rule_id(r.actions);
+      previous_chains = has_action(r.actions, "chain");
+      rules.push_back(std::move(r));
+    }
+  }
+  return rules;
+}
+
+bool plain_only(const std::string& variables) {
+  std::size_t start = 0;
+  while (start <= variables.size()) {
+    auto bar = variables.find('|', start);
+    std::string v = variables.substr(start, bar == std::string::npos ? std::string::npos : bar - start);
+    start = bar == std::string::npos ? variables.size() + 1 : bar + 1;
+    if (v.empty()) return false;
+    if (v[0] == '!') continue;  // an exclusion only narrows what the rule reads
+    if (v[0] == '&') return false;
+    std::string base = v.substr(0, v.find(':'));
+    if (!plain_variables().contains(base)) return false;
+  }
+  return true;
+}
+
+// Vectorscan's exact literal for `phrase`.
+std::string literal_pattern(std::string_view phrase) {
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : phrase) {
+    out += "\\x";
+    out += hex[c >> 4];
+    out += hex[c & 15];
+  }
+  return out;
+}
+
+// Pieces of @pm phrases: split at whitespace and quotes — each piece is a substring of whatever phrase
+// ModSecurity made of the text, so matching the pieces is a superset of matching the phrases.
+void add_phrase_pieces(std::string_view text, std::vector<std::string>& out) {
+  std::string piece;
+  for (char c : text) {
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '"' || c == '\'') {
+      if (!piece.empty()) out.push_back(std::move(piece));
+      piece.clear();
+    } else {
+      piece += c;
+    }
+  }
+  if (!piece.empty()) out.push_back(std::move(piece));
+}
+
+struct Group {
+  modsecurity::RuleWithActions* representative = nullptr;  // owner of the chain's transformations
+  std::set<std::string> variables;
+  std::vector<std::string> patterns;
+  std::vector<unsigned> flags;
+  bool sqli = false;
+  bool xss = false;
+  hs_database_t* db = nullptr;
+};
+
+// Finds the compiled chain head with `id` in the request phases of `full`.
+modsecurity::RuleWithActions* compiled_rule(modsecurity::RulesSet& full, std::int64_t id) {
+  for (int phase : {modsecurity::Phases::RequestHeadersPhase, modsecurity::Phases::RequestBodyPhase}) {
+    for (auto& rule : full.m_rulesSetPhases[phase]->m_rules) {
+      auto* r = dynamic_cast<modsecurity::RuleWithActions*>(rule.get());
+      if (r != nullptr && r->m_ruleId == id) return r;
+    }
+  }
+  return nullptr;
+}
+
+thread_local unsigned last_match_id = 0;
+
+int on_match(unsigned id, unsigned long long, unsigned long long, unsigned, void* context) {
+  *static_cast<bool*>(context) = true;
+  last_match_id = id;
+  return 1;  // stop: one match is enough
+}
+
+// SW_WAF_PREFILTER_DEBUG=1: why a request may match, on stderr (diagnosis only).
+bool debug_enabled() {
+  static const bool on = std::getenv("SW_WAF_PREFILTER_DEBUG") != nullptr;
+  return on;
+}
+
+// The values of one variable of a rule ("ARGS", "REQUEST_HEADERS:User-Agent", "ARGS:/re/"): a key
+// narrows a collection to that key (ModSecurity compares keys without case); a regular-expression key
+// takes the whole collection (a superset).
+void values_of(const std::string& spec, modsecurity::Transaction& tx, std::vector<const modsecurity::VariableValue*>& out) {
+  auto colon = spec.find(':');
+  std::string name = spec.substr(0, colon);
+  std::string key = colon == std::string::npos ? std::string() : spec.substr(colon + 1);
+  if (!key.empty() && key[0] == '/') key.clear();
+  auto set = [&](modsecurity::AnchoredSetVariable& v) {
+    if (key.empty()) v.resolve(&out);
+    else v.resolve(key, &out);
+  };
+  if (name == "ARGS") set(tx.m_variableArgs);
+  else if (name == "ARGS_GET") set(tx.m_variableArgsGet);
+  else if (name == "ARGS_POST") set(tx.m_variableArgsPost);
+  else if (name == "ARGS_NAMES") tx.m_variableArgsNames.resolve(&out);
+  else if (name == "ARGS_GET_NAMES") tx.m_variableArgsGetNames.resolve(&out);
+  else if (name == "ARGS_POST_NAMES") tx.m_variableArgsPostNames.resolve(&out);
+  else if (name == "REQUEST_HEADERS") set(tx.m_variableRequestHeaders);
+  else if (name == "REQUEST_HEADERS_NAMES") tx.m_variableRequestHeadersNames.resolve(&out);
+  else if (name == "REQUEST_COOKIES") set(tx.m_variableRequestCookies);
+  else if (name == "REQUEST_COOKIES_NAMES") tx.m_variableRequestCookiesNames.resolve(&out);
+  else if (name == "REQUEST_FILENAME") tx.m_variableRequestFilename.evaluate(&out);
+  else if (name == "REQUEST_BASENAME") tx.m_variableRequestBasename.evaluate(&out);
+  else if (name == "REQUEST_URI") tx.m_variableRequestURI.evaluate(&out);
+  else if (name == "REQUEST_URI_RAW") tx.m_variableRequestURIRaw.evaluate(&out);
+  else if (name == "REQUEST_LINE") tx.m_variableRequestLine.evaluate(&out);
+  else if (name == "REQUEST_METHOD") tx.m_variableRequestMethod.evaluate(&out);
+  else if (name == "REQUEST_PROTOCOL") tx.m_variableRequestProtocol.evaluate(&out);
+  else if (name == "QUERY_STRING") tx.m_variableQueryString.evaluate(&out);
+  else if (name == "REQUEST_BODY") tx.m_variableRequestBody.evaluate(&out);
+  else if (name == "FILES") tx.m_variableFiles.resolve(&out);
+  else if (name == "FILES_NAMES") tx.m_variableFilesNames.resolve(&out);
+  else if (name == "MULTIPART_PART_HEADERS") tx.m_variableMultipartPartHeaders.resolve(&out);
+  // XML: only with the XML body processor, which may_match() refuses before reading values.
+}
+
+}  // namespace
+
+struct Prefilter::Impl {
+  std::vector<Group> groups;
+  std::string removal;
+  std::size_t covered = 0;
+
+  ~Impl() {
+    for (auto& g : groups) {
+      if (g.db != nullptr) hs_free_database(g.db);
+    }
+  }
+};
+
+Prefilter::Prefilter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Prefilter::~Prefilter() = default;
+const std::string& Prefilter::removal_directive() const { return impl_->removal; }
+std::size_t Prefilter::covered_rules() const { return impl_->covered; }
+
+std::unique_ptr<Prefilter> Prefilter::build(modsecurity::RulesSet& full, const fs::path& crs_rules_dir,
+                                            std::string& error) {
+  auto rules = read_rule_files(crs_rules_dir, error);
+  if (rules.empty()) {
+    if (error.empty()) error = "no rules read from " + crs_rules_dir.string();
+    return nullptr;
+  }
+  auto impl = std::make_unique<Impl>();
+  std::map<std::string, std::size_t> group_of;  // transformation-chain key -> index in groups
+  std::vector<std::int64_t> covered_ids;
+  for (const auto& r : rules) {
+    if (r.chained_link || r.negated || r.id == 0) continue;
+    static const std::set<std::string> ops = {"rx", "pm", "pmFromFile", "detectSQLi", "detectXSS"};
+    if (!ops.contains(r.op) || r.param.find("%{") != std::string::npos || !plain_only(r.variables)) continue;
+    // Bookkeeping rules (nolog: CRS initialisation such as 901318's ^.*$ on the User-Agent) match on
+    // ordinary requests; they stay in the reduced set, evaluated by ModSecurity.
+    if (has_action(r.actions, "nolog")) continue;
+    auto* compiled = compiled_rule(full, r.id);
+    if (compiled == nullptr) continue;  // not in a request phase (or not loaded): stays with the engine
+    // The patterns this rule contributes; a rule whose patterns do not all compile stays uncovered.
+    std::vector<std::string> patterns;
+    std::vector<unsigned> flags;
+    const unsigned rx_flags = HS_FLAG_PREFILTER | HS_FLAG_DOTALL | HS_FLAG_MULTILINE | HS_FLAG_ALLOWEMPTY |
+                              HS_FLAG_SINGLEMATCH;
+    const unsigned literal_flags = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
+    bool usable = true;
+    if (r.op == "rx") {
+      std::vector<std::string> variants = {r.param};
+      std::string unescaped;
+      for (std::size_t i = 0; i < r.param.size(); ++i) {
+        if (r.param[i] == '\\' && i + 1 < r.param.size() && r.param[i + 1] == '"') continue;
+        unescaped += r.param[i];
+      }
+      if (unescaped != r.param) variants.push_back(unescaped);  // either reading of \" : both scanned
+      for (auto& v : variants) {
+        hs_database_t* probe = nullptr;
+        hs_compile_error_t* e = nullptr;
+        if (hs_compile(v.c_str(), rx_flags, HS_MODE_BLOCK, nullptr, &probe, &e) != HS_SUCCESS) {
+          hs_free_compile_error(e);
+          usable = false;
+          break;
+        }
+        hs_free_database(probe);
+        patterns.push_back(v);
+        flags.push_back(rx_flags);
+      }
+    } else if (r.op == "pm" || r.op == "pmFromFile") {
+      std::vector<std::string> pieces;
+      if (r.op == "pm") {
+        add_phrase_pieces(r.param, pieces);
+      } else {
+        std::vector<std::string> names;
+        add_phrase_pieces(r.param, names);
+        for (const auto& name : names) {
+          std::ifstream in(crs_rules_dir / name);
+          if (!in) {
+            usable = false;
+            break;
+          }
+          std::string line;
+          while (std::getline(in, line)) {
+            // ModSecurity takes each line as one phrase; the trimmed line is a substring of it.
+            std::string t = trim(line);
+            if (t.empty() || t[0] == '#') continue;
+            pieces.push_back(t);
+          }
+        }
+      }
+      if (pieces.empty()) usable = false;
+      for (const auto& p : pieces) {
+        patterns.push_back(literal_pattern(p));
+        flags.push_back(literal_flags);
+      }
+    }
+    if (!usable) continue;
+    std::string key;  // phase, the rule's t: actions in order, multiMatch: same key, same transformations
+    {
+      std::string actions = r.actions;
+      std::string chain;
+      std::size_t at = 0;
+      while ((at = actions.find("t:", at)) != std::string::npos) {
+        bool start = at == 0 || actions[at - 1] == ',' || actions[at - 1] == ' ' || actions[at - 1] == '"';
+        std::size_t end = actions.find_first_of(", \"", at);
+        if (start) chain += actions.substr(at, end == std::string::npos ? std::string::npos : end - at) + ";";
+        at = end == std::string::npos ? actions.size() : end;
+      }
+      std::string phase = has_action(actions, "phase:1") || has_action(actions, "phase:request") ? "1" : "2";
+      key = phase + "|" + chain + (has_action(actions, "multiMatch") ? "|multiMatch" : "") + "|" + r.variables;
+    }
+    auto [it, inserted] = group_of.emplace(key, impl->groups.size());
+    if (inserted) {
+      impl->groups.push_back(Group{});
+      impl->groups.back().representative = compiled;
+    }
+    Group& g = impl->groups[it->second];
+    std::size_t start = 0;
+    while (start <= r.variables.size()) {
+      auto bar = r.variables.find('|', start);
+      std::string v = r.variables.substr(start, bar == std::string::npos ? std::string::npos : bar - start);
+      start = bar == std::string::npos ? r.variables.size() + 1 : bar + 1;
+      if (!v.empty() && v[0] != '!') g.variables.insert(v);
+    }
+    for (std::size_t i = 0; i < patterns.size(); ++i) {
+      g.patterns.push_back(patterns[i]);
+      g.flags.push_back(flags[i]);
+    }
+    if (r.op == "detectSQLi") g.sqli = true;
+    if (r.op == "detectXSS") g.xss = true;
+    covered_ids.push_back(r.id);
+  }
+  for (auto& g : impl->groups) {
+    if (g.patterns.empty()) continue;
+    std::vector<const char*> expressions;
+    std::vector<unsigned> ids;
+    for (std::size_t i = 0; i < g.patterns.size(); ++i) {
+      expressions.push_back(g.patterns[i].c_str());
+      ids.push_back(static_cast<unsigned>(i));
+    }
+    hs_compile_error_t* e = nullptr;
+    if (hs_compile_multi(expressions.data(), g.flags.data(), ids.data(), static_cast<unsigned>(expressions.size()),
+                         HS_MODE_BLOCK, nullptr, &g.db, &e) != HS_SUCCESS) {
+      error = std::string("vectorscan refused a prefilter database: ") + (e != nullptr ? e->message : "?");
+      hs_free_compile_error(e);
+      return nullptr;
+    }
+  }
+  if (covered_ids.empty()) {
+    error = "no CRS rule could be covered by the prefilter";
+    return nullptr;
+  }
+  impl->covered = covered_ids.size();
+  impl->removal = "SecRuleRemoveById";
+  for (auto id : covered_ids) impl->removal += " " + std::to_string(id);
+  impl->removal += "\n";
+  return std::unique_ptr<Prefilter>(new Prefilter(std::move(impl)));
+}
+
+bool Prefilter::may_match(modsecurity::Transaction& tx) const {
+  // XML and multipart bodies fill XML:/*, FILES and the multipart collections, not read here.
+  std::string processor = tx.m_variableReqbodyProcessor.m_value;
+  if (processor != "" && processor != "URLENCODED" && processor != "JSON") return true;
+  for (const auto& h : tx.m_variableRequestHeaders) {
+    std::string name = h.first;
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (name != "content-type") continue;
+    std::string value = h.second->getValue();
+    std::transform(value.begin(), value.end(), value.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (value.find("multipart") != std::string::npos || value.find("xml") != std::string::npos) return true;
+  }
+  thread_local hs_scratch_t* scratch = nullptr;
+  bool hit = false;
+  for (const auto& g : impl_->groups) {
+    if (g.db != nullptr && hs_alloc_scratch(g.db, &scratch) != HS_SUCCESS) return true;
+    std::vector<const modsecurity::VariableValue*> values;
+    for (const auto& v : g.variables) values_of(v, tx, values);
+    auto scan = [&](const std::string& s) {
+      if (g.db != nullptr) {
+        bool matched = false;
+        hs_error_t rc = hs_scan(g.db, s.data(), static_cast<unsigned>(s.size()), 0, scratch, on_match, &matched);
+        if (matched || (rc != HS_SUCCESS && rc != HS_SCAN_TERMINATED)) {
+          if (debug_enabled()) {
+            std::fprintf(stderr, "prefilter: may match: pattern %s on \"%.80s\"\n",
+                         matched ? g.patterns[last_match_id].substr(0, 120).c_str() : "(scan error)", s.c_str());
+          }
+          return true;
+        }
+      }
+      if (g.sqli) {
+        char fingerprint[8] = {};
+        if (libinjection_sqli(s.c_str(), s.size(), fingerprint) != 0) return true;
+      }
+      if (g.xss && libinjection_xss(s.c_str(), s.size()) != 0) return true;
+      return false;
+    };
+    for (const auto* value : values) {
+      if (!hit) {
+        for (const std::string* raw : {&value->getValue()}) {
+          if (hit) break;
+          if (scan(*raw)) {
+            hit = true;
+            break;
+          }
+          modsecurity::TransformationResults results;
+          g.representative->executeTransformations(&tx, *raw, results);
+          for (const auto& r : results) {
+            if (r.first && scan(*r.first)) {
+              hit = true;
+              break;
+            }
+          }
+        }
+      }
+      delete value;
+    }
+    if (hit) return true;
+  }
+  return false;
+}
+
+}  // namespace sw::waf::engine

@@ -1,0 +1,55 @@
+// The vectorscan prefilter of the WAF (internal to src/waf; issue 6; docs/modules/waf.md "The vectorscan
+// prefilter"). Built as C++20 with modsec_engine.cc, as it reads libmodsecurity's objects.
+//
+// Shape: the CRS rules are split into *covered* rules — chain heads in phase 1/2 whose operator is
+// @rx, @pm, @pmFromFile, @detectSQLi or @detectXSS (not negated, no run-time macro) and whose variables
+// are all plain request collections — and the others. A second rule set is compiled with the covered
+// rules removed (`SecRuleRemoveById`, removal_directive()). Per request the *reduced* transaction runs
+// (ModSecurity parses the request and evaluates every rule that is not covered, exactly), then
+// may_match() reads the values of that transaction's collections, applies each covered rule's own
+// transformations (ModSecurity's objects, every intermediate value), and scans them with one vectorscan
+// database per transformation chain: the @rx patterns compiled with HS_FLAG_PREFILTER (a superset of
+// PCRE's matches), the @pm phrases as caseless literals (split into pieces, a superset), libinjection
+// called as the operators call it. When no covered rule may match, the full run would be the reduced
+// run plus rules that do not match and so do nothing: the reduced outcome is the full outcome.
+// Requests with an XML or multipart body (whose XML:/* and FILES values are not read here), and any
+// scan error, answer "may match".
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace modsecurity {
+class RulesSet;
+class Transaction;
+}  // namespace modsecurity
+
+namespace sw::waf::engine {
+
+class Prefilter {
+ public:
+  // Reads the CRS rule files under `crs_rules_dir` (the rules/ directory the text includes) and finds
+  // each covered rule in `full` (the compiled full rule set, which must outlive the prefilter).
+  // nullptr with `error` set when nothing could be covered or a database did not compile.
+  static std::unique_ptr<Prefilter> build(modsecurity::RulesSet& full, const std::filesystem::path& crs_rules_dir,
+                                          std::string& error);
+  ~Prefilter();
+
+  // "SecRuleRemoveById <ids>" for the covered rules: appended to the rules text for the reduced set.
+  const std::string& removal_directive() const;
+  std::size_t covered_rules() const;
+
+  // After the reduced transaction ran the request phases: false only when no covered rule can match.
+  bool may_match(modsecurity::Transaction& reduced) const;
+
+  struct Impl;
+
+ private:
+  explicit Prefilter(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sw::waf::engine
