@@ -117,7 +117,7 @@ start_guard() {  # name options...
     >"$work/$name/out" 2>"$work/$name/err" &
   pids+=($!)
   echo $! >"$work/$name/pid"
-  for _ in $(seq 1 300); do [ -f "$work/$name/port" ] && break; sleep 0.1; done
+  for _ in $(seq 1 1200); do [ -f "$work/$name/port" ] && break; sleep 0.1; done  # compiling the CRS (and the prefilter) may take a while on a loaded machine
   [ -f "$work/$name/port" ] || { echo "$name did not start:"; cat "$work/$name/err"; exit 1; }
 }
 start_guard guard-waf --event-log "$work/guard-waf/events.jsonl" "${extra_guard_options[@]}"

@@ -8,10 +8,14 @@
 
 #include <algorithm>
 
+#include "waf/modsec_prefilter.h"
+
 namespace sw::waf::engine {
 
 struct CompiledRules {
   modsecurity::RulesSet rules;
+  std::unique_ptr<Prefilter> prefilter;     // over `rules`; null without a prefilter
+  std::unique_ptr<modsecurity::RulesSet> reduced;  // `rules` without the prefilter's covered rules
 };
 
 namespace {
@@ -74,19 +78,73 @@ int anomaly_score(modsecurity::Transaction& tx) {
 
 }  // namespace
 
-std::shared_ptr<CompiledRules> compile(const std::string& text, std::string& error) {
+std::shared_ptr<CompiledRules> compile(const std::string& text, std::string& error,
+                                       const std::filesystem::path& prefilter_rules_dir, std::string* prefilter_note) {
   modsec();  // the engine exists before any rule set
   auto compiled = std::make_shared<CompiledRules>();
   if (compiled->rules.load(text.c_str(), "sitewarden-waf.conf") < 0) {
     error = compiled->rules.getParserError();
     return nullptr;
   }
+  if (!prefilter_rules_dir.empty()) {
+    std::string why;
+    auto prefilter = Prefilter::build(compiled->rules, prefilter_rules_dir, why);
+    if (prefilter) {
+      auto reduced = std::make_unique<modsecurity::RulesSet>();
+      std::string reduced_text = text + "\n" + prefilter->removal_directive();
+      if (reduced->load(reduced_text.c_str(), "sitewarden-waf-reduced.conf") < 0) {
+        why = "the reduced rule set did not load: " + reduced->getParserError();
+      } else {
+        compiled->prefilter = std::move(prefilter);
+        compiled->reduced = std::move(reduced);
+      }
+    }
+    if (!compiled->prefilter && prefilter_note != nullptr) *prefilter_note = why;
+  }
   return compiled;
 }
 
-Outcome run(CompiledRules& rules, const guard::FilterRequest& request) {
-  Outcome outcome;
+bool has_prefilter(const CompiledRules& rules) { return rules.prefilter != nullptr; }
+
+namespace {
+
+std::vector<std::int64_t> ids_of(const Outcome& o) {
+  std::vector<std::int64_t> ids;
+  for (const auto& m : o.matches) ids.push_back(m.id);
+  return ids;
+}
+
+}  // namespace
+
+Outcome run(CompiledRules& rules, const guard::FilterRequest& request, PrefilterUse use) {
   std::string id(request.request_id);
+  if (use != PrefilterUse::off && rules.prefilter) {
+    Outcome reduced;
+    bool may_match = true;
+    {
+      modsecurity::Transaction tx(&modsec(), rules.reduced.get(), id.data(), &reduced);
+      reduced.status = run_phases(tx, request, reduced);
+      reduced.anomaly_score = anomaly_score(tx);
+      may_match = rules.prefilter->may_match(tx);
+    }
+    if (!may_match && use == PrefilterUse::on) {
+      reduced.prefilter_pass = true;
+      return reduced;
+    }
+    Outcome full;
+    {
+      modsecurity::Transaction tx(&modsec(), &rules.rules, id.data(), &full);
+      full.status = run_phases(tx, request, full);
+      full.anomaly_score = anomaly_score(tx);
+    }
+    if (!may_match) {
+      full.prefilter_pass = true;  // check mode: the prefilter would have answered with the reduced run
+      full.prefilter_miss = full.status != reduced.status || ids_of(full) != ids_of(reduced) ||
+                            full.anomaly_score != reduced.anomaly_score;
+    }
+    return full;
+  }
+  Outcome outcome;
   modsecurity::Transaction tx(&modsec(), &rules.rules, id.data(), &outcome);
   outcome.status = run_phases(tx, request, outcome);
   outcome.anomaly_score = anomaly_score(tx);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,7 +16,13 @@ namespace sw::waf::engine {
 struct CompiledRules;  // a loaded, read-only ModSecurity rule set
 
 // Loads `text` (ModSecurity configuration, Include lines allowed). nullptr with `error` set on failure.
-std::shared_ptr<CompiledRules> compile(const std::string& text, std::string& error);
+// With `prefilter_rules_dir` (the CRS rules/ directory the text includes) it also builds the vectorscan
+// prefilter and the reduced rule set (modsec_prefilter.h); when that cannot be built the rules work
+// without it and `prefilter_note` says why.
+std::shared_ptr<CompiledRules> compile(const std::string& text, std::string& error,
+                                       const std::filesystem::path& prefilter_rules_dir = {},
+                                       std::string* prefilter_note = nullptr);
+bool has_prefilter(const CompiledRules& rules);
 
 struct Match {
   std::int64_t id = 0;
@@ -30,10 +37,19 @@ struct Outcome {
   std::vector<Match> matches;  // every rule that logged, in order (a disruptive rule's own message is
                                // not among them: see intervention_log)
   std::string intervention_log;  // ModSecurity's text of the disruptive rule ("... [id \"949110\"] ...")
+  bool prefilter_pass = false;   // no covered rule could match: the reduced run's outcome was used (check
+                                 // mode: would have been; the full outcome is returned)
+  bool prefilter_miss = false;   // check mode: the prefilter said "cannot match" and the full run differed
+};
+
+enum class PrefilterUse {
+  off,    // the full transaction only
+  on,     // the reduced transaction; the full one only when a covered rule may match
+  check,  // both, always; the full outcome is returned and a disagreement is flagged (prefilter_miss)
 };
 
 // Runs one request through the request phases (connection, URI, headers, body) in its own transaction.
 // Thread-safe: any number of requests may run on the same rules at once.
-Outcome run(CompiledRules& rules, const guard::FilterRequest& request);
+Outcome run(CompiledRules& rules, const guard::FilterRequest& request, PrefilterUse use = PrefilterUse::off);
 
 }  // namespace sw::waf::engine

@@ -15,6 +15,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "base/log.h"
 #include "http/message.h"
 #include "waf/modsec_engine.h"
 
@@ -250,8 +251,13 @@ class Waf::Impl {
       std::shared_lock lock(mu_);
       if (auto it = by_text_.find(text); it != by_text_.end()) return it->second;
     }
-    std::string error;
-    auto compiled = engine::compile(text, error);
+    std::string error, prefilter_note;
+    auto compiled = engine::compile(
+        text, error, options_.prefilter == WafOptions::Prefilter::off ? std::filesystem::path() : options_.crs_dir / "rules",
+        &prefilter_note);
+    if (compiled && options_.prefilter != WafOptions::Prefilter::off && !engine::has_prefilter(*compiled)) {
+      log::warn("waf.prefilter_unavailable", {{"reason", prefilter_note}});
+    }
     if (!compiled) {
       return fail("waf.rules",
                   "ModSecurity refused the WAF rules (CRS from " + options_.crs_dir.string() + "): " + error);
@@ -294,7 +300,20 @@ class Waf::Impl {
       auto it = sites_.find(request.site_id);
       site = it == sites_.end() ? defaults_ : it->second;
     }
-    auto outcome = engine::run(*site.rules, request);
+    auto use = options_.prefilter == WafOptions::Prefilter::on      ? engine::PrefilterUse::on
+               : options_.prefilter == WafOptions::Prefilter::check ? engine::PrefilterUse::check
+                                                                    : engine::PrefilterUse::off;
+    auto outcome = engine::run(*site.rules, request, use);
+    if (outcome.prefilter_pass) {
+      prefilter_passed_.fetch_add(1, std::memory_order_relaxed);
+      if (use == engine::PrefilterUse::check) {
+        log::info("waf.prefilter_check_pass", {{"request_id", std::string(request.request_id)}});
+      }
+    }
+    if (outcome.prefilter_miss) {
+      prefilter_misses_.fetch_add(1, std::memory_order_relaxed);
+      log::error("waf.prefilter_miss", {{"request_id", std::string(request.request_id)}});
+    }
     add_disruptive_rule(outcome);
     int status = outcome.status;
     guard::FilterVerdict verdict;
@@ -325,6 +344,10 @@ class Waf::Impl {
     out += "waf_requests_total{outcome=\"pass\"} " + std::to_string(passed_.load()) + "\n";
     out += "waf_requests_total{outcome=\"detected\"} " + std::to_string(detected_) + "\n";
     out += "waf_requests_total{outcome=\"blocked\"} " + std::to_string(blocked_) + "\n";
+    out += "# HELP waf_prefilter_total Requests the prefilter passed without the full rule set, and its misses (check mode).\n"
+           "# TYPE waf_prefilter_total counter\n";
+    out += "waf_prefilter_total{outcome=\"prefilter_pass\"} " + std::to_string(prefilter_passed_.load()) + "\n";
+    out += "waf_prefilter_total{outcome=\"miss\"} " + std::to_string(prefilter_misses_.load()) + "\n";
     out += "# HELP waf_events_total Requests blocked or detected, by site and action.\n"
            "# TYPE waf_events_total counter\n";
     for (const auto& [key, n] : events_by_site_) {
@@ -423,6 +446,8 @@ class Waf::Impl {
   Site defaults_;
 
   std::atomic<std::uint64_t> passed_{0};
+  std::atomic<std::uint64_t> prefilter_passed_{0};
+  std::atomic<std::uint64_t> prefilter_misses_{0};
   mutable std::mutex events_mu_;  // everything below
   std::uint64_t detected_ = 0;
   std::uint64_t blocked_ = 0;

@@ -66,6 +66,12 @@ struct WafOptions {
   // page the guard serves is UTF-8, and the rule fires on Chinese full-width punctuation (the UTF-8
   // bytes EF BC xx), i.e. on ordinary Chinese form posts. Off unless set (the CRS suite sets it).
   bool us_ascii_xss_rule = false;
+  // The vectorscan prefilter (docs/modules/waf.md "The vectorscan prefilter"): off, on (requests no
+  // pattern rule can match skip the full rule set), or check (both on every request, the full outcome
+  // used; a request where the prefilter said "cannot match" and the full run differed is logged as
+  // waf.prefilter_miss and counted — how the CRS runner proves it).
+  enum class Prefilter { off, on, check };
+  Prefilter prefilter = Prefilter::off;
   SiteSettings defaults;                       // sites without their own settings
   std::map<std::int64_t, SiteSettings> sites;  // by site id (0: requests that route to no site)
   std::filesystem::path event_log;  // JSON lines, appended; empty: no file

@@ -42,7 +42,7 @@ import urllib.parse
 import yaml
 
 STAGE_TIMEOUT = 3.0  # seconds a stage may take to answer (some stages announce a body they never send)
-START_TIMEOUT = 15.0
+START_TIMEOUT = 300.0  # seconds a server may take to start (compiling the CRS, and the prefilter, on a loaded machine)
 NGINX_MODULE = "/usr/lib/nginx/modules/ngx_http_modsecurity_module.so"
 
 
@@ -375,6 +375,8 @@ def main():
     ap.add_argument("--only", help="regex on test ids (debugging)")
     ap.add_argument("--report", help="write the per-stage results as JSON here")
     ap.add_argument("--keep", action="store_true", help="keep the work directory (logs)")
+    ap.add_argument("--harness-option", action="append", default=[],
+                    help="an extra option for the sitewarden harness, e.g. --prefilter or --prefilter-check")
     args = ap.parse_args()
 
     if not os.path.isdir(args.suite):
@@ -396,9 +398,9 @@ def main():
         if not args.no_nginx:
             targets.append(NginxTarget(work, rules_text))
         if args.guard:
-            targets.append(WafTarget(work, [args.guard], "sitewarden guard"))
+            targets.append(WafTarget(work, [args.guard] + args.harness_option, "sitewarden guard"))
         if args.harness:
-            targets.append(WafTarget(work, [args.harness], "sitewarden waf alone"))
+            targets.append(WafTarget(work, [args.harness] + args.harness_option, "sitewarden waf alone"))
         for t in targets:
             started = time.monotonic()
             results[t.name] = run(t, stages, args.only)
@@ -409,6 +411,13 @@ def main():
     finally:
         for t in targets:
             t.stop()
+        misses, prefilter_passes = 0, 0
+        for t in targets:
+            if isinstance(t, WafTarget):
+                with open(os.path.join(t.dir, "stderr"), encoding="utf-8", errors="replace") as f:
+                    for line in f:
+                        misses += "waf.prefilter_miss" in line
+                        prefilter_passes += "waf.prefilter_check_pass" in line
         if args.keep:
             print("crs_runner: logs kept in %s" % work)
         else:
@@ -425,6 +434,10 @@ def main():
             json.dump({name: [{"file": r, "test": t, "pass": p, "why": w} for r, t, p, w in res]
                        for name, res in results.items()}, f, indent=1)
     ok = True
+    if "--prefilter-check" in args.harness_option:
+        print("prefilter check: the prefilter said \"cannot match\" on %d requests; the full engine differed on %d"
+              % (prefilter_passes, misses))
+        ok = misses == 0
     if NginxTarget.name in passes:
         nginx_fail = {tid for _, tid, p, _ in results[NginxTarget.name] if not p}
         ours_fail = {tid for tid, _ in failures}

@@ -2,7 +2,8 @@
 //   --event-log FILE  --paranoia N  --detection-only  --crs-regression  --port-file F  --print-rules
 // and for waf_guard_harness only (bench/waf_bench.sh): --threads N (guard event threads, default 1),
 // --site-dir DIR (serve every file under DIR instead of the one-line index.html), --no-waf (the guard
-// without the WAF filter).
+// without the WAF filter); --prefilter (the vectorscan prefilter on), --prefilter-check (both engines on
+// every request, misses logged as waf.prefilter_miss).
 // --crs-regression: the settings the CRS 3.3.4 suite assumes (its README): paranoia 4, detection-only,
 // rule 910000 removed, crs_validate_utf8_encoding=1, arg_name_length=100, arg_length=400; and rule 941310
 // kept (sitewarden removes it by default, see WafOptions::us_ascii_xss_rule).
@@ -61,6 +62,10 @@ inline bool parse_harness_options(int argc, char** argv, HarnessOptions& out) {
       out.site_dir = next();
     } else if (a == "--no-waf") {
       out.no_waf = true;
+    } else if (a == "--prefilter") {
+      out.waf.prefilter = WafOptions::Prefilter::on;
+    } else if (a == "--prefilter-check") {
+      out.waf.prefilter = WafOptions::Prefilter::check;
     } else {
       std::cerr << argv[0] << ": unknown option " << a << "\n";
       return false;
