@@ -16,6 +16,7 @@
 
 #include "base/log.h"
 #include "cli/commands.h"
+#include "cli/monitor_fp.h"
 #include "cli/monitor_dns_cmd.h"
 #include "monitor/monitor_config.h"
 #include "monitor/monitor_pass.h"
@@ -67,6 +68,7 @@ int cmd_run(const fs::path& config, std::int64_t site, const std::string& probe_
   Platform& p = **pf;
   auto options = monitor::pass_options_from(p.config.monitor);
   if (!options) return report_error(options.error());
+  if (auto w = wire_fingerprint_probe(p, *p.db, *options); !w) return report_error(w.error());
   auto roots = monitor::root_organisations(*p.identity);
   if (!roots) return report_error(roots.error());
   auto sites = monitor::sites_to_probe(*p.registry, *roots, p.config.monitor.scheme,
@@ -152,9 +154,12 @@ Result<std::function<void()>> start_monitor_in_serve(Platform& platform) {
                                                           monitor::service_options_from(platform.config.monitor));
   const auto schedule = monitor::schedule_from(platform.config.monitor);
   const std::string scheme = platform.config.monitor.scheme;
-  s->thread = std::jthread([s = s.get(), options, roots, schedule, scheme](std::stop_token stop) {
+  s->thread = std::jthread([s = s.get(), options, roots, schedule, scheme, platform = &platform](std::stop_token stop) {
     monitor::PassOptions pass_options = options;
     pass_options.stop = stop;
+    if (auto w = wire_fingerprint_probe(*platform, *s->db, pass_options); !w) {
+      log::error("monitor.fingerprint_wiring_failed", {{"error", w.error().to_string()}});
+    }
     while (!stop.stop_requested()) {
       auto due = monitor::due_probes(*s->service, schedule, system_clock().now());
       if (!due) log::error("monitor.scheduler_failed", {{"error", due.error().to_string()}});
@@ -205,9 +210,11 @@ CommandRunner add_monitor_commands(CLI::App& app) {
   allow->add_option("--site", args->site, "site id")->required();
   allow->add_option("--host", args->host, "host name, e.g. www.gov.cn")->required();
   auto dns = add_monitor_dns_commands(*monitor);  // monitor dns show|accept (monitor_dns_cmd.cc)
+  auto fingerprint = add_monitor_fp_commands(*monitor);
   monitor->require_subcommand(1);
-  return [args, run, findings, allow, dns]() -> std::optional<int> {
+  return [args, run, findings, allow, dns, fingerprint]() -> std::optional<int> {
     if (auto done = dns()) return done;
+    if (auto done = fingerprint()) return done;
     if (run->parsed()) return cmd_run(args->config, args->site, args->probe);
     if (findings->parsed()) return cmd_findings(args->config, args->site, args->all);
     if (allow->parsed()) return cmd_allow(args->config, args->site, args->host);
