@@ -19,6 +19,10 @@ Result<std::unique_ptr<Publishing>> open_publishing(Platform& p) {
   SW_CHECK(out->releases->recover());
   out->looks = std::make_unique<publish::SiteLooks>(*p.db, *p.blobs, *p.audit);
   if (!p.scanner) return fail("cli.no_scanner", "publishing needs the review scanner, which did not load");
+  review::ScanOptions scan_options;
+  scan_options.entities = false;  // the same lexicon's compilation is reused (Matcher's cache)
+  SW_TRY(scanner, review::Scanner::create(p.scanner->matcher().lexicon(), scan_options));
+  out->scanner = std::make_unique<review::Scanner>(std::move(scanner));
   out->publisher = std::make_unique<publish::Publisher>(publish::PublisherServices{
       .db = p.db.get(),
       .audit = p.audit.get(),
@@ -27,7 +31,7 @@ Result<std::unique_ptr<Publishing>> open_publishing(Platform& p) {
       .blobs = p.blobs.get(),
       .releases = out->releases.get(),
       .looks = out->looks.get(),
-      .scanner = p.scanner.get(),
+      .scanner = out->scanner.get(),
       .suite = p.suite});
   return out;
 }

@@ -12,10 +12,14 @@
 #include "publish/publisher.h"
 #include "publish/release_store.h"
 #include "publish/site_looks.h"
+#include "review/scanner.h"
 
 namespace sw::cli {
 
 struct Publishing {
+  // The platform's lexicon without the entity collection (N3.3 aggregation across items, which the
+  // scan of rendered pages does not use): the same findings, less work per page.
+  std::unique_ptr<review::Scanner> scanner;
   std::unique_ptr<publish::ReleaseStore> releases;
   std::unique_ptr<publish::SiteLooks> looks;
   std::unique_ptr<publish::Publisher> publisher;

@@ -99,13 +99,19 @@ Status ReleaseStore::bump_generation() {
   return ok();
 }
 
-Status ReleaseStore::check_blobs(const Manifest& manifest) const {
+// `checked`: entries equal to one of its entries are skipped (both sorted by path: one merge walk).
+Status ReleaseStore::check_blobs(const Manifest& manifest, const Manifest* checked) const {
   const auto missing = [&](const ManifestEntry& e, std::string_view form) {
     return fail("publish.blob_missing", "release of site " + std::to_string(manifest.site_id) + ": the " +
                                             std::string(form) + " bytes of \"" + e.path +
                                             "\" are not in the blob store");
   };
+  auto known = checked ? checked->entries.begin() : std::vector<ManifestEntry>::const_iterator{};
   for (const auto& e : manifest.entries) {
+    if (checked) {
+      while (known != checked->entries.end() && known->path < e.path) ++known;
+      if (known != checked->entries.end() && *known == e) continue;
+    }
     if (!blobs_->contains(e.digest)) return missing(e, "identity");
     if (e.gzip && !blobs_->contains(e.gzip->digest)) return missing(e, "gzip");
     if (e.brotli && !blobs_->contains(e.brotli->digest)) return missing(e, "brotli");
@@ -113,13 +119,22 @@ Status ReleaseStore::check_blobs(const Manifest& manifest) const {
   return ok();
 }
 
-Result<std::int64_t> ReleaseStore::commit(Manifest manifest, std::string_view kind) {
+Result<std::int64_t> ReleaseStore::commit(Manifest manifest, std::string_view kind, const Manifest* checked_base) {
   if (kind != kFull && kind != kIncremental) return bad_input("release kind must be full or incremental");
   if (manifest.created_by.empty() || manifest.created_by.size() > kMaxActorBytes)
     return bad_input("a release needs who published it (created_by, 1.." + std::to_string(kMaxActorBytes) + " bytes)");
   if (manifest.created_at.empty()) manifest.created_at = format_rfc3339(options_.clock->now());
   SW_CHECK(manifest.normalise());
-  SW_CHECK(check_blobs(manifest));
+  if (checked_base && !manifest.base.empty()) {  // only a base that is the live release counts as checked
+    SW_TRY(live_base, db_->query_one("SELECT r.manifest_digest FROM site_live_releases l JOIN releases r ON "
+                                     "r.id = l.release_id WHERE l.site_id = ?",
+                                     {manifest.site_id}));
+    if (!live_base || live_base->text(0) != manifest.base || checked_base->site_id != manifest.site_id)
+      checked_base = nullptr;
+  } else {
+    checked_base = nullptr;
+  }
+  SW_CHECK(check_blobs(manifest, checked_base));
   SW_CHECK(open_generation());
   SW_TRY(site, db_->query_one("SELECT id FROM sites WHERE id = ?", {manifest.site_id}));
   if (!site) return fail("publish.site_not_found", "no site " + std::to_string(manifest.site_id) + " to publish");

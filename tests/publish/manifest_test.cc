@@ -49,6 +49,31 @@ TEST(Manifest, SignedDocumentVerifiesAndRoundTrips) {
   EXPECT_EQ(m->total_bytes(), 22u);
 }
 
+// The document is written around the signed body as nlohmann would dump it (sign_manifest), and the
+// fast path of verify_manifest reads the body's raw bytes; any other shape takes the general path.
+TEST(Manifest, DocumentIsCanonicalAndOtherShapesTakeTheGeneralPath) {
+  Keys k;
+  const std::string doc = *sign_manifest(sample(k.suite), k.suite, k.key);
+  EXPECT_EQ(nlohmann::json::parse(doc).dump(), doc);
+  const std::string pretty = nlohmann::json::parse(doc).dump(2);  // same content, another shape
+  auto m = verify_manifest(pretty, k.trusted);
+  ASSERT_TRUE(m) << m.error().message;
+  EXPECT_EQ(m->entries.size(), 2u);
+  // Bytes smuggled after the signed body (a second "manifest" object) do not verify.
+  std::string smuggled = doc;
+  const std::size_t at = smuggled.find(",\"signature\":");
+  smuggled.insert(at, ",\"manifest\":{}");
+  auto bad = verify_manifest(smuggled, k.trusted);
+  ASSERT_FALSE(bad);
+  // A changed byte in the body, written in place, is refused by both paths.
+  std::string changed = doc;
+  const std::size_t path = changed.find("/news/index.html");
+  changed[path + 1] = 'm';
+  auto refused = verify_manifest(changed, k.trusted);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, "publish.manifest_bad_signature");
+}
+
 TEST(Manifest, BothSuitesVerify) {
   const auto& intl = crypto::suite(crypto::SuiteId::intl);
   auto key = *intl.generate_signing_key();
