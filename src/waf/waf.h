@@ -69,7 +69,8 @@ struct WafOptions {
   // The vectorscan prefilter (docs/modules/waf.md "The vectorscan prefilter"): off, on (requests no
   // pattern rule can match skip the full rule set), or check (both on every request, the full outcome
   // used; a request where the prefilter said "cannot match" and the full run differed is logged as
-  // waf.prefilter_miss and counted — how the CRS runner proves it).
+  // waf.prefilter_miss and counted — how the CRS runner proves it). Not sound yet: `on` runs as `check`
+  // (docs/modules/waf.md).
   enum class Prefilter { off, on, check };
   Prefilter prefilter = Prefilter::off;
   SiteSettings defaults;                       // sites without their own settings
