@@ -306,6 +306,7 @@ class WafTarget(Target):
         deadline = time.monotonic() + START_TIMEOUT
         while not os.path.exists(port_file):
             if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()  # a harness still compiling its rules must not outlive the runner
                 raise RuntimeError("the WAF harness did not start: " + open(os.path.join(self.dir, "stderr")).read())
             time.sleep(0.05)
         self.port = int(open(port_file).read())
