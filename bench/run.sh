@@ -14,12 +14,14 @@
 #    (bench/publish_bench.sh).
 # 5. The guard against nginx serving the same release: one page, a 100 KB file, a rotation over 1,000
 #    pages — requests/s, requests per CPU-second, p99 (bench/guard_bench.sh).
-# 6b. The WAF: the guard with the WAF against nginx + ModSecurity with the same CRS, and both without, on
-#    a mix of static GETs, Chinese form/JSON POSTs and CRS-corpus attacks (bench/waf_bench.sh).
 # 6. The anti-DoS limits filter's overhead: the guard on a 5 KB page with the filter off and on, same
 #    run (bench/limits_bench.sh).
+# 6b. The WAF: the guard with the WAF against nginx + ModSecurity with the same CRS, and both without, on
+#    a mix of static GETs, Chinese form/JSON POSTs and CRS-corpus attacks (bench/waf_bench.sh).
 # 7. Mirror watch: tamper detect + restore latency over 1,000 tampers, and full verification of 100,000
 #    files (~850 MB) against `aide --check` on the same tree (bench/watch_bench.sh).
+# 9. The monitors over 500 sites on one loopback nginx: uptime probes/s, peak memory of the uptime, TLS
+#    and freshness passes (bench/monitor_bench.sh).
 # 8. Link check of a 10,000-page site on loopback against LinkChecker, politeness lifted and default
 #    (capped and extrapolated); identical dead-link sets asserted (bench/link_bench.sh).
 set -euo pipefail
@@ -62,12 +64,12 @@ echo "== Guard against nginx =="
 bash "$here/guard_bench.sh" "$build_dir" || status=1
 echo
 
-echo "== WAF: guard+WAF against nginx+ModSecurity (same CRS 3.3.4) =="
-bash "$here/waf_bench.sh" "$build_dir" || status=1
-echo
-
 echo "== Anti-DoS limits overhead (guard, limits filter off vs on) =="
 bash "$here/limits_bench.sh" "$build_dir" || status=1
+echo
+
+echo "== WAF: guard+WAF against nginx+ModSecurity (same CRS 3.3.4) =="
+bash "$here/waf_bench.sh" "$build_dir" || status=1
 echo
 
 echo "== Mirror watch: tamper restore latency, full verification against aide =="
@@ -76,6 +78,10 @@ echo
 
 echo "== Link check (monitor) =="
 bash "$here/link_bench.sh" "$build_dir" || status=1
+echo
+
+echo "== Monitor: uptime probes/s and memory for 500 sites =="
+bash "$here/monitor_bench.sh" "$build_dir" || status=1
 echo
 
 exit "$status"

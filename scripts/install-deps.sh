@@ -32,11 +32,11 @@ PACKAGES=(
   aide  # make bench: file integrity checker the mirror watch's full verification is measured against (bench/watch_bench.sh)
   # monitor (issue 7): probes with libcurl (multi, OpenSSL); linkchecker: the link check's benchmark peer
   libcurl4-openssl-dev linkchecker
-  # monitor location probe (issue 7, N2.5/N6.6): legacy GeoIP country data + libGeoIP, MaxMind .mmdb reader
-  geoip-database libgeoip-dev libmaxminddb-dev
   # monitor DNS (issue 7, N7.2): libunbound validating DNSSEC, the root trust anchor; nsd, unbound and
   # ldns tools (ldns-keygen, ldns-signzone) for the signed test zones on loopback
   libunbound-dev dns-root-data nsd unbound ldnsutils
+  # monitor location probe (issue 7, N2.5/N6.6): legacy GeoIP country data + libGeoIP, MaxMind .mmdb reader
+  geoip-database libgeoip-dev libmaxminddb-dev
   # browser test (N7.4 console login with a second factor, driven like a person would)
   chromium fonts-noto-cjk  # CJK fonts: the console is Chinese; without them screenshots show boxes
   # packaging

@@ -153,6 +153,16 @@ struct MonitorConfig {
   std::int64_t link_cache_hours = 24;  // 0: no cache
   std::string connect_to;
   std::string ca_file;
+  // DNS hijack (N7.2) and counterfeit domains (N5.3): validating resolution with libunbound.
+  std::string dns_trust_anchor = "/usr/share/dns/root.key";  // DS/DNSKEY file; "": no DNSSEC validation
+  std::string dns_upstream;   // "": recursion from the root; else forwarders "IP[@port]", comma separated
+  std::string dns_resolvers;  // public resolvers compared with the validated answer, e.g. "223.5.5.5, 119.29.29.29"
+  std::int64_t dns_timeout_seconds = 5;
+  std::int64_t dns_in_flight = 64;
+  std::int64_t dns_interval_seconds = 3600;
+  std::int64_t lookalike_max_per_domain = 200;
+  std::int64_t lookalike_similarity_percent = 60;
+  std::int64_t lookalike_interval_seconds = 24 * 3600;
   // The fingerprint probe (N5.3/N7.1) and the location probe (N2.5/N6.6), docs/modules/monitor.md.
   std::int64_t fingerprint_interval_seconds = 3600;
   std::int64_t fingerprint_max_pages = 10;      // home page + internal links sampled per site
@@ -164,16 +174,36 @@ struct MonitorConfig {
   std::string location_allowed_countries = "CN";
   std::string location_foreign_severity = "warning";
   bool location_check_mx = true;
-  // DNS hijack (N7.2) and counterfeit domains (N5.3): validating resolution with libunbound.
-  std::string dns_trust_anchor = "/usr/share/dns/root.key";  // DS/DNSKEY file; "": no DNSSEC validation
-  std::string dns_upstream;   // "": recursion from the root; else forwarders "IP[@port]", comma separated
-  std::string dns_resolvers;  // public resolvers compared with the validated answer, e.g. "223.5.5.5, 119.29.29.29"
-  std::int64_t dns_timeout_seconds = 5;
-  std::int64_t dns_in_flight = 64;
-  std::int64_t dns_interval_seconds = 3600;
-  std::int64_t lookalike_max_per_domain = 200;
-  std::int64_t lookalike_similarity_percent = 60;
-  std::int64_t lookalike_interval_seconds = 24 * 3600;
+  // Freshness (issue 7; docs/monitoring.md "Freshness"): the inspectors' deadlines in days, a warning
+  // freshness_warn_days before each; a column's type is read from its name (words, space separated).
+  std::int64_t freshness_interval_seconds = 3600;
+  std::int64_t freshness_home_days = 14;
+  std::int64_t freshness_news_days = 14;
+  std::int64_t freshness_notices_days = 183;  // six months
+  std::int64_t freshness_other_days = 0;      // 0: other columns are only checked for being empty
+  std::int64_t freshness_warn_days = 3;
+  std::string freshness_news_words = "新闻 动态 要闻 资讯 news";
+  std::string freshness_notices_words = "通知 公告 notice";
+  std::int64_t freshness_max_pages = 20;  // column pages read per external site
+  std::string metrics_listen;  // "127.0.0.1:PORT": Prometheus /metrics of the probes (loopback only); "": off
+};
+
+// [notify] (issue 7; docs/monitoring.md "Notifications"): incidents opened and closed and new critical
+// findings, by e-mail (SMTP) and/or webhook, from a durable outbox (migration 0019). Empty URL: off.
+struct NotifyConfig {
+  std::string smtp_url;          // smtp://host:port or smtps://host:port
+  std::string smtp_starttls = "required";  // smtp:// only: "required" | "try" | "off"
+  std::string smtp_from;
+  std::string smtp_to;                     // addresses, separated by spaces or commas
+  std::string smtp_credentials_file;       // "user:password" on one line; readable by the node user only
+  std::string webhook_url;                 // http(s)://...: JSON POST, HMAC-SHA256 signed
+  std::string webhook_secret_file;         // the HMAC key; readable by the node user only
+  std::string language = "zh";             // "zh" | "en"
+  std::string ca_file;                     // extra trust anchors for smtps/STARTTLS/https
+  std::int64_t max_attempts = 8;
+  std::int64_t retry_seconds = 60;         // before the first retry; doubles each time
+  std::int64_t site_quiet_minutes = 30;    // one message per site and channel within; the rest as a digest
+  std::int64_t timeout_seconds = 30;
 };
 
 // [waf] (issue 6, N7.3): the guard's web application firewall — libmodsecurity 3 with Debian's OWASP
@@ -237,6 +267,7 @@ struct Config {
   PublishConfig publish;
   MonitorConfig monitor;
   WafConfig waf;
+  NotifyConfig notify;
   LimitsConfig limits;
 };
 

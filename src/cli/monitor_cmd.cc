@@ -16,11 +16,14 @@
 
 #include "base/log.h"
 #include "cli/commands.h"
-#include "cli/monitor_fp.h"
 #include "cli/monitor_dns_cmd.h"
+#include "cli/monitor_fp.h"
+#include "monitor/freshness_hosted.h"
+#include "monitor/metrics.h"
 #include "monitor/monitor_config.h"
 #include "monitor/monitor_pass.h"
 #include "monitor/monitor_service.h"
+#include "monitor/notify_outbox.h"
 #include "monitor/site_targets.h"
 
 namespace sw::cli {
@@ -74,6 +77,7 @@ int cmd_run(const fs::path& config, std::int64_t site, const std::string& probe_
   auto sites = monitor::sites_to_probe(*p.registry, *roots, p.config.monitor.scheme,
                                        site > 0 ? std::optional<std::int64_t>(site) : std::nullopt);
   if (!sites) return report_error(sites.error());
+  options->hosted_activity = monitor::hosted_activity_from(*p.content);  // freshness from content (N8.3)
   monitor::MonitorService service(*p.db, *p.audit, monitor::service_options_from(p.config.monitor));
   const bool tty = isatty(STDERR_FILENO) == 1;
   std::int64_t findings = 0;
@@ -130,6 +134,71 @@ int cmd_allow(const fs::path& config, std::int64_t site, const std::string& host
   return 0;
 }
 
+// Freshness of hosted sites from content, the probes' metrics on [monitor] metrics_listen, and
+// notifications of incidents and critical findings from the outbox ([notify]) — the scheduler's
+// operation around its passes (issue 7; docs/monitoring.md). Everything but the metrics listener runs
+// on the scheduler's thread with its own connection.
+template <class Scheduler>
+Status wire_monitor_operation(Platform& platform, Scheduler& s, monitor::PassOptions& options,
+                              const std::vector<std::int64_t>& roots) {
+  s.content = content::ContentService::open(*s.db, *platform.audit, *platform.suite, *platform.scanner, *platform.blobs);
+  options.hosted_activity = monitor::hosted_activity_from(*s.content);
+  SW_TRY(channels, monitor::channels_from(platform.config.notify));
+  s.channels = std::move(channels);
+  s.outbox = std::make_unique<monitor::NotifyOutbox>(*s.db, *platform.audit,
+                                                     monitor::notify_options_from(platform.config.notify));
+  Scheduler* raw = &s;
+  auto name_of = [raw](std::int64_t site) {
+    const auto it = raw->site_names.find(site);
+    return it == raw->site_names.end() ? std::string() : it->second;
+  };
+  s.after_pass = [raw, roots, name_of](const monitor::PassSummary* pass, monitor::Probe probe,
+                                       std::chrono::steady_clock::duration took) {
+    if (pass) {
+      raw->metrics.record_pass(*pass, took, system_clock().now());
+      for (const auto& site : pass->sites) raw->site_names[site.site_id] = site.name;
+    } else {
+      raw->metrics.record_failed_pass(probe, took, system_clock().now());
+    }
+    if (auto r = monitor::refresh_open_counts(raw->metrics, *raw->service, roots); !r) {
+      log::error("monitor.metrics_failed", {{"error", r.error().to_string()}});
+    }
+    if (raw->channels.empty()) return;
+    std::vector<std::string> names;
+    for (const auto& c : raw->channels) names.push_back(c->name());
+    auto events = monitor::notify_events(*raw->service, roots, system_clock().now(), name_of);
+    auto queued = events ? raw->outbox->enqueue(*events, names) : Result<std::int64_t>(std::unexpected(events.error()));
+    if (!queued) log::error("notify.enqueue_failed", {{"error", queued.error().to_string()}});
+  };
+  s.after_round = [raw, name_of] {
+    if (!raw->channels.empty()) {
+      std::vector<monitor::NotifyChannel*> chs;
+      for (const auto& c : raw->channels) chs.push_back(c.get());
+      auto d = raw->outbox->deliver(chs, name_of);
+      if (!d) {
+        log::error("notify.deliver_failed", {{"error", d.error().to_string()}});
+      } else if (d->messages + d->retried + d->failed > 0) {
+        log::info("notify.delivered", {{"messages", d->messages}, {"events", d->events}, {"retried", d->retried},
+                                       {"failed", d->failed}, {"waiting", d->waiting}});
+      }
+    }
+    auto text = raw->outbox->metrics_text();
+    std::lock_guard lock(raw->notify_text_m);
+    raw->notify_text = text ? *text : std::string();
+  };
+  s.metrics.set_extra([raw] {
+    std::lock_guard lock(raw->notify_text_m);
+    return raw->notify_text;
+  });
+  if (!platform.config.monitor.metrics_listen.empty()) {
+    SW_TRY(listener, monitor::MetricsListener::start(platform.config.monitor.metrics_listen,
+                                                     [raw] { return raw->metrics.text(); }));
+    s.listener = std::move(listener);
+    log::info("monitor.metrics_listen", {{"address", platform.config.monitor.metrics_listen}, {"port", s.listener->port()}});
+  }
+  return ok();
+}
+
 }  // namespace
 
 Result<std::function<void()>> start_monitor_in_serve(Platform& platform) {
@@ -143,6 +212,18 @@ Result<std::function<void()>> start_monitor_in_serve(Platform& platform) {
     std::unique_ptr<store::Database> db;
     std::unique_ptr<registry::Registry> registry;
     std::unique_ptr<monitor::MonitorService> service;
+    // freshness from content, metrics, notifications (MOPS): all used on the scheduler's thread but
+    // the metrics text, which the listener reads under its own lock.
+    std::unique_ptr<content::ContentService> content;
+    monitor::ProbeMetrics metrics;
+    std::unique_ptr<monitor::NotifyOutbox> outbox;
+    std::vector<std::unique_ptr<monitor::NotifyChannel>> channels;
+    std::map<std::int64_t, std::string> site_names;
+    std::mutex notify_text_m;
+    std::string notify_text;
+    std::function<void(const monitor::PassSummary*, monitor::Probe, std::chrono::steady_clock::duration)> after_pass;
+    std::function<void()> after_round;
+    std::unique_ptr<monitor::MetricsListener> listener;
     std::mutex m;
     std::condition_variable_any wake;
     std::jthread thread;
@@ -152,6 +233,7 @@ Result<std::function<void()>> start_monitor_in_serve(Platform& platform) {
   s->registry = registry::Registry::open(*s->db, *platform.audit, registry::rules_from(platform.config));
   s->service = std::make_unique<monitor::MonitorService>(*s->db, *platform.audit,
                                                           monitor::service_options_from(platform.config.monitor));
+  SW_CHECK(wire_monitor_operation(platform, *s, options, roots));
   const auto schedule = monitor::schedule_from(platform.config.monitor);
   const std::string scheme = platform.config.monitor.scheme;
   s->thread = std::jthread([s = s.get(), options, roots, schedule, scheme, platform = &platform](std::stop_token stop) {
@@ -166,6 +248,7 @@ Result<std::function<void()>> start_monitor_in_serve(Platform& platform) {
       for (monitor::Probe probe : due.value_or(std::vector<monitor::Probe>{})) {
         if (stop.stop_requested()) break;
         auto sites = monitor::sites_to_probe(*s->registry, roots, scheme, std::nullopt);
+        const auto pass_start = std::chrono::steady_clock::now();
         auto pass = sites ? monitor::run_pass(*s->service, probe, *sites, pass_options, "scheduler")
                           : Result<monitor::PassSummary>(std::unexpected(sites.error()));
         if (!pass) {
@@ -176,7 +259,9 @@ Result<std::function<void()>> start_monitor_in_serve(Platform& platform) {
                                      {"failures", pass->counts.failures},
                                      {"findings", pass->findings}});
         }
+        if (s->after_pass) s->after_pass(pass ? &*pass : nullptr, probe, std::chrono::steady_clock::now() - pass_start);
       }
+      if (s->after_round) s->after_round();
       std::unique_lock lock(s->m);
       s->wake.wait_for(lock, stop, std::chrono::seconds(30), [] { return false; });
     }
@@ -209,8 +294,8 @@ CommandRunner add_monitor_commands(CLI::App& app) {
   allow->add_option("--config", args->config, "config file")->required();
   allow->add_option("--site", args->site, "site id")->required();
   allow->add_option("--host", args->host, "host name, e.g. www.gov.cn")->required();
-  auto dns = add_monitor_dns_commands(*monitor);  // monitor dns show|accept (monitor_dns_cmd.cc)
   auto fingerprint = add_monitor_fp_commands(*monitor);
+  auto dns = add_monitor_dns_commands(*monitor);  // monitor dns show|accept (monitor_dns_cmd.cc)
   monitor->require_subcommand(1);
   return [args, run, findings, allow, dns, fingerprint]() -> std::optional<int> {
     if (auto done = dns()) return done;

@@ -22,7 +22,7 @@ namespace sw::monitor {
 // Every probe the module knows. kAllProbes lists those built and scheduled, in the order a full pass
 // runs them; a probe is added to it in the commit that lands its body (probe_body.h).
 enum class Probe { uptime, tls, links, dns, fingerprint, location, lookalike, freshness };
-inline constexpr Probe kAllProbes[] = {Probe::uptime, Probe::tls, Probe::links, Probe::dns, Probe::lookalike, Probe::fingerprint, Probe::location};
+inline constexpr Probe kAllProbes[] = {Probe::uptime, Probe::tls, Probe::links, Probe::dns, Probe::freshness, Probe::fingerprint, Probe::location, Probe::lookalike};
 std::string_view to_string(Probe p);  // "uptime" | "tls" | "links" | "dns" | "fingerprint" | "location" | "lookalike" | "freshness"
 Result<Probe> parse_probe(std::string_view text);   // "monitor.unknown_probe" names the text
 

@@ -53,6 +53,13 @@ Result<PassOptions> pass_options_from(const MonitorConfig& c) {
   p.links.max_pages = static_cast<int>(c.link_max_pages);
   p.links.max_depth = static_cast<int>(c.link_max_depth);
   p.link_cache = std::chrono::hours(c.link_cache_hours);
+  p.dns.trust_anchor = c.dns_trust_anchor;
+  p.dns.upstream = c.dns_upstream;
+  p.dns.resolvers = split_list(c.dns_resolvers);
+  p.dns.timeout = std::chrono::seconds(c.dns_timeout_seconds);
+  p.dns.in_flight = static_cast<int>(c.dns_in_flight);
+  p.lookalike.max_per_domain = static_cast<std::size_t>(c.lookalike_max_per_domain);
+  p.lookalike.similarity = static_cast<double>(c.lookalike_similarity_percent) / 100.0;
   p.fingerprint.max_pages = static_cast<int>(c.fingerprint_max_pages);
   p.fingerprint.drift_percent = static_cast<int>(c.fingerprint_drift_percent);
   p.location.geoip_dat = c.geoip_dat;
@@ -69,13 +76,20 @@ Result<PassOptions> pass_options_from(const MonitorConfig& c) {
     }
     p.location.allowed_countries.push_back(code);
   }
-  p.dns.trust_anchor = c.dns_trust_anchor;
-  p.dns.upstream = c.dns_upstream;
-  p.dns.resolvers = split_list(c.dns_resolvers);
-  p.dns.timeout = std::chrono::seconds(c.dns_timeout_seconds);
-  p.dns.in_flight = static_cast<int>(c.dns_in_flight);
-  p.lookalike.max_per_domain = static_cast<std::size_t>(c.lookalike_max_per_domain);
-  p.lookalike.similarity = static_cast<double>(c.lookalike_similarity_percent) / 100.0;
+  p.freshness.home_days = static_cast<int>(c.freshness_home_days);
+  p.freshness.news_days = static_cast<int>(c.freshness_news_days);
+  p.freshness.notices_days = static_cast<int>(c.freshness_notices_days);
+  p.freshness.other_days = static_cast<int>(c.freshness_other_days);
+  p.freshness.warn_days = static_cast<int>(c.freshness_warn_days);
+  p.freshness.max_pages = static_cast<int>(c.freshness_max_pages);
+  auto words = [](const std::string& text) {
+    std::vector<std::string> out;
+    std::istringstream in(text);
+    for (std::string w; in >> w;) out.push_back(w);
+    return out;
+  };
+  p.freshness.news_words = words(c.freshness_news_words);
+  p.freshness.notices_words = words(c.freshness_notices_words);
   return p;
 }
 
@@ -84,6 +98,7 @@ Schedule schedule_from(const MonitorConfig& c) {
              std::chrono::seconds(c.links_interval_seconds)};
   s.dns = std::chrono::seconds(c.dns_interval_seconds);
   s.lookalike = std::chrono::seconds(c.lookalike_interval_seconds);
+  s.freshness = std::chrono::seconds(c.freshness_interval_seconds);
   s.fingerprint = std::chrono::seconds(c.fingerprint_interval_seconds);
   s.location = std::chrono::seconds(c.location_interval_seconds);
   return s;

@@ -21,6 +21,7 @@
 #include "monitor/findings.h"
 #include "monitor/fingerprint_probe.h"
 #include "monitor/geo_probe.h"
+#include "monitor/freshness_probe.h"
 #include "monitor/link_checker.h"
 #include "monitor/lookalike_probe.h"
 #include "monitor/monitor_service.h"
@@ -36,6 +37,8 @@ struct PassOptions {
   int tls_threads = 4;
   LinkCheckOptions links;
   std::chrono::hours link_cache{24};  // 0: no cache
+  FreshnessRules freshness;           // the freshness probe's deadlines and crawl bound (fetch: links.fetch)
+  HostedActivity hosted_activity;     // hosted sites' activity from the platform's data; unset: crawled
   DnsOptions dns;  // the DNS and lookalike probes' resolvers (dns_resolver.h)
   LookalikeOptions lookalike;
   FingerprintOptions fingerprint;  // the fingerprint probe: sample, drift, release lookup, store (fetch: links.fetch)

@@ -6,6 +6,7 @@
 
 #include "monitor/dns_probe.h"
 #include "monitor/lookalike_probe.h"
+#include "monitor/freshness_probe.h"
 
 namespace sw::monitor {
 
@@ -20,7 +21,7 @@ ProbeBody probe_body(Probe probe) {
     case Probe::lookalike:
       return probe_lookalike;
     case Probe::freshness:
-      return nullptr;  // not built yet
+      return probe_freshness;
     case Probe::fingerprint:
       return probe_fingerprint;
     case Probe::location:
