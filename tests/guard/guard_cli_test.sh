@@ -31,7 +31,16 @@ status="$(curl -s -o "$DIR/body" -w '%{http_code}' -H 'Host: evil<script>.exampl
 status="$(curl -s -o "$DIR/body" -w '%{http_code}' -H 'Host: nosuchsite.example.org' "http://127.0.0.1:$port/x?q=1")"
 [ "$status" = 404 ] || fail "an unknown site gave $status"
 grep -q nosuchsite "$DIR/body" && fail "the 404 page reflects the host"
-curl -s "http://127.0.0.1:$admin/metrics" | grep -q '^guard_responses_total{status="404"} 1$' || fail "metrics"
+# A response is counted once its write completed, which may be just after the client read it: poll
+# (bounded) rather than race the counter.
+metric_shows() {
+  for _ in $(seq 1 50); do
+    curl -s "http://127.0.0.1:$admin/metrics" | grep -q "$1" && return 0
+    sleep 0.05
+  done
+  return 1
+}
+metric_shows '^guard_responses_total{status="404"} 1$' || fail "metrics"
 
 # The WAF runs before routing: an attack on any host is blocked with the block page (N7.3).
 status="$(curl -s -o "$DIR/body" -D "$DIR/headers" -w '%{http_code}' -H 'Host: nosuchsite.example.org' \
@@ -47,7 +56,7 @@ status="$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: nosuchsite.example.or
 [ "$status" = 404 ] || fail "a Chinese search query gave $status (the WAF must let it through)"
 for _ in $(seq 1 50); do grep -qF "$rid" "$DIR/node/waf-events.log" 2>/dev/null && break; sleep 0.1; done
 grep -F "$rid" "$DIR/node/waf-events.log" | grep -q '"action":"blocked"' || fail "no blocked WAF event for $rid"
-curl -s "http://127.0.0.1:$admin/metrics" | grep -q '^guard_filter_blocks_total{reason="waf"} 1$' || fail "WAF block metric"
+metric_shows '^guard_filter_blocks_total{reason="waf"} 1$' || fail "WAF block metric"
 
 kill -TERM "$PID"
 for _ in $(seq 1 50); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done

@@ -160,7 +160,10 @@ class DnsLab {
     nsd_.stop();
     nsd_ = start_nsd("nsd", nsd_port_, "parent.zone.signed", "child.zone.served");
     if (!dnslab::answers(nsd_port_)) throw std::runtime_error("nsd did not answer on " + std::to_string(nsd_port_));
-    if (unbound_.pid() <= 0) start_unbound();
+    // unbound is restarted with every zone change (same port): its key cache and bogus-data cache
+    // (val-bogus-ttl) would otherwise carry the last zone's validation state into the next pass.
+    unbound_.stop();
+    start_unbound();
   }
 
   // A second nsd, not signed, answering `address` for the child's names: a rogue resolver.
@@ -241,12 +244,12 @@ class DnsLab {
 
   void start_unbound() {
     const std::string d = dir_.string();
-    unbound_port_ = dnslab::free_udp_port();
+    if (unbound_port_ == 0) unbound_port_ = dnslab::free_udp_port();
     std::string conf = "server:\n  interface: 127.0.0.1\n  port: " + std::to_string(unbound_port_) +
                        "\n  do-daemonize: no\n  username: \"\"\n  chroot: \"\"\n  directory: \"" + d +
                        "\"\n  pidfile: \"" + d + "/unbound.pid\"\n  use-syslog: no\n  logfile: \"" + d +
                        "/unbound.log\"\n  do-not-query-localhost: no\n  trust-anchor-file: \"" + d +
-                       "/anchor.ds\"\n  cache-max-ttl: 0\n  cache-max-negative-ttl: 0\n"
+                       "/anchor.ds\"\n  cache-max-ttl: 0\n  cache-max-negative-ttl: 0\n  val-bogus-ttl: 0\n"
                        "  access-control: 127.0.0.0/8 allow\n  qname-minimisation: no\n  num-threads: 1\n"
                        "  do-ip6: no\n  outgoing-range: 256\n  num-queries-per-thread: 1024\n"
                        "  val-log-level: 1\n  module-config: \"validator iterator\"\n"
