@@ -82,7 +82,7 @@ for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$PORT/" && brea
 # ---- the node and its 500 sites ----------------------------------------------------------------------
 NODE="$DIR/node"
 CONF="$NODE/sitewarden.toml"
-"$SW" init --data-dir "$NODE" >/dev/null
+"$SW" init --data-dir "$NODE" --demo >/dev/null  # the demo province: the root organisation the sites hang under
 sed -i -e 's|^scheme = .*|scheme = "http"|' \
   -e "s|^connect_to = .*|connect_to = \":80:127.0.0.1:$PORT :443:127.0.0.1:$TLS_PORT\"|" \
   -e "s|^ca_file = \"\"|ca_file = \"$DIR/ca.pem\"|" \
