@@ -94,20 +94,7 @@ void compress_one(std::uint32_t v[8], const unsigned char* block) {
 #define V_ROL(a, n) _mm256_or_si256(_mm256_slli_epi32((a), (n)), _mm256_srli_epi32((a), 32 - (n)))
 #define V_MAJ(a, b, c) _mm256_or_si256(_mm256_and_si256((a), (b)), _mm256_and_si256((c), _mm256_or_si256((a), (b))))
 #define V_CHOOSE(a, b, c) _mm256_xor_si256(_mm256_and_si256(_mm256_xor_si256((b), (c)), (a)), (c))
-#include "base/sm3_lanes.inc"
-#undef SM3_LANES
-#undef SM3_TARGET
-#undef SM3_COMPRESS_NAME
-#undef V
-#undef V_LOAD
-#undef V_STORE
-#undef V_SET1
-#undef V_ADD
-#undef V_XOR
-#undef V_XOR3
-#undef V_ROL
-#undef V_MAJ
-#undef V_CHOOSE
+#include "base/sm3_lanes.inc"  // undefines its parameters at its end
 
 #define SM3_LANES 16
 #define SM3_TARGET __attribute__((target("avx512f")))
@@ -123,20 +110,7 @@ void compress_one(std::uint32_t v[8], const unsigned char* block) {
 #define V_ROL(a, n) _mm512_maskz_rol_epi32(static_cast<__mmask16>(0xffff), (a), (n))
 #define V_MAJ(a, b, c) _mm512_ternarylogic_epi32((a), (b), (c), 0xE8)
 #define V_CHOOSE(a, b, c) _mm512_ternarylogic_epi32((a), (b), (c), 0xCA)
-#include "base/sm3_lanes.inc"
-#undef SM3_LANES
-#undef SM3_TARGET
-#undef SM3_COMPRESS_NAME
-#undef V
-#undef V_LOAD
-#undef V_STORE
-#undef V_SET1
-#undef V_ADD
-#undef V_XOR
-#undef V_XOR3
-#undef V_ROL
-#undef V_MAJ
-#undef V_CHOOSE
+#include "base/sm3_lanes.inc"  // undefines its parameters at its end
 
 using CompressMany = void (*)(std::uint32_t* state, const std::uint32_t* words);
 
