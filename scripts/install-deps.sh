@@ -37,6 +37,9 @@ PACKAGES=(
   libunbound-dev dns-root-data nsd unbound ldnsutils
   # monitor location probe (issue 7, N2.5/N6.6): legacy GeoIP country data + libGeoIP, MaxMind .mmdb reader
   geoip-database libgeoip-dev libmaxminddb-dev
+  # monitor DNS zone of a domain (issue 7): the registrable domain from the Public Suffix List (libpsl
+  # reading Debian's publicsuffix data)
+  libpsl-dev publicsuffix
   # browser test (N7.4 console login with a second factor, driven like a person would)
   chromium fonts-noto-cjk  # CJK fonts: the console is Chinese; without them screenshots show boxes
   # packaging
