@@ -19,7 +19,7 @@ PACKAGES=(
   # content (issue 4): attachment types by content, malicious-file rules
   libmagic-dev libyara-dev zlib1g-dev  # zlib: the attachment tests write PNG fixtures with CRCs
   # publish (issue 5): brotli variants of released files (gzip comes from zlib1g-dev)
-  libbrotli-dev
+  libbrotli-dev libdeflate-dev  # libdeflate: the gzip forms (publish/compress.h)
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev curl oathtool
   # WAF (issue 6): libmodsecurity 3 and the OWASP CRS 3.3.4 rules; the CRS runner's YAML parser and its
