@@ -217,6 +217,8 @@ struct WafConfig {
   std::int64_t inbound_threshold = 5;        // CRS inbound anomaly score that blocks
   std::int64_t max_body_no_files_bytes = 128LL << 10;  // request body without files ModSecurity reads
   std::string event_log = "waf-events.log";  // JSON lines; "off": none
+  std::int64_t threads = 0;       // threads inspecting off the guard's event threads; 0: one per core
+  std::int64_t max_queued = 256;  // requests waiting for them; more are answered 503
 };
 
 // [limits] (issue 6, N7.3 防瘫痪): the guard's anti-DoS filter, run before the WAF on every public request
