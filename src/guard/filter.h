@@ -15,8 +15,16 @@
 //   inspect() may use CPU (a WAF costs milliseconds) but never blocks on I/O for long.
 // - complete() is called once the answer to a request was written (status and bytes sent), for
 //   filters that log or count by outcome; optional.
-// - The views in FilterRequest are valid only during the call.
+// - The views in FilterRequest are valid only during the call (for inspect_async: until done is called).
+// - Off the event threads (issue 6): a filter whose inspect() is costly (the WAF's CRS run, milliseconds)
+//   says so with offloads(); the guard then calls inspect_async() instead of inspect(), and the event
+//   thread goes on serving other connections while the filter works on a thread of its own. `done` is
+//   called exactly once with the verdict, from any thread, possibly before inspect_async() returns; the
+//   guard resumes the connection on its event thread. The filter bounds its own queue: when it is full
+//   it calls done at once with a refusal (503 and a "busy" page), never queueing without bound.
 #pragma once
+
+#include <functional>
 
 #include <cstdint>
 #include <span>
@@ -77,6 +85,12 @@ class RequestFilter {
   virtual void release(std::string_view client_ip) { (void)client_ip; }
 
   virtual FilterVerdict inspect(const FilterRequest& request) = 0;
+
+  // true: the guard calls inspect_async() instead of inspect() (see the contract above).
+  virtual bool offloads() const { return false; }
+  virtual void inspect_async(const FilterRequest& request, std::function<void(FilterVerdict)> done) {
+    done(inspect(request));
+  }
 
   virtual void complete(const FilterOutcome& outcome) { (void)outcome; }
 

@@ -15,6 +15,8 @@
 
 #include <array>
 #include <atomic>
+#include <condition_variable>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <functional>
@@ -58,6 +60,7 @@ constexpr std::size_t kCorkBytes = 32 * 1024;
 constexpr std::size_t kFrontSlots = 4096;
 constexpr std::size_t kSendfileBytes = 64 * 1024;  // cached bodies this large go out by sendfile on plain HTTP
 constexpr std::size_t kMaxSealedPerThread = 128;  // memfds held per event thread (file descriptors are finite)  // per event thread: the hot set of pages served without a lock
+inline int grd_exp() { static const int v = [] { const char* e = std::getenv("SW_GRD_EXP"); return e ? std::atoi(e) : 0; }(); return v; }
 constexpr std::chrono::milliseconds kLingerQuiet{200};   // lingering close: ends after this without bytes
 constexpr std::chrono::milliseconds kLingerTotal{2000};  // and after this in any case
 
@@ -368,9 +371,15 @@ class Guard::Impl {
                         Reply& r, bool not_modified = false);
   void build_error(EventThread& t, int status, bool close, bool tls, Reply& r, std::string_view extra = {});
   void handle_admin(EventThread& t, const RequestHead& h, Reply& r);
-  // Runs the filters' inspect(); true when one blocked (r holds its answer).
-  bool inspect(EventThread& t, const RequestHead& h, std::string_view body, const Peer& peer,
-               std::string_view request_id, const std::optional<std::string>& host, Reply& r);
+  // What the filters see of a request (filter.h); views into h, body, peer, request_id and host.
+  void filter_request(EventThread& t, const RequestHead& h, std::string_view body, const Peer& peer,
+                      std::string_view request_id, const std::optional<std::string>& host, FilterRequest& fr);
+  // A filter's refusal as the answer (r), counted.
+  void block(EventThread& t, const RequestHead& h, bool tls, std::string_view request_id, FilterVerdict v,
+             Reply& r);
+  // An offloading filter's inspect_async(); `resume` runs on t's event thread with the verdict.
+  // wait() does not tear the event threads down while one is outstanding.
+  void offload(EventThread& t, RequestFilter& f, const FilterRequest& fr, std::function<void(FilterVerdict)> resume);
   void complete(std::string_view request_id, int status, std::uint64_t bytes_sent) {
     for (const auto& f : o_.filters) f->complete(FilterOutcome{request_id, status, bytes_sent});
   }
@@ -455,6 +464,10 @@ class Guard::Impl {
   std::atomic<std::uint64_t> loaded_generation_{0};
   SteadyTime last_failed_reload_{};
   std::atomic<std::uint64_t> reloads_{0}, reload_failures_{0};
+
+  std::mutex offload_mutex_;
+  std::condition_variable offload_done_;
+  std::size_t offloaded_ = 0;  // inspect_async() calls whose done has not been called yet
 
   std::mutex ip_mutex_;
   std::unordered_map<std::string, std::size_t> per_ip_;
@@ -653,15 +666,48 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
       deadline = SteadyTime::max();
       return;
     }
-    const bool tls = kind_ == Listener::tls;
-    const std::optional<std::string> host = normalise_host(head_.host);
+    host_ = normalise_host(head_.host);
     reply_.verdict = "-";
     if (!g_.o_.filters.empty()) {
       inspected_ = true;
-      const Peer peer{ip_, port_, server_ip_, server_port_, tls};
-      if (g_.inspect(t_, head_, body_, peer, request_id(), host, reply_)) return send();
+      const Peer peer{ip_, port_, server_ip_, server_port_, kind_ == Listener::tls};
+      g_.filter_request(t_, head_, body_, peer, request_id(), host_, filter_request_);
+      return run_filters(0);
     }
-    if (g_.handle(t_, head_, host, tls, reply_, file_, &held_table_) == Guard::Impl::Handled::ready) return send();
+    route();
+  }
+
+  // The filters from `next` on, in order (filter.h): an offloading filter works on its own thread while
+  // this event thread serves others, and the request resumes here with its verdict.
+  void run_filters(std::size_t next) {
+    const auto& filters = g_.o_.filters;
+    for (; next < filters.size(); ++next) {
+      RequestFilter& filter = *filters[next];
+      if (filter.offloads()) {
+        wait = Wait::disk;  // no timeout while the filter works; the answer follows its verdict
+        deadline = SteadyTime::max();
+        g_.offload(t_, filter, filter_request_, [self = this->shared_from_this(), next](FilterVerdict v) {
+          self->t_.tick_clock();
+          if (v.action != FilterVerdict::Action::pass) return self->refused_by(std::move(v));
+          self->run_filters(next + 1);
+        });
+        return;
+      }
+      FilterVerdict v = filter.inspect(filter_request_);
+      if (v.action != FilterVerdict::Action::pass) return refused_by(std::move(v));
+    }
+    reply_.verdict = "pass";
+    route();
+  }
+
+  void refused_by(FilterVerdict v) {
+    g_.block(t_, head_, kind_ == Listener::tls, request_id(), std::move(v), reply_);
+    send();
+  }
+
+  void route() {
+    const bool tls = kind_ == Listener::tls;
+    if (g_.handle(t_, head_, host_, tls, reply_, file_, &held_table_) == Guard::Impl::Handled::ready) return send();
     // A miss: read and verify on a disk thread, answer back on this thread.
     wait = Wait::disk;
     deadline = SteadyTime::max();
@@ -713,6 +759,9 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
     if constexpr (std::is_same_v<Stream, tcp::socket>) {
       if (reply_.sealed && reply_.body && reply_.length > 0) {
         corked_ = false;  // MSG_MORE and sendfile fill the segments
+        if (grd_exp() & 2) { corked_ = true; set_cork(true); }
+        if (grd_exp() & 4) { int v = 4 << 20; ::setsockopt(socket_of(stream_).native_handle(), SOL_SOCKET, SO_SNDBUF, &v, sizeof v); }
+        if (grd_exp() & 8) { int v = 1; ::setsockopt(socket_of(stream_).native_handle(), IPPROTO_TCP, TCP_NODELAY, &v, sizeof v); }
         head_sent_ = 0;
         file_offset_ = reply_.offset;
         file_left_ = reply_.length;
@@ -735,9 +784,12 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
   // then sendfile(2) from the sealed copy, waiting for writability when the socket is full.
   void send_sealed() {
     const int sock = socket_of(stream_).native_handle();
-    error_code ec;
-    socket_of(stream_).native_non_blocking(true, ec);
-    if (ec) return finish_sealed(ec, 0);
+    if (!(grd_exp() & 1) || !nonblocking_) {
+      error_code ec;
+      socket_of(stream_).native_non_blocking(true, ec);
+      if (ec) return finish_sealed(ec, 0);
+      nonblocking_ = true;
+    }
     while (head_sent_ < reply_.head.size()) {
       const ssize_t n = ::send(sock, reply_.head.data() + head_sent_, reply_.head.size() - head_sent_,
                                MSG_MORE | MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -840,7 +892,10 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
   Reply reply_;
   FileAnswer file_;
   std::shared_ptr<const SiteTable> held_table_;  // keeps file_'s route and entry alive during a miss
+  std::optional<std::string> host_;  // the request's normalised host
+  FilterRequest filter_request_;     // what the filters see; its views stay valid until the answer
   bool corked_ = false;
+  bool nonblocking_ = false;
   std::size_t head_sent_ = 0, file_offset_ = 0, file_left_ = 0;  // a sendfile answer in progress
   std::shared_ptr<const void> keep_;  // the TLS contexts this connection was accepted with
 };
@@ -1061,9 +1116,10 @@ std::string reason_label(std::string_view reason) {
 
 }  // namespace
 
-bool Guard::Impl::inspect(EventThread& t, const RequestHead& h, std::string_view body, const Peer& peer,
-                          std::string_view request_id, const std::optional<std::string>& host, Reply& r) {
-  FilterRequest fr;
+void Guard::Impl::filter_request(EventThread& t, const RequestHead& h, std::string_view body, const Peer& peer,
+                                 std::string_view request_id, const std::optional<std::string>& host,
+                                 FilterRequest& fr) {
+  fr = FilterRequest{};
   fr.request_id = request_id;
   fr.client_ip = peer.client_ip;
   fr.client_port = peer.client_port;
@@ -1080,9 +1136,24 @@ bool Guard::Impl::inspect(EventThread& t, const RequestHead& h, std::string_view
   }
   fr.headers = h.header_lines();
   fr.body = body;
-  for (const auto& filter : o_.filters) {
-    FilterVerdict v = filter->inspect(fr);
-    if (v.action == FilterVerdict::Action::pass) continue;
+}
+
+void Guard::Impl::offload(EventThread& t, RequestFilter& f, const FilterRequest& fr,
+                          std::function<void(FilterVerdict)> resume) {
+  {
+    std::lock_guard lock(offload_mutex_);
+    ++offloaded_;
+  }
+  f.inspect_async(fr, [this, ctx = t.ctx.get(), resume = std::move(resume)](FilterVerdict v) mutable {
+    asio::post(*ctx, [resume = std::move(resume), v = std::move(v)]() mutable { resume(std::move(v)); });
+    std::lock_guard lock(offload_mutex_);
+    if (--offloaded_ == 0) offload_done_.notify_all();
+  });
+}
+
+void Guard::Impl::block(EventThread& t, const RequestHead& h, bool tls, std::string_view request_id,
+                        FilterVerdict v, Reply& r) {
+  {
     bump(t.counters.requests);
     bump(t.counters.filter_blocks);
     {
@@ -1119,17 +1190,14 @@ bool Guard::Impl::inspect(EventThread& t, const RequestHead& h, std::string_view
       out += "\r\n";
     }
     out += kSecurityHeaders;
-    if (peer.tls) out += kHsts;
+    if (tls) out += kHsts;
     if (r.close) out += "Connection: close\r\n";
     else if (h.minor_version == 0) out += "Connection: keep-alive\r\n";
     out += "\r\n";
     r.offset = 0;
     r.length = h.method == Method::head ? 0 : v.body.size();
     r.body = r.length ? std::make_shared<const std::string>(std::move(v.body)) : nullptr;
-    return true;
   }
-  r.verdict = "pass";
-  return false;
 }
 
 // The answer for a file: 200, 206, 304 (when body is null and the caller sets it) or HEAD's 200.
@@ -1669,6 +1737,10 @@ void Guard::Impl::wait() {
   for (auto& t : threads_) t->ctx->stop();
   for (auto& t : threads_) {
     if (t->thread.joinable()) t->thread.join();
+  }
+  {  // an offloading filter still working posts its verdict to an event thread's context: keep them
+    std::unique_lock lock(offload_mutex_);
+    offload_done_.wait(lock, [this] { return offloaded_ == 0; });
   }
   reload_timer_.reset();
   for (auto& t : threads_) {

@@ -17,6 +17,7 @@
 
 #include "base/log.h"
 #include "http/message.h"
+#include "waf/inspect_pool.h"
 #include "waf/modsec_engine.h"
 
 namespace sw::waf {
@@ -222,13 +223,30 @@ std::string block_page(std::string_view request_id) {
          "below.</p>\n<p lang=\"en\">Request id: <code>" + id + "</code></p>\n</body></html>\n";
 }
 
+std::string busy_page(std::string_view request_id) {
+  std::string id = http::escape_html(request_id);
+  return "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>网站繁忙</title></head>\n"
+         "<body><h1>网站繁忙</h1>\n"
+         "<p>网站当前访问量过大，您的请求未能及时检查，请稍后再试。</p>\n"
+         "<p>请求编号：<code>" + id + "</code></p>\n<hr>\n"
+         "<h2 lang=\"en\">The site is busy</h2>\n"
+         "<p lang=\"en\">The site is receiving too many requests to check yours now. Please try again in a "
+         "moment.</p>\n<p lang=\"en\">Request id: <code>" + id + "</code></p>\n</body></html>\n";
+}
+
 // ---------------------------------------------------------------------------------------------------
 
 using engine::CompiledRules;
 
 class Waf::Impl {
  public:
-  explicit Impl(WafOptions options) : options_(std::move(options)) {}
+  explicit Impl(WafOptions options) : options_(std::move(options)) {
+    if (options_.pool) {
+      pool_ = options_.pool;
+    } else if (options_.threads > 0) {
+      pool_ = std::make_shared<InspectPool>(options_.threads, options_.max_queued);
+    }
+  }
   ~Impl() {
     if (log_ != nullptr) std::fclose(log_);
   }
@@ -337,6 +355,22 @@ class Waf::Impl {
     return verdict;
   }
 
+  bool offloads() const { return pool_ != nullptr; }
+
+  // On the pool; when its queue is full, at once: 503 with the busy page (the request is not passed
+  // uninspected).
+  void inspect_async(const guard::FilterRequest& request, std::function<void(guard::FilterVerdict)> done) {
+    auto shared_done = std::make_shared<std::function<void(guard::FilterVerdict)>>(std::move(done));
+    if (pool_->submit([this, request, shared_done] { (*shared_done)(inspect(request)); })) return;
+    guard::FilterVerdict busy;
+    busy.action = guard::FilterVerdict::Action::block;
+    busy.status = 503;
+    busy.body = busy_page(request.request_id);
+    busy.headers.emplace_back("Retry-After", "5");
+    busy.reason = "waf_busy";
+    (*shared_done)(std::move(busy));
+  }
+
   void append_metrics(std::string& out) const {
     std::lock_guard lock(events_mu_);
     out += "# HELP waf_requests_total Requests the WAF inspected, by outcome (pass: no rule logged).\n"
@@ -348,6 +382,13 @@ class Waf::Impl {
            "# TYPE waf_prefilter_total counter\n";
     out += "waf_prefilter_total{outcome=\"prefilter_pass\"} " + std::to_string(prefilter_passed_.load()) + "\n";
     out += "waf_prefilter_total{outcome=\"miss\"} " + std::to_string(prefilter_misses_.load()) + "\n";
+    if (pool_) {
+      out += "# HELP waf_queue_refused_total Requests answered 503 because the WAF's queue was full.\n"
+             "# TYPE waf_queue_refused_total counter\n";
+      out += "waf_queue_refused_total " + std::to_string(pool_->refused()) + "\n";
+      out += "# HELP waf_queued Requests waiting for a WAF thread.\n# TYPE waf_queued gauge\n";
+      out += "waf_queued " + std::to_string(pool_->queued()) + "\n";
+    }
     out += "# HELP waf_events_total Requests blocked or detected, by site and action.\n"
            "# TYPE waf_events_total counter\n";
     for (const auto& [key, n] : events_by_site_) {
@@ -456,6 +497,7 @@ class Waf::Impl {
   std::map<RuleCountKey, std::uint64_t> rule_matches_;
   std::map<std::int64_t, SiteEvents> site_events_;
   std::FILE* log_ = nullptr;
+  std::shared_ptr<InspectPool> pool_;  // last: destroyed first, after running the jobs it holds
 };
 
 Result<std::unique_ptr<Waf>> Waf::create(WafOptions options) {
@@ -481,6 +523,11 @@ Waf::~Waf() = default;
 Status Waf::set_site(std::int64_t site_id, const SiteSettings& settings) { return impl_->set_site(site_id, settings); }
 SiteSettings Waf::site_settings(std::int64_t site_id) const { return impl_->settings_of(site_id); }
 guard::FilterVerdict Waf::inspect(const guard::FilterRequest& request) { return impl_->inspect(request); }
+bool Waf::offloads() const { return impl_->offloads(); }
+void Waf::inspect_async(const guard::FilterRequest& request, std::function<void(guard::FilterVerdict)> done) {
+  if (!impl_->offloads()) return done(impl_->inspect(request));
+  impl_->inspect_async(request, std::move(done));
+}
 void Waf::append_metrics(std::string& out) const { impl_->append_metrics(out); }
 std::vector<Event> Waf::recent_events(std::int64_t site_id) const { return impl_->recent_events(site_id); }
 std::vector<Count> Waf::top_rules(std::int64_t site_id, std::size_t limit) const {

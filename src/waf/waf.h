@@ -27,6 +27,7 @@
 
 #include "base/result.h"
 #include "guard/filter.h"
+#include "waf/inspect_pool.h"
 
 namespace sw::waf {
 
@@ -73,6 +74,11 @@ struct WafOptions {
   // (docs/modules/waf.md).
   enum class Prefilter { off, on, check };
   Prefilter prefilter = Prefilter::off;
+  // Threads that run inspect() for the guard, off its event threads (InspectPool); 0: inspect() runs
+  // on the caller's thread. At most max_queued requests wait for them; more are answered 503.
+  std::size_t threads = 0;
+  std::size_t max_queued = 256;
+  std::shared_ptr<InspectPool> pool;  // set: used instead of a pool of `threads` (tests fill one up)
   SiteSettings defaults;                       // sites without their own settings
   std::map<std::int64_t, SiteSettings> sites;  // by site id (0: requests that route to no site)
   std::filesystem::path event_log;  // JSON lines, appended; empty: no file
@@ -123,6 +129,10 @@ class Waf final : public guard::RequestFilter {
   SiteSettings site_settings(std::int64_t site_id) const;
 
   guard::FilterVerdict inspect(const guard::FilterRequest& request) override;
+  // With options.threads > 0 the guard inspects through the WAF's own pool (filter.h "Off the event
+  // threads"); a full queue answers 503 with busy_page(), reason "waf_busy".
+  bool offloads() const override;
+  void inspect_async(const guard::FilterRequest& request, std::function<void(guard::FilterVerdict)> done) override;
   void append_metrics(std::string& out) const override;
 
   // For the console: the site's latest events (newest first, at most options.recent_events) and the
@@ -142,5 +152,7 @@ class Waf final : public guard::RequestFilter {
 
 // The 403 page of a blocked request: Chinese, then English; the request id HTML-escaped.
 std::string block_page(std::string_view request_id);
+// The 503 page when the WAF's queue is full: Chinese, then English; the request id HTML-escaped.
+std::string busy_page(std::string_view request_id);
 
 }  // namespace sw::waf

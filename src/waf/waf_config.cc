@@ -1,5 +1,8 @@
 #include "waf/waf_config.h"
 
+#include <algorithm>
+#include <thread>
+
 #include "audit/audit_log.h"
 #include "base/clock.h"
 #include "base/log.h"
@@ -19,6 +22,9 @@ Result<WafOptions> waf_options_from(const WafConfig& c, const GuardConfig& guard
   o.max_body_bytes = static_cast<std::uint64_t>(guard.max_body_bytes);
   o.max_body_no_files_bytes =
       std::min(static_cast<std::uint64_t>(c.max_body_no_files_bytes), std::max<std::uint64_t>(o.max_body_bytes, 1024));
+  o.threads = c.threads > 0 ? static_cast<std::size_t>(c.threads)
+                            : std::max<std::size_t>(1, std::thread::hardware_concurrency());
+  o.max_queued = static_cast<std::size_t>(c.max_queued);
   if (c.event_log != "off" && !c.event_log.empty()) {
     const std::filesystem::path p(c.event_log);
     o.event_log = p.is_absolute() ? p : data_dir / p;

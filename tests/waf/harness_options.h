@@ -2,7 +2,8 @@
 //   --event-log FILE  --paranoia N  --detection-only  --crs-regression  --port-file F  --print-rules
 // and for waf_guard_harness only (bench/waf_bench.sh): --threads N (guard event threads, default 1),
 // --site-dir DIR (serve every file under DIR instead of the one-line index.html), --no-waf (the guard
-// without the WAF filter); --prefilter (the vectorscan prefilter on), --prefilter-check (both engines on
+// without the WAF filter), --waf-threads N (the WAF's own inspection threads, default 2; 0: inspect on
+// the guard's event threads); --prefilter (the vectorscan prefilter on), --prefilter-check (both engines on
 // every request, misses logged as waf.prefilter_miss).
 // --crs-regression: the settings the CRS 3.3.4 suite assumes (its README): paranoia 4, detection-only,
 // rule 910000 removed, crs_validate_utf8_encoding=1, arg_name_length=100, arg_length=400; and rule 941310
@@ -35,6 +36,7 @@ struct HarnessOptions {
 // false (after a message on stderr) on an unknown option.
 inline bool parse_harness_options(int argc, char** argv, HarnessOptions& out) {
   out.waf.max_body_bytes = kHarnessBodyLimit;
+  out.waf.threads = 2;  // the WAF's own pool, as a node runs it ([waf] threads); --waf-threads 0: inline
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
@@ -60,6 +62,8 @@ inline bool parse_harness_options(int argc, char** argv, HarnessOptions& out) {
       out.threads = static_cast<std::size_t>(std::max(1, std::min(64, std::atoi(next().c_str()))));
     } else if (a == "--site-dir") {
       out.site_dir = next();
+    } else if (a == "--waf-threads") {
+      out.waf.threads = static_cast<std::size_t>(std::max(0, std::min(64, std::atoi(next().c_str()))));
     } else if (a == "--no-waf") {
       out.no_waf = true;
     } else if (a == "--prefilter") {
