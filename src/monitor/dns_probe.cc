@@ -7,6 +7,7 @@
 
 #include "monitor/monitor_pass.h"
 #include "monitor/monitor_service.h"
+#include "monitor/registrable_domain.h"
 
 namespace sw::monitor {
 namespace {
@@ -17,11 +18,6 @@ constexpr std::string_view kClause = "N7.2";
 constexpr RrType kNameTypes[] = {RrType::a, RrType::aaaa, RrType::cname};
 constexpr RrType kZoneTypes[] = {RrType::ns, RrType::ds, RrType::mx, RrType::caa};
 constexpr std::size_t kA = 0;  // index of the A question in dns_questions()
-
-std::string zone_of(const std::string& domain) {
-  if (domain.starts_with("www.") && domain.find('.', 4) != std::string::npos) return domain.substr(4);
-  return domain;
-}
 
 Severity change_severity(const std::string& type) {
   return type == "NS" || type == "DS" ? Severity::critical : Severity::warning;
@@ -36,10 +32,12 @@ nlohmann::json answer_json(const DnsAnswer& a) {
 
 }  // namespace
 
+std::string dns_zone(const std::string& domain) { return registrable_domain(domain); }
+
 std::vector<DnsQuestion> dns_questions(const std::string& domain) {
   std::vector<DnsQuestion> q;
   for (RrType t : kNameTypes) q.push_back({domain, t});
-  const std::string zone = zone_of(domain);
+  const std::string zone = dns_zone(domain);
   for (RrType t : kZoneTypes) q.push_back({zone, t});
   return q;
 }
@@ -97,36 +95,36 @@ std::vector<Observation> dns_observations(const DomainAnswers& a, const RecordSe
                       {{"domain", d}, {"baseline_ds", ds->second.records}, {"A", answer_json(addr)}}});
     }
   }
-  // Public resolvers against the validated address records.
-  if (addr.status == DnsStatus::answered && !addr.bogus) {
-    const DnsAnswer& addr6 = a.validated[1];
-    for (const auto& [resolver, answers] : a.resolvers) {
-      if (answers.size() != 2) continue;
-      bool failed = false;
-      for (std::size_t k = 0; k < 2; ++k) {
-        const DnsAnswer& r = answers[k];
-        const DnsAnswer& v = k == 0 ? addr : addr6;
-        const std::string type = k == 0 ? "A" : "AAAA";
-        if (r.status == DnsStatus::timeout || r.status == DnsStatus::error || r.status == DnsStatus::servfail) {
-          failed = true;
-          continue;
-        }
-        if (v.status != DnsStatus::answered) continue;
-        if (r.status != DnsStatus::answered || r.records != v.records) {
-          seen.push_back({"dns.resolver_mismatch", d + " " + type + " via " + resolver, Severity::critical,
-                          std::string(kClause),
-                          {{"domain", d},
-                           {"type", type},
-                           {"resolver", resolver},
-                           {"validated", v.records},
-                           {"resolver_answer", answer_json(r)}}});
-        }
+  // Public resolvers against the validated answers, question by question (every baseline type). DS is
+  // compared only when the resolver gives DS records: a non-validating resolver forwarding to the
+  // zone's own servers may answer DS with nothing, which is not an answer to compare.
+  for (const auto& [resolver, answers] : a.resolvers) {
+    if (answers.size() != questions.size()) continue;
+    const DnsAnswer* failed = nullptr;
+    for (std::size_t k = 0; k < questions.size(); ++k) {
+      const DnsAnswer& r = answers[k];
+      const DnsAnswer& v = a.validated[k];
+      const std::string type(to_string(questions[k].type));
+      if (r.status == DnsStatus::timeout || r.status == DnsStatus::error || r.status == DnsStatus::servfail) {
+        if (failed == nullptr) failed = &r;
+        continue;
       }
-      if (failed) {
-        const DnsAnswer& r = answers[0].status == DnsStatus::answered ? answers[1] : answers[0];
-        seen.push_back({"dns.resolver_failed", resolver, Severity::warning, std::string(kClause),
-                        {{"resolver", resolver}, {"domain", d}, {"answer", answer_json(r)}}});
+      if (v.bogus || (v.status != DnsStatus::answered && v.status != DnsStatus::nxdomain)) continue;
+      if (questions[k].type == RrType::ds && (r.status != DnsStatus::answered || r.records.empty())) continue;
+      if (r.status != v.status || r.records != v.records) {
+        seen.push_back({"dns.resolver_mismatch", d + " " + type + " via " + resolver, Severity::critical,
+                        std::string(kClause),
+                        {{"domain", d},
+                         {"type", type},
+                         {"owner", questions[k].name},
+                         {"resolver", resolver},
+                         {"validated", answer_json(v)},
+                         {"resolver_answer", answer_json(r)}}});
       }
+    }
+    if (failed != nullptr) {
+      seen.push_back({"dns.resolver_failed", resolver, Severity::warning, std::string(kClause),
+                      {{"resolver", resolver}, {"domain", d}, {"answer", answer_json(*failed)}}});
     }
   }
   return seen;
@@ -139,12 +137,9 @@ Result<std::vector<SiteWork>> probe_dns(MonitorService& service, const std::vect
   DnsBaselines baselines(service.database(), service.audit_log());
   // Every question of every domain, in one batch per resolver.
   std::vector<DnsQuestion> questions;
-  std::vector<DnsQuestion> address_questions;
   for (const SiteTarget& site : sites) {
     for (const std::string& d : site.domains) {
       for (DnsQuestion& q : dns_questions(d)) questions.push_back(std::move(q));
-      address_questions.push_back({d, RrType::a});
-      address_questions.push_back({d, RrType::aaaa});
     }
   }
   const auto started = std::chrono::steady_clock::now();
@@ -154,7 +149,7 @@ Result<std::vector<SiteWork>> probe_dns(MonitorService& service, const std::vect
   for (const std::string& r : o.resolvers) {
     if (options.stop.stop_requested()) break;
     SW_TRY(resolver, DnsResolver::create(r, "", o));
-    by_resolver.emplace_back(r, resolver->resolve(address_questions, options.stop));
+    by_resolver.emplace_back(r, resolver->resolve(questions, options.stop));
   }
   const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
   if (options.stop.stop_requested()) return std::vector<SiteWork>(sites.size());
@@ -173,7 +168,8 @@ Result<std::vector<SiteWork>> probe_dns(MonitorService& service, const std::vect
                                validated.begin() + static_cast<std::ptrdiff_t>(at + per_domain));
       at += per_domain;
       for (const auto& [r, list] : by_resolver) {
-        answers.resolvers.emplace_back(r, std::vector<DnsAnswer>{list[2 * domain_index], list[2 * domain_index + 1]});
+        const auto from = list.begin() + static_cast<std::ptrdiff_t>(per_domain * domain_index);
+        answers.resolvers.emplace_back(r, std::vector<DnsAnswer>(from, from + static_cast<std::ptrdiff_t>(per_domain)));
       }
       ++domain_index;
       SW_TRY(base, baselines.baseline(site.site_id, d));

@@ -2,8 +2,10 @@
 // DNSSEC validation from the trust anchor and compared with its accepted baseline (dns_baselines.h),
 // and its address asked of each configured public resolver too, compared with the validated answer.
 //
-// What is asked: A, AAAA and CNAME of the domain; NS, DS, MX and CAA of its zone (the domain without a
-// leading "www."). All questions of all sites go out at once (DnsResolver, a bounded number in flight).
+// What is asked: A, AAAA and CNAME of the domain; NS, DS, MX and CAA of its zone — the registrable
+// domain (registrable_domain.h, public-suffix aware: www.jsgh.org.cn → jsgh.org.cn), where a hijack at
+// the registrar shows. All questions of all sites go out at once (DnsResolver, a bounded number in
+// flight); each configured resolver is asked the same questions.
 //
 // Findings (clause N7.2), subject in brackets:
 //  - dns.changed [<domain> <TYPE>]: a record set differs from the baseline — critical for NS and DS,
@@ -12,8 +14,9 @@
 //  - dns.bogus [<domain>]: DNSSEC validation failed (critical), with libunbound's reason.
 //  - dns.unsigned [<domain>]: the baseline has DS records but the answer is not signed (critical).
 //  - dns.unresolvable [<domain>]: NXDOMAIN (critical), SERVFAIL, timeout (warning).
-//  - dns.resolver_mismatch [<domain> via <resolver>]: a resolver's A/AAAA differs from the validated
-//    answer (critical: a hijacking or poisoned resolver).
+//  - dns.resolver_mismatch [<domain> <TYPE> via <resolver>]: a resolver's answer to any of the
+//    questions (A, AAAA, CNAME, NS, MX, CAA; DS when the resolver gives DS records) differs from the
+//    validated answer (critical: a hijacking or poisoned resolver).
 //  - dns.resolver_failed [<resolver>]: a resolver did not answer (warning) — bounded by the timeout.
 // The first pass that resolves a domain records its baseline (accepted by "monitor", audited).
 #pragma once
@@ -37,8 +40,10 @@ Result<std::vector<SiteWork>> probe_dns(MonitorService& service, const std::vect
 struct DomainAnswers {
   std::string domain;
   std::vector<DnsAnswer> validated;                              // dns_questions(domain) order
-  std::vector<std::pair<std::string, std::vector<DnsAnswer>>> resolvers;  // (resolver, A and AAAA answers)
+  std::vector<std::pair<std::string, std::vector<DnsAnswer>>> resolvers;  // (resolver, dns_questions order)
 };
+// The zone whose NS, DS, MX and CAA are asked: registrable_domain(domain).
+std::string dns_zone(const std::string& domain);
 std::vector<DnsQuestion> dns_questions(const std::string& domain);
 // The record sets answered (a question that failed is left out: nothing to compare).
 std::vector<RecordSet> answered_sets(const std::string& domain, const std::vector<DnsAnswer>& validated);

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "monitor/monitor_pass.h"
+#include "monitor/registrable_domain.h"
 
 namespace sw::monitor {
 namespace {
@@ -39,7 +40,8 @@ SiteWork locate_site(const SiteTarget& site, const LocationOptions& o, const Geo
     locate("web", domain);
     if (o.check_mx) {
       std::vector<std::string> mail_domains{domain};
-      if (domain.starts_with("www.") && domain.find('.', 4) != std::string::npos) mail_domains.push_back(domain.substr(4));
+      // and of its registrable domain (news.foo.gov.cn → foo.gov.cn), where the mail of a site usually is
+      if (const std::string reg = registrable_domain(domain); reg != domain) mail_domains.push_back(reg);
       std::vector<std::string> seen_mx;
       for (const std::string& d : mail_domains) {
         auto mx = mx_of(d);

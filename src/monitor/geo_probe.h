@@ -1,6 +1,6 @@
 // The location probe (issue 7, N2.5 hosting in China, N6.6 mail in China; docs/modules/monitor.md
 // "Hosting location"): the A/AAAA addresses of each domain of a site and of its mail exchangers (MX of
-// the domain, and of the parent domain for a "www." domain), each located to a country with a
+// the domain, and of its registrable domain, registrable_domain.h), each located to a country with a
 // GeoLocator. A public address in a country not allowed is "location.foreign" (warning or critical,
 // [monitor] location_foreign_severity); one the database does not know is "location.unknown" (info);
 // private and loopback addresses are "local" and never foreign. Every finding and result names the

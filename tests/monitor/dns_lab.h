@@ -138,6 +138,7 @@ struct ChildZone {
   bool ds_in_parent = true;               // false: the parent has no DS (insecure delegation)
   std::vector<std::string> extra;         // further lines of the child zone
   std::vector<std::string> parent_extra;  // further lines of the parent (e.g. lookalike names, more sites)
+  std::string mx = "10 mail.example.swtest.";  // the zone's MX
 };
 
 class DnsLab {
@@ -168,8 +169,14 @@ class DnsLab {
 
   // A second nsd, not signed, answering `address` for the child's names: a rogue resolver.
   void serve_rogue(const std::string& address) {
-    const std::string d = dir_.string();
-    dnslab::write(dir_ / "rogue.zone", child_text({address, "ns1", false, true, {}, {}}));
+    ChildZone rogue;
+    rogue.address = address;
+    serve_rogue(rogue);
+  }
+  // The same with any child zone (unsigned): e.g. a rogue resolver changing only the MX.
+  void serve_rogue(ChildZone rogue) {
+    rogue.signed_zone = false;
+    dnslab::write(dir_ / "rogue.zone", child_text(rogue));
     rogue_port_ = dnslab::free_udp_port();
     rogue_ = start_nsd("rogue", rogue_port_, "", "rogue.zone");
     if (!dnslab::answers(rogue_port_)) throw std::runtime_error("rogue nsd did not answer");
@@ -196,7 +203,7 @@ class DnsLab {
       << c.ns << ".example.swtest. IN A 127.0.0.1\n"
       << "www.example.swtest. IN A " << c.address << "\n"
       << "example.swtest. IN A " << c.address << "\n"
-      << "example.swtest. IN MX 10 mail.example.swtest.\n"
+      << "example.swtest. IN MX " << c.mx << "\n"
       << "example.swtest. IN CAA 0 issue \"letsencrypt.org\"\n";
     for (const auto& line : c.extra) z << line << "\n";
     return z.str();

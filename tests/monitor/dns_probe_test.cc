@@ -14,6 +14,7 @@
 #include "monitor/loopback.h"
 #include "monitor/monitor_pass.h"
 #include "monitor/dns_lab.h"
+#include "monitor/registrable_domain.h"
 
 namespace sw::monitor {
 namespace {
@@ -43,6 +44,28 @@ TEST(DnsJudgement, NoBaselineNoDriftAndUnresolvable) {
   ASSERT_EQ(seen.size(), 1u);
   EXPECT_EQ(seen[0].kind, "dns.unresolvable");
   EXPECT_EQ(seen[0].severity, Severity::critical);
+}
+
+// N7.2: NS and DS live at the registrable domain (where the registrar holds them), not at the host name
+// minus "www.": public-suffix aware.
+TEST(DnsZone, IsTheRegistrableDomain) {
+  EXPECT_EQ(registrable_domain("www.jsgh.org.cn"), "jsgh.org.cn");
+  EXPECT_EQ(registrable_domain("news.foo.gov.cn"), "foo.gov.cn");
+  EXPECT_EQ(registrable_domain("a.b.news.foo.gov.cn."), "foo.gov.cn");
+  EXPECT_EQ(registrable_domain("WWW.Example.COM"), "example.com");
+  EXPECT_EQ(registrable_domain("jsgh.org.cn"), "jsgh.org.cn");
+  EXPECT_EQ(registrable_domain("gov.cn"), "gov.cn");                  // a public suffix: itself
+  EXPECT_EQ(registrable_domain("www.example.swtest"), "example.swtest");  // unknown TLD: default rule "*"
+  EXPECT_EQ(registrable_domain("localhost"), "localhost");
+  EXPECT_EQ(registrable_domain(""), "");
+  const auto q = dns_questions("news.foo.gov.cn");
+  ASSERT_EQ(q.size(), 7u);
+  EXPECT_EQ(q[0].name, "news.foo.gov.cn");  // A, AAAA, CNAME of the name
+  EXPECT_EQ(q[3].name, "foo.gov.cn");       // NS, DS, MX, CAA of the zone
+  EXPECT_EQ(q[3].type, RrType::ns);
+  EXPECT_EQ(q[4].name, "foo.gov.cn");
+  EXPECT_EQ(q[4].type, RrType::ds);
+  EXPECT_EQ(dns_zone("www.jsgh.org.cn"), "jsgh.org.cn");
 }
 
 class DnsProbeTest : public ::testing::Test {
@@ -198,8 +221,54 @@ TEST_F(DnsProbeTest, RogueResolverIsAMismatchAndADeadOneAFindingNotAHang) {
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(30));  // bounded, not timed
   EXPECT_TRUE(has(seen, "dns.resolver_mismatch www.example.swtest A via " + lab_->rogue()))
       << ::testing::PrintToString(seen);
-  EXPECT_FALSE(has(seen, "dns.resolver_mismatch www.example.swtest A via " + lab_->resolver()));
+  // Only the address differs on the rogue; the honest resolver differs in nothing (every type compared).
+  EXPECT_EQ(std::ranges::count_if(seen, [](const std::string& s) { return s.starts_with("dns.resolver_mismatch"); }), 1)
+      << ::testing::PrintToString(seen);
   EXPECT_TRUE(has(seen, "dns.resolver_failed " + dead)) << ::testing::PrintToString(seen);
+}
+
+// Resolvers are compared on every baseline type, not only addresses: a rogue resolver that sends the
+// zone's mail elsewhere (MX) is found, and the address it answers right is not reported.
+TEST_F(DnsProbeTest, RogueResolverChangingMxIsAMismatch) {
+  ChildZone rogue;
+  rogue.mx = "10 mx.evil.swtest.";
+  lab_->serve_rogue(rogue);
+  options_.dns.resolvers = {lab_->rogue(), lab_->resolver()};
+  auto seen = pass();
+  EXPECT_TRUE(has(seen, "dns.resolver_mismatch www.example.swtest MX via " + lab_->rogue()))
+      << ::testing::PrintToString(seen);
+  EXPECT_EQ(severity_["dns.resolver_mismatch www.example.swtest MX via " + lab_->rogue()], Severity::critical);
+  EXPECT_EQ(std::ranges::count_if(seen, [](const std::string& s) { return s.starts_with("dns.resolver_mismatch"); }), 1)
+      << ::testing::PrintToString(seen);
+  EXPECT_FALSE(has(seen, "dns.changed www.example.swtest MX"));  // the validated answer did not change
+}
+
+// The judgement without servers: each type compared, DS only when the resolver gives DS records.
+TEST(DnsJudgement, ResolverComparedOnEveryTypeDsOnlyWhenGiven) {
+  DomainAnswers a;
+  a.domain = "www.example.swtest";
+  const auto q = dns_questions(a.domain);
+  a.validated.resize(q.size());
+  for (std::size_t i = 0; i < q.size(); ++i) {
+    a.validated[i].status = DnsStatus::answered;
+    a.validated[i].records = {"r" + std::to_string(i)};
+  }
+  auto same = a.validated;
+  same[4].records.clear();  // DS: the resolver gives none — not compared
+  a.resolvers.emplace_back("192.0.2.1", same);
+  EXPECT_TRUE(dns_observations(a, {}).empty());
+  auto caa = same;
+  caa[6].records = {"0 issue \"evil.example\""};
+  a.resolvers[0].second = caa;
+  auto seen = dns_observations(a, {});
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].subject, "www.example.swtest CAA via 192.0.2.1");
+  auto ds = a.validated;
+  ds[4].records = {"other"};
+  a.resolvers[0].second = ds;
+  seen = dns_observations(a, {});
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].subject, "www.example.swtest DS via 192.0.2.1");
 }
 
 TEST_F(DnsProbeTest, BadResolverSettingsAreErrorsNamingThem) {
