@@ -9,7 +9,10 @@
 #include "identity/fixture.h"  // FakeAuditLog
 #include "monitor/geo_probe.h"
 #include "monitor/loopback.h"
+#include "monitor/mmdb_writer.h"
 #include "monitor/monitor_pass.h"
+
+#include <maxminddb.h>
 
 namespace sw::monitor {
 namespace {
@@ -110,6 +113,76 @@ TEST(LocationProbe, ForeignWebAndMailAreFindingsWithTheDatabase) {
   auto failed = run_pass(service, Probe::location, sites, options, "test", {}, clock);
   ASSERT_FALSE(failed);
   EXPECT_EQ(failed.error().code, "monitor.geoip");
+}
+
+// The .mmdb path for real: a database written by the test (mmdb_writer.h) — 1.2.3.0/24 in CN,
+// 5.6.7.0/24 in US, built 2026-11-20 — read by libmaxminddb itself, then by the location probe: the
+// foreign address is a finding that names that database and its build date (N2.5, N6.6).
+TEST(GeoLocator, MaxMindDatabaseIsReadAndNamedInTheFindings) {
+  const auto dir = temp_dir("sw-mmdb");
+  MmdbWriter writer;
+  writer.add("1.2.3.0", 24, "CN");
+  writer.add("5.6.7.0", 24, "US");
+  const std::uint64_t built = 1795132800;  // 2026-11-20T00:00:00Z
+  const std::string path = (dir / "Test-Country.mmdb").string();
+  write_file(path, writer.build("Sitewarden-Test-Country", built));
+
+  // libmaxminddb reads what the writer wrote.
+  MMDB_s raw{};
+  ASSERT_EQ(MMDB_open(path.c_str(), MMDB_MODE_MMAP, &raw), MMDB_SUCCESS);
+  EXPECT_EQ(raw.metadata.build_epoch, built);
+  EXPECT_STREQ(raw.metadata.database_type, "Sitewarden-Test-Country");
+  EXPECT_EQ(raw.metadata.ip_version, 4);
+  int gai = 0;
+  int err = 0;
+  MMDB_lookup_result_s hit = MMDB_lookup_string(&raw, "5.6.7.8", &gai, &err);
+  ASSERT_EQ(gai, 0);
+  ASSERT_EQ(err, MMDB_SUCCESS);
+  ASSERT_TRUE(hit.found_entry);
+  EXPECT_EQ(hit.netmask, 24);
+  MMDB_entry_data_s value{};
+  ASSERT_EQ(MMDB_get_value(&hit.entry, &value, "country", "iso_code", nullptr), MMDB_SUCCESS);
+  ASSERT_TRUE(value.has_data);
+  EXPECT_EQ(std::string(value.utf8_string, value.data_size), "US");
+  EXPECT_FALSE(MMDB_lookup_string(&raw, "9.9.9.9", &gai, &err).found_entry);
+  MMDB_close(&raw);
+
+  auto geo = open_mmdb(path);
+  ASSERT_TRUE(geo) << geo.error().to_string();
+  EXPECT_EQ((*geo)->country("1.2.3.4"), "CN");
+  EXPECT_EQ((*geo)->country("5.6.7.200"), "US");
+  EXPECT_EQ((*geo)->country("9.9.9.9"), "");  // not in the database: unknown
+  EXPECT_EQ((*geo)->date(), "2026-11-20");
+  EXPECT_NE((*geo)->description().find("Sitewarden-Test-Country"), std::string::npos);
+
+  auto db = store::Database::open_memory();
+  ASSERT_TRUE(db);
+  ASSERT_TRUE((*db)->exec("INSERT INTO organisations (parent_id, name, kind) VALUES (NULL, 'p', 'province')"));
+  ASSERT_TRUE((*db)->exec("INSERT INTO sites (org_id, name) VALUES (1, 's')"));
+  identity::testing::FakeAuditLog audit;
+  FakeClock clock;
+  MonitorService service(**db, audit, {}, clock);
+  PassOptions options;
+  options.location.mmdb = path;
+  options.location.resolve = [](const std::string& host) -> Result<std::vector<std::string>> {
+    if (host == "www.union.example") return std::vector<std::string>{"1.2.3.4", "5.6.7.8"};
+    return fail("monitor.dns", "'" + host + "' does not resolve");
+  };
+  options.location.mx = [](const std::string&) -> Result<std::vector<std::string>> { return std::vector<std::string>{}; };
+  const std::vector<SiteTarget> sites{{1, 1, "s", false, {"www.union.example"}, "https://www.union.example/"}};
+  auto summary = run_pass(service, Probe::location, sites, options, "test", {}, clock);
+  ASSERT_TRUE(summary) << summary.error().to_string();
+  auto found = service.findings(identity::Principal::system("t"), identity::Scope::site(1));
+  ASSERT_TRUE(found);
+  ASSERT_EQ(found->size(), 1u);
+  const Observation& o = found->front().observation;
+  EXPECT_EQ(o.kind, "location.foreign");
+  EXPECT_EQ(o.subject, "web www.union.example 5.6.7.8");
+  EXPECT_EQ(o.evidence["country"], "US");
+  EXPECT_NE(o.evidence["database"].get<std::string>().find("Sitewarden-Test-Country"), std::string::npos);
+  EXPECT_NE(o.evidence["database"].get<std::string>().find("Test-Country.mmdb"), std::string::npos);
+  EXPECT_EQ(o.evidence["database_date"], "2026-11-20");
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
