@@ -11,6 +11,7 @@
 #include <mutex>
 #include <queue>
 #include <unordered_map>
+#include <utility>
 
 namespace sw::monitor {
 namespace {
@@ -177,6 +178,7 @@ struct Fetcher::Impl {
   std::map<std::string, HostQueue> hosts;
   std::multimap<Clock::time_point, Pending> delayed;  // retries waiting for their back-off
   std::size_t waiting = 0;
+  bool queued_by_caller = false;  // on_done queued requests since the last start_ready()
   std::int64_t attempts = 0;
 
   explicit Impl(FetchOptions o) : options(std::move(o)) {
@@ -312,7 +314,10 @@ struct Fetcher::Impl {
 
   void run(std::vector<FetchRequest> requests, const OnDone& on_done) {
     for (auto& req : requests) enqueue(Pending{std::move(req), 0, {}});
-    const Queue queue = [this](FetchRequest req) { enqueue(Pending{std::move(req), 0, {}}); };
+    const Queue queue = [this](FetchRequest req) {
+      enqueue(Pending{std::move(req), 0, {}});
+      queued_by_caller = true;
+    };
     while (!running.empty() || waiting > 0 || !delayed.empty()) {
       if (options.stop.stop_requested()) return;  // the destructor drops what is under way
       const auto wait = start_ready();
@@ -338,6 +343,9 @@ struct Fetcher::Impl {
         on_done(t.pending.request, std::move(r), queue);
       }
       if (running.empty() && waiting == 0 && delayed.empty()) break;
+      // Requests the caller just queued (a crawl's next pages) start now, not after the poll's wait
+      // (up to 100 ms with nothing else in flight: that made a crawl of one site at a time ~10 sites/s).
+      if (std::exchange(queued_by_caller, false)) continue;
       curl_multi_poll(multi, nullptr, 0, static_cast<int>(std::max<std::int64_t>(1, wait.count())), nullptr);
     }
   }

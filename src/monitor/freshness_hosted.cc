@@ -1,6 +1,8 @@
 // freshness_hosted.h.
 #include "monitor/freshness_hosted.h"
 
+#include "content/workflow.h"
+
 namespace sw::monitor {
 
 HostedActivity hosted_activity_from(content::ContentService& content) {
@@ -12,12 +14,23 @@ HostedActivity hosted_activity_from(content::ContentService& content) {
     for (const content::Column& c : columns) {
       if (c.deactivated_at) continue;
       content::ArticleFilter filter;
-      filter.state = content::State::published;
       filter.column_id = c.id;
-      SW_TRY(page, content.list_articles(machine, site_id, filter, 0, 50));
       ColumnActivity column{"column:" + std::to_string(c.id), c.name, std::nullopt, ""};
-      for (const content::ArticleListItem& item : page.items) {
-        if (!column.newest || item.updated_at > *column.newest) column.newest = item.updated_at;
+      // Every article of the column, page by page; the live ones count at the version the public sees.
+      for (std::int64_t offset = 0;;) {
+        SW_TRY(page, content.list_articles(machine, site_id, filter, offset, content::kMaxArticlePage));
+        for (const content::ArticleListItem& item : page.items) {
+          if (!content::is_live(item.article.state)) continue;
+          // The list leaves published_version out: the article itself names the version shown.
+          SW_TRY(a, content.get_article(machine, item.article.id));
+          if (!a.published_version) continue;
+          SW_TRY(shown, content.get_version(machine, a.id, *a.published_version));
+          // The date the site shows (publish/publisher.cc): the editor's publish_date, else the save time.
+          const TimePoint date = shown.fields.publish_date.value_or(shown.created_at);
+          if (!column.newest || date > *column.newest) column.newest = date;
+        }
+        offset += static_cast<std::int64_t>(page.items.size());
+        if (page.items.empty() || offset >= page.total) break;
       }
       if (column.newest && (!activity.newest || *column.newest > *activity.newest)) activity.newest = column.newest;
       activity.columns.push_back(std::move(column));

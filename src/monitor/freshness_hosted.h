@@ -2,11 +2,12 @@
 // freshness_probe.h): read through content's API as the machine operator, no SQL on content's tables.
 //
 // A site's columns are its active columns (content::ContentService::columns); a column's newest item
-// is the newest save time of the shown version among its published articles (list_articles, state
-// published, newest first, the first page of 50), and the site's newest item the newest of its
-// columns. A column with no published article is empty. Articles under withdrawal or correction
-// review still show on the site but are not counted (a column of only such articles reads as empty
-// until they are published again).
+// is the newest date the public sees among its live articles (content::is_live: published, or under
+// withdrawal or correction review, at the version shown — Article::published_version): the version's
+// publish_date, or its save time when it has none, as the publisher prints it. A back-dated import is
+// old news, and a correction that keeps its publish date does not make the column fresh.
+// The site's newest item is the newest of its columns. A column with no live article is empty.
+// Cost: one list page per 200 articles and two reads (article, shown version) per live article, per pass.
 #pragma once
 
 #include "content/articles.h"

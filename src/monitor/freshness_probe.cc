@@ -233,37 +233,49 @@ std::vector<Observation> freshness_observations(const SiteActivity& activity, co
   return seen;
 }
 
-SiteActivity crawl_activity(const SiteTarget& site, const FreshnessRules& rules, const FetchOptions& fetch,
-                            TimePoint now) {
-  SiteActivity activity;
-  activity.source = "crawl";
-  std::vector<std::string> names;  // by tag - 1
-  std::set<std::string> queued;
-  const std::string home_host = host_of(site.home_url);
+std::vector<SiteActivity> crawl_activities(const std::vector<const SiteTarget*>& sites, const FreshnessRules& rules,
+                                           const FetchOptions& fetch, TimePoint now) {
+  // One Fetcher for every site (as uptime and fingerprint): all home pages go out at once, each
+  // site's column pages as soon as its home page is read; the per-host cap and politeness still hold
+  // per host. Tags: site i's home page is i; its column k (0-based) is stride * (k + 1) + i, with
+  // stride the number of sites.
+  if (sites.empty()) return {};
+  const std::uint64_t stride = sites.size();
+  std::vector<SiteActivity> activity(sites.size());
+  std::vector<std::set<std::string>> queued(sites.size());
+  std::vector<FetchRequest> homes;
+  for (std::size_t i = 0; i < sites.size(); ++i) {
+    activity[i].source = "crawl";
+    homes.push_back({sites[i]->home_url, Method::get, i});
+  }
   Fetcher fetcher(fetch);
-  fetcher.run({{site.home_url, Method::get, 0}}, [&](const FetchRequest& req, FetchResult&& r, const Fetcher::Queue& queue) {
-    if (req.tag == 0) {
+  fetcher.run(std::move(homes), [&](const FetchRequest& req, FetchResult&& r, const Fetcher::Queue& queue) {
+    const std::size_t i = static_cast<std::size_t>(req.tag % stride);
+    const std::uint64_t slot = req.tag / stride;  // 0: the home page; k + 1: column k
+    SiteActivity& a = activity[i];
+    const SiteTarget& site = *sites[i];
+    if (slot == 0) {
       if (!r.loaded() || r.status >= 400) {
-        activity.error = r.error.empty() ? "HTTP " + std::to_string(r.status) : r.error;
+        a.error = r.error.empty() ? "HTTP " + std::to_string(r.status) : r.error;
         return;
       }
-      activity.newest = newest_page_date(r.body, now);
+      a.newest = newest_page_date(r.body, now);
       const PageLinks links = read_page_links(r.body);
-      const std::string base = links.base.empty() ? (r.final_url.empty() ? site.home_url : r.final_url)
-                                                  : resolve_url(r.final_url.empty() ? site.home_url : r.final_url, links.base);
+      const std::string page_url = r.final_url.empty() ? site.home_url : r.final_url;
+      const std::string base = links.base.empty() ? page_url : resolve_url(page_url, links.base);
+      const std::string home_host = host_of(site.home_url);
       for (const PageRef& ref : links.refs) {
-        if (static_cast<int>(names.size()) >= rules.max_pages) break;
+        if (static_cast<int>(a.columns.size()) >= rules.max_pages) break;
         if (ref.kind != RefKind::anchor || ref.anchor.empty() || ref.anchor.size() > 60) continue;
         if (rules.type_of(ref.anchor) == ColumnType::other) continue;
         const std::string url = resolve_url(base, ref.ref);
-        if (url.empty() || host_of(url) != home_host || !queued.insert(url).second) continue;
-        names.push_back(ref.anchor);
-        activity.columns.push_back({url, ref.anchor, std::nullopt, ""});
-        queue({url, Method::get, names.size()});
+        if (url.empty() || host_of(url) != home_host || !queued[i].insert(url).second) continue;
+        a.columns.push_back({url, ref.anchor, std::nullopt, ""});
+        queue({url, Method::get, stride * a.columns.size() + i});
       }
       return;
     }
-    ColumnActivity& c = activity.columns[req.tag - 1];
+    ColumnActivity& c = a.columns[static_cast<std::size_t>(slot - 1)];
     if (!r.loaded() || r.status >= 400) {
       c.note = "unread";  // dropped below: a dead column page is the links probe's finding
       return;
@@ -271,8 +283,15 @@ SiteActivity crawl_activity(const SiteTarget& site, const FreshnessRules& rules,
     c.newest = newest_page_date(r.body, now);
     if (!c.newest) c.note = "no dated item found on the page";
   });
-  std::erase_if(activity.columns, [](const ColumnActivity& c) { return c.note == "unread"; });
+  for (SiteActivity& a : activity) {
+    std::erase_if(a.columns, [](const ColumnActivity& c) { return c.note == "unread"; });
+  }
   return activity;
+}
+
+SiteActivity crawl_activity(const SiteTarget& site, const FreshnessRules& rules, const FetchOptions& fetch,
+                            TimePoint now) {
+  return std::move(crawl_activities({&site}, rules, fetch, now).front());
 }
 
 Result<std::vector<SiteWork>> probe_freshness(MonitorService& service, const std::vector<SiteTarget>& sites,
@@ -282,6 +301,13 @@ Result<std::vector<SiteWork>> probe_freshness(MonitorService& service, const std
   work.reserve(sites.size());
   FetchOptions fetch = options.links.fetch;
   fetch.stop = options.stop;
+  // External sites are crawled together first (one Fetcher), hosted ones read from the platform.
+  std::vector<const SiteTarget*> external;
+  for (const SiteTarget& site : sites) {
+    if (!(site.hosted && options.hosted_activity)) external.push_back(&site);
+  }
+  std::vector<SiteActivity> crawled = crawl_activities(external, options.freshness, fetch, now);
+  std::size_t next_crawled = 0;
   for (const SiteTarget& site : sites) {
     if (options.stop.stop_requested()) break;
     SiteActivity activity;
@@ -290,7 +316,7 @@ Result<std::vector<SiteWork>> probe_freshness(MonitorService& service, const std
       activity = std::move(a);
       activity.source = "platform";
     } else {
-      activity = crawl_activity(site, options.freshness, fetch, now);
+      activity = std::move(crawled[next_crawled++]);
     }
     SiteWork w;
     w.seen = freshness_observations(activity, options.freshness, site.home_url, now);

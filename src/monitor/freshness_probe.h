@@ -91,7 +91,11 @@ std::vector<Observation> freshness_observations(const SiteActivity& activity, co
 std::vector<TimePoint> page_dates(std::string_view html, TimePoint now);
 std::optional<TimePoint> newest_page_date(std::string_view html, TimePoint now);
 
-// The external crawl: the home page, then its column pages (bounded by rules.max_pages).
+// The external crawl: the home page, then its column pages (bounded by rules.max_pages). The probe
+// crawls every external site in one Fetcher run (crawl_activities: all home pages at once, each
+// site's column pages queued when its home page is read; per-host caps and politeness per host).
+std::vector<SiteActivity> crawl_activities(const std::vector<const SiteTarget*>& sites, const FreshnessRules& rules,
+                                           const FetchOptions& fetch, TimePoint now);
 SiteActivity crawl_activity(const SiteTarget& site, const FreshnessRules& rules, const FetchOptions& fetch,
                             TimePoint now);
 

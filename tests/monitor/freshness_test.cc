@@ -211,6 +211,61 @@ TEST_F(HostedFreshness, LastArticleThirteenDaysOldWarnsFifteenIsCriticalAndAnEmp
   EXPECT_TRUE(found->empty());
 }
 
+// N8.3: a column's date is what the public sees — the shown version's publish_date — not the time it
+// was saved: an old item imported today is old news; without a publish_date the save time counts.
+TEST_F(HostedFreshness, ColumnDateIsThePublishDateThePublicSees) {
+  const TimePoint now = clock_.now();
+  auto publish_dated = [&](std::int64_t column, std::optional<TimePoint> date) {
+    auto f = fields();
+    f.publish_date = date;
+    auto saved = service_->create_article(as(editor_), column, f);
+    ASSERT_TRUE(saved) << saved.error().to_string();
+    const std::int64_t id = saved->article.id;
+    ASSERT_TRUE(service_->submit(as(editor_), id));
+    ASSERT_TRUE(service_->approve(as(reviewer_), id, content::Stage::content, {}));
+    ASSERT_TRUE(service_->approve(as(secrecy_), id, content::Stage::secrecy, {}));
+    ASSERT_TRUE(service_->publish(as(operator_), id));
+  };
+  publish_dated(news_, now - days(20));  // saved and published today, dated 20 days ago
+  publish_dated(notices_, now - days(3));
+  publish_dated(empty_, std::nullopt);   // no date: its save time (today)
+
+  MonitorService monitor(*db_, audit_, {}, clock_);
+  PassOptions options;
+  options.hosted_activity = hosted_activity_from(*service_);
+  const std::vector<SiteTarget> sites = {{site_, 0, "江苏工会网", true, {"jszgh.org"}, "https://jszgh.org/"}};
+  auto activity = options.hosted_activity(site_);
+  ASSERT_TRUE(activity) << activity.error().to_string();
+  ASSERT_TRUE(activity->newest);
+  EXPECT_EQ(*activity->newest, now);  // the undated article's save time
+  for (const ColumnActivity& c : activity->columns) {
+    ASSERT_TRUE(c.newest) << c.name;
+    if (c.name == "工会动态") {
+      EXPECT_EQ(*c.newest, now - days(20));
+    }
+    if (c.name == "通知公告") {
+      EXPECT_EQ(*c.newest, now - days(3));
+    }
+  }
+
+  ASSERT_TRUE(run_pass(monitor, Probe::freshness, sites, options, "test", {}, clock_));
+  auto found = monitor.findings(identity::Principal::system("t"), identity::Scope::site(site_));
+  ASSERT_TRUE(found);
+  ASSERT_EQ(found->size(), 1u);
+  const Observation& o = found->front().observation;
+  EXPECT_EQ(o.kind, "freshness.stale_column");
+  EXPECT_EQ(o.subject, "column:" + std::to_string(news_));
+  EXPECT_EQ(o.severity, Severity::critical);
+  EXPECT_EQ(o.evidence["age_days"], 20);
+
+  clock_.advance(days(1));
+  publish_dated(news_, clock_.now() - hours(2));  // a new item dated today makes the column fresh
+  ASSERT_TRUE(run_pass(monitor, Probe::freshness, sites, options, "test", {}, clock_));
+  found = monitor.findings(identity::Principal::system("t"), identity::Scope::site(site_));
+  ASSERT_TRUE(found);
+  EXPECT_TRUE(found->empty());
+}
+
 // ---- external: crawled from nginx ------------------------------------------------------------------
 
 TEST(ExternalFreshness, HomeAndColumnPagesWithChineseDatesAreRead) {
