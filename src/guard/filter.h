@@ -94,6 +94,23 @@ class RequestFilter {
 
   virtual void complete(const FilterOutcome& outcome) { (void)outcome; }
 
+  // A request on a public listener that the guard refused itself, without inspect(): the client broke
+  // the protocol or a limit (400, 408, 413, 414, 431, 501, 505; a head or TLS handshake not complete
+  // within header_timeout counts as 408). For filters that count misbehaviour (the limits' bans).
+  virtual void refused(std::string_view client_ip, int status) {
+    (void)client_ip;
+    (void)status;
+  }
+
+  // Expect: 100-continue (RFC 9110 10.1.1): asked with the head only (body empty) before the guard
+  // answers "100 Continue", after its own size checks. The first verdict that is not pass is the final
+  // answer instead: the body is never read and the connection closes. inspect() still sees the whole
+  // request once the body arrived.
+  virtual FilterVerdict before_continue(const FilterRequest& head) {
+    (void)head;
+    return {};
+  }
+
   // Prometheus text lines (with their # HELP / # TYPE) appended to the admin /metrics answer.
   virtual void append_metrics(std::string& out) const { (void)out; }
 };

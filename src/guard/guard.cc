@@ -16,7 +16,6 @@
 #include <array>
 #include <atomic>
 #include <condition_variable>
-#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <functional>
@@ -37,6 +36,7 @@
 #include <boost/asio/write.hpp>
 
 #include "base/log.h"
+#include "guard/limits.h"
 #include "guard/request.h"
 #include "guard/site_table.h"
 #include "guard/verified_cache.h"
@@ -60,7 +60,6 @@ constexpr std::size_t kCorkBytes = 32 * 1024;
 constexpr std::size_t kFrontSlots = 4096;
 constexpr std::size_t kSendfileBytes = 64 * 1024;  // cached bodies this large go out by sendfile on plain HTTP
 constexpr std::size_t kMaxSealedPerThread = 128;  // memfds held per event thread (file descriptors are finite)  // per event thread: the hot set of pages served without a lock
-inline int grd_exp() { static const int v = [] { const char* e = std::getenv("SW_GRD_EXP"); return e ? std::atoi(e) : 0; }(); return v; }
 constexpr std::chrono::milliseconds kLingerQuiet{200};   // lingering close: ends after this without bytes
 constexpr std::chrono::milliseconds kLingerTotal{2000};  // and after this in any case
 
@@ -371,6 +370,7 @@ class Guard::Impl {
                         Reply& r, bool not_modified = false);
   void build_error(EventThread& t, int status, bool close, bool tls, Reply& r, std::string_view extra = {});
   void handle_admin(EventThread& t, const RequestHead& h, Reply& r);
+  int overload_switch(const RequestHead& h, std::string& body);
   // What the filters see of a request (filter.h); views into h, body, peer, request_id and host.
   void filter_request(EventThread& t, const RequestHead& h, std::string_view body, const Peer& peer,
                       std::string_view request_id, const std::optional<std::string>& host, FilterRequest& fr);
@@ -395,6 +395,10 @@ class Guard::Impl {
   }
   void release_filters(std::string_view ip) {
     for (const auto& f : o_.filters) f->release(ip);
+  }
+  // A request the guard refused itself (filter.h refused()): a strike for the limits' bans (issue 6).
+  void note_refused(std::string_view ip, int status) {
+    for (const auto& f : o_.filters) f->refused(ip, status);
   }
   // "<start time>-<thread>-<counter>" in hex, into `out`; returns its length.
   std::size_t next_request_id(EventThread& t, char (&out)[kRequestIdBytes]);
@@ -533,11 +537,14 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
       phase_ = Phase::head;
       t_.tick_clock();
       g_.count_limit(t_, 408);
+      if (kind_ != Listener::admin) g_.note_refused(ip_, 408);
       reply_.verdict = "-";
       g_.build_error(t_, 408, true, kind_ == Listener::tls, reply_);
       request_bytes_ = len_;
       return send();  // the pending read is left to fail when the socket closes
     }
+    // Slowloris (a head or TLS handshake past header_timeout): closed unanswered, a strike all the same.
+    if (wait == Wait::head && kind_ != Listener::admin && !g_.stopping()) g_.note_refused(ip_, 408);
     close();
   }
 
@@ -597,6 +604,7 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
     if (!keep_head) head_.reset();
     reply_.verdict = "-";
     g_.count_limit(t_, status);
+    if (kind_ != Listener::admin) g_.note_refused(ip_, status);
     g_.build_error(t_, status, true, kind_ == Listener::tls, reply_);
     request_bytes_ = len_;
     send();
@@ -627,6 +635,7 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
         phase_ = Phase::body_chunked;
         wait_for(Wait::body, g_.o_.body_timeout);
       }
+      if (head_.expect_continue && phase_ != Phase::head && len_ == head_.head_bytes) return continue_or_refuse();
     }
     if (phase_ == Phase::body_length) {
       const std::size_t end = head_.head_bytes + static_cast<std::size_t>(head_.content_length);
@@ -700,6 +709,34 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
     route();
   }
 
+  // Expect: 100-continue (RFC 9110 10.1.1), the size checks passed and no body byte came yet: the
+  // filters' before_continue() (the limits: banned, over budget, overload mode) may answer now and
+  // close, so the body is never sent; otherwise "100 Continue", then the body is read as usual.
+  void continue_or_refuse() {
+    if (kind_ != Listener::admin && !g_.o_.filters.empty()) {
+      host_ = normalise_host(head_.host);
+      const Peer peer{ip_, port_, server_ip_, server_port_, kind_ == Listener::tls};
+      g_.filter_request(t_, head_, {}, peer, request_id(), host_, filter_request_);
+      for (const auto& filter : g_.o_.filters) {
+        FilterVerdict v = filter->before_continue(filter_request_);
+        if (v.action == FilterVerdict::Action::pass) continue;
+        v.close = true;  // the body was not read: nothing else can follow on this connection
+        phase_ = Phase::head;
+        request_bytes_ = len_;
+        return refused_by(std::move(v));
+      }
+    }
+    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    wait = Wait::write;  // no 408 can start a second write meanwhile
+    deadline = SteadyTime::max();
+    asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
+                      [self = this->shared_from_this()](error_code ec, std::size_t) {
+                        if (ec) return self->close();
+                        self->wait_for(Wait::body, self->g_.o_.body_timeout);  // from the invitation on
+                        self->process();  // phase_ is the body's: reads it
+                      });
+  }
+
   void refused_by(FilterVerdict v) {
     g_.block(t_, head_, kind_ == Listener::tls, request_id(), std::move(v), reply_);
     send();
@@ -759,9 +796,6 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
     if constexpr (std::is_same_v<Stream, tcp::socket>) {
       if (reply_.sealed && reply_.body && reply_.length > 0) {
         corked_ = false;  // MSG_MORE and sendfile fill the segments
-        if (grd_exp() & 2) { corked_ = true; set_cork(true); }
-        if (grd_exp() & 4) { int v = 4 << 20; ::setsockopt(socket_of(stream_).native_handle(), SOL_SOCKET, SO_SNDBUF, &v, sizeof v); }
-        if (grd_exp() & 8) { int v = 1; ::setsockopt(socket_of(stream_).native_handle(), IPPROTO_TCP, TCP_NODELAY, &v, sizeof v); }
         head_sent_ = 0;
         file_offset_ = reply_.offset;
         file_left_ = reply_.length;
@@ -784,7 +818,7 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
   // then sendfile(2) from the sealed copy, waiting for writability when the socket is full.
   void send_sealed() {
     const int sock = socket_of(stream_).native_handle();
-    if (!(grd_exp() & 1) || !nonblocking_) {
+    if (!nonblocking_) {  // once per connection: asio's setter is an ioctl each time
       error_code ec;
       socket_of(stream_).native_non_blocking(true, ec);
       if (ec) return finish_sealed(ec, 0);
@@ -816,7 +850,9 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
     }
     finish_sealed({}, head_sent_ + reply_.length);
   }
-  // Completes through the io_context, as async_write would: pipelined answers do not recurse.
+  // Completes through the io_context, as async_write would: pipelined answers do not recurse, and the
+  // next read is tried after the other ready connections (completing at once measured one failed
+  // recv (EAGAIN) more per two answers of the 100 KB benchmark: the client had not sent yet).
   void finish_sealed(error_code ec, std::size_t bytes) {
     asio::post(*t_.ctx, [self = this->shared_from_this(), ec, bytes] { self->on_written(ec, bytes); });
   }
@@ -895,7 +931,7 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
   std::optional<std::string> host_;  // the request's normalised host
   FilterRequest filter_request_;     // what the filters see; its views stay valid until the answer
   bool corked_ = false;
-  bool nonblocking_ = false;
+  bool nonblocking_ = false;  // the socket was set non-blocking for sendfile
   std::size_t head_sent_ = 0, file_offset_ = 0, file_left_ = 0;  // a sendfile answer in progress
   std::shared_ptr<const void> keep_;  // the TLS contexts this connection was accepted with
 };
@@ -1287,11 +1323,48 @@ void Guard::Impl::build_error(EventThread& t, int status, bool close, bool tls, 
   r.body = std::move(text);
 }
 
+// POST /overload?mode=on|off|auto on the admin listener (issue 6): the operator's overload switch on a
+// running guard, acting on the LimitsFilter among the filters. The listener is loopback-only; a browser
+// on this machine must not flip it for a page it shows (a cross-site POST needs no preflight), so a
+// request with an Origin or Sec-Fetch-Site header, or a Host other than a loopback one (DNS
+// rebinding), is refused 403. Fills `body` on 200; else returns the status to answer.
+int Guard::Impl::overload_switch(const RequestHead& h, std::string& body) {
+  if (h.method_text != "POST") return 405;
+  bool loopback_host = false;
+  if (const auto host = normalise_host(h.host)) {
+    loopback_host = *host == "localhost" || *host == "[::1]" || *host == "::1" || host->starts_with("127.");
+  }
+  if (!loopback_host) return 403;
+  for (const FilterHeader& line : h.header_lines()) {
+    if (http::iequals(line.name, "origin") || http::iequals(line.name, "sec-fetch-site")) return 403;
+  }
+  const std::string_view query = h.target.substr(std::min(h.target.size(), h.target.find('?') + 1));
+  if (!query.starts_with("mode=")) return 400;
+  const std::optional<OverloadMode> mode = parse_overload_mode(query.substr(5));
+  if (!mode) return 400;
+  LimitsFilter* limits = nullptr;
+  for (const auto& f : o_.filters) {
+    if (auto* l = dynamic_cast<LimitsFilter*>(f.get())) limits = l;
+  }
+  if (!limits) return 404;  // [limits] disabled: nothing to switch
+  const OverloadMode previous = limits->overload_mode();
+  limits->set_overload(*mode);
+  log::info("guard.overload_switched", {{"mode", std::string(to_string(*mode))},
+                                        {"previous", std::string(to_string(previous))}});
+  body = "overload mode " + std::string(to_string(*mode)) + " (was " + std::string(to_string(previous)) +
+         "); overloaded now: " + (limits->overloaded() ? "yes" : "no") + "\n";
+  return 200;
+}
+
 void Guard::Impl::handle_admin(EventThread& t, const RequestHead& h, Reply& r) {
   const std::string_view path = h.target.substr(0, h.target.find('?'));
-  if (h.method != Method::get && h.method != Method::head) return build_error(t, 405, false, false, r, "Allow: GET\r\n");
   std::string body;
-  if (path == "/healthz") {
+  if (path == "/overload") {
+    const int status = overload_switch(h, body);
+    if (status != 200) return build_error(t, status, false, false, r, status == 405 ? "Allow: POST\r\n" : "");
+  } else if (h.method != Method::get && h.method != Method::head) {
+    return build_error(t, 405, false, false, r, "Allow: GET\r\n");
+  } else if (path == "/healthz") {
     std::lock_guard lock(table_mutex_);
     if (!table_) return build_error(t, 503, false, false, r);
     body = "ok\n";
@@ -1307,7 +1380,7 @@ void Guard::Impl::handle_admin(EventThread& t, const RequestHead& h, Reply& r) {
            "Content-Type: text/plain; version=0.0.4; charset=utf-8\r\nCache-Control: no-store\r\nContent-Length: " +
            std::to_string(text->size()) + "\r\n" + (r.close ? "Connection: close\r\n" : "") + "\r\n";
   r.offset = 0;
-  r.length = h.method == Method::get ? text->size() : 0;
+  r.length = h.method == Method::head ? 0 : text->size();
   r.body = std::move(text);
 }
 

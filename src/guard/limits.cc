@@ -81,8 +81,9 @@ struct Bucket {
   SteadyTime last{};
   bool fresh = true;
 
-  // Takes a token; when there is none, the whole seconds until one (at least 1).
-  std::int64_t take(SteadyTime now, double rate, double burst) {
+  // Takes a token (or, with take = false, only looks whether there is one); when there is none, the
+  // whole seconds until one (at least 1).
+  std::int64_t take(SteadyTime now, double rate, double burst, bool take = true) {
     if (fresh) {
       tokens = burst;
       fresh = false;
@@ -92,7 +93,7 @@ struct Bucket {
     }
     last = std::max(last, now);
     if (tokens >= 1) {
-      tokens -= 1;
+      if (take) tokens -= 1;
       return 0;
     }
     return std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil((1 - tokens) / rate)));
@@ -226,7 +227,8 @@ Result<LimitsOptions> limits_options_from(const LimitsConfig& config) {
 class LimitsFilter::Impl {
  public:
   Impl(LimitsOptions o, std::vector<Cidr> allow)
-      : o_(std::move(o)), allow_(std::move(allow)), per_shard_(std::max<std::size_t>(1, o_.max_clients / kShards)) {}
+      : o_(std::move(o)), allow_(std::move(allow)), per_shard_(std::max<std::size_t>(1, o_.max_clients / kShards)),
+        mode_(static_cast<int>(o_.overload)) {}
 
   SteadyTime now() const { return o_.clock ? o_.clock() : std::chrono::steady_clock::now(); }
 
@@ -272,6 +274,58 @@ class LimitsFilter::Impl {
     return {};
   }
 
+  // The guard refused a request itself (a malformed or oversized head, a slow one): a strike like a 429.
+  void refused(std::string_view ip) {
+    const Address a = parse_address(ip);
+    if (o_.ban_after_blocks == 0 || allowlisted(a)) return;
+    guard_refusals_.fetch_add(1, std::memory_order_relaxed);
+    note_block(key_of(a), now());
+  }
+
+  // Before "100 Continue": a banned client, overload mode (a body is expensive) or an empty bucket is
+  // answered now, so the body is never sent. No token is taken: inspect() takes it with the body.
+  FilterVerdict before_continue(const FilterRequest& r) {
+    const SteadyTime t = now();
+    const Address a = parse_address(r.client_ip);
+    const ClientKey key = key_of(a);
+    if (overloaded(t)) {
+      overload_refused_.fetch_add(1, std::memory_order_relaxed);
+      FilterVerdict v = refusal(503, o_.overload_retry_after.count(), "overload",
+                                retry_page("网站繁忙", "网站当前访问量过大，暂时只提供页面浏览，提交、搜索等功能请稍后再试。",
+                                           "The site is busy: pages can be read, but forms and search are paused for now.",
+                                           r.request_id),
+                                true);
+      return v;
+    }
+    if (allowlisted(a)) return {};
+    std::int64_t wait = 0;
+    {
+      ClientShard& s = clients_[ClientKeyHash{}(key) % kShards];
+      std::lock_guard lock(s.mutex);
+      Client& c = touch(s, key);
+      if (c.banned_until > t) {
+        banned_requests_.fetch_add(1, std::memory_order_relaxed);
+        return refusal(403, std::chrono::ceil<std::chrono::seconds>(c.banned_until - t).count(), "banned",
+                       retry_page("访问已被暂时禁止",
+                                  "您的地址在短时间内多次触发网站防护，已被暂时禁止访问，请稍后再试。",
+                                  "Your address triggered the site's protection repeatedly and is blocked for a "
+                                  "while.",
+                                  r.request_id),
+                       true);
+      }
+      wait = c.bucket.take(t, o_.rate_per_ip, o_.burst_per_ip, /*take=*/false);
+      if (wait > 0) count_block(c, t);
+    }
+    if (wait == 0) return {};
+    limited_ip_.fetch_add(1, std::memory_order_relaxed);
+    FilterVerdict v = too_many(wait, "rate_limit", r.request_id);
+    v.close = true;
+    return v;
+  }
+
+  void set_overload(OverloadMode mode) { mode_.store(static_cast<int>(mode), std::memory_order_relaxed); }
+  OverloadMode overload_mode() const { return static_cast<OverloadMode>(mode_.load(std::memory_order_relaxed)); }
+
   void complete(const FilterOutcome& outcome) {
     InFlightShard& s = in_flight_[shard_of(outcome.request_id)];
     InFlight done;
@@ -294,8 +348,9 @@ class LimitsFilter::Impl {
   }
 
   bool overloaded(SteadyTime t) const {
-    if (o_.overload == OverloadMode::on) return true;
-    if (o_.overload == OverloadMode::off) return false;
+    const OverloadMode mode = overload_mode();
+    if (mode == OverloadMode::on) return true;
+    if (mode == OverloadMode::off) return false;
     if (in_flight_count_.load(std::memory_order_relaxed) >= o_.overload_in_flight) return true;
     const auto over_at = lag_over_at_.load(std::memory_order_relaxed);
     return over_at != kNever && t - SteadyTime(SteadyTime::duration(over_at)) < kLagMemory;
@@ -309,6 +364,7 @@ class LimitsFilter::Impl {
     s.refused_banned = refused_banned_.load(std::memory_order_relaxed);
     s.banned_requests = banned_requests_.load(std::memory_order_relaxed);
     s.overload_refused = overload_refused_.load(std::memory_order_relaxed);
+    s.guard_refusals = guard_refusals_.load(std::memory_order_relaxed);
     s.evictions = evictions_.load(std::memory_order_relaxed);
     s.in_flight = in_flight_count_.load(std::memory_order_relaxed);
     const SteadyTime t = now();
@@ -438,8 +494,9 @@ class LimitsFilter::Impl {
   std::atomic<std::uint64_t> in_flight_count_{0};
   std::atomic<std::int64_t> loop_lag_ms_{0};
   std::atomic<SteadyTime::rep> lag_over_at_{kNever};
+  std::atomic<int> mode_;  // OverloadMode: the configured one until an operator switches it
   std::atomic<std::uint64_t> limited_ip_{0}, limited_site_{0}, bans_{0}, refused_banned_{0}, banned_requests_{0},
-      overload_refused_{0}, evictions_{0};
+      overload_refused_{0}, evictions_{0}, guard_refusals_{0};
 };
 
 Result<std::shared_ptr<LimitsFilter>> LimitsFilter::create(LimitsOptions options) {
@@ -463,6 +520,20 @@ LimitsFilter::~LimitsFilter() = default;
 bool LimitsFilter::admit(std::string_view client_ip) { return impl_->admit(client_ip); }
 FilterVerdict LimitsFilter::inspect(const FilterRequest& request) { return impl_->inspect(request); }
 void LimitsFilter::complete(const FilterOutcome& outcome) { impl_->complete(outcome); }
+void LimitsFilter::refused(std::string_view client_ip, int) { impl_->refused(client_ip); }
+FilterVerdict LimitsFilter::before_continue(const FilterRequest& head) { return impl_->before_continue(head); }
+void LimitsFilter::set_overload(OverloadMode mode) { impl_->set_overload(mode); }
+OverloadMode LimitsFilter::overload_mode() const { return impl_->overload_mode(); }
+
+std::optional<OverloadMode> parse_overload_mode(std::string_view text) {
+  if (text == "on") return OverloadMode::on;
+  if (text == "off") return OverloadMode::off;
+  if (text == "auto") return OverloadMode::automatic;
+  return std::nullopt;
+}
+std::string_view to_string(OverloadMode mode) {
+  return mode == OverloadMode::on ? "on" : mode == OverloadMode::off ? "off" : "auto";
+}
 void LimitsFilter::note_loop_lag(std::chrono::milliseconds lag) { impl_->note_loop_lag(lag); }
 bool LimitsFilter::overloaded() const { return impl_->overloaded(impl_->now()); }
 LimitsStats LimitsFilter::stats() const { return impl_->stats(); }
@@ -479,6 +550,15 @@ void LimitsFilter::append_metrics(std::string& out) const {
           "counter", {{"", s.overload_refused}});
   counter(out, "guard_limits_overload", "1 while overload mode serves cached static GETs only.", "gauge",
           {{"", s.overloaded ? 1u : 0u}});
+  const OverloadMode mode = overload_mode();
+  counter(out, "guard_limits_overload_mode", "The overload switch: 1 on the mode in force (config or operator).",
+          "gauge",
+          {{"{mode=\"auto\"}", mode == OverloadMode::automatic ? 1u : 0u},
+           {"{mode=\"on\"}", mode == OverloadMode::on ? 1u : 0u},
+           {"{mode=\"off\"}", mode == OverloadMode::off ? 1u : 0u}});
+  counter(out, "guard_limits_guard_refusals_total",
+          "Requests the guard refused itself (400, 408, 413, 414, 431, 501, 505) counted as ban strikes.", "counter",
+          {{"", s.guard_refusals}});
   counter(out, "guard_limits_in_flight", "Requests inspected and not yet answered.", "gauge", {{"", s.in_flight}});
   counter(out, "guard_limits_loop_lag_milliseconds", "How late the guard's event loop last ran its sweep.", "gauge",
           {{"", static_cast<std::uint64_t>(std::max<std::int64_t>(0, impl_->loop_lag_ms()))}});

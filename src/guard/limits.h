@@ -11,9 +11,14 @@
 //   of later filters — the WAF — seen through complete()) within ban_window is banned for
 //   ban_duration: admit() refuses its new connections (the guard closes them before reading a
 //   byte), and requests on connections it already had are answered 403 and closed.
+//   The guard's own refusals (a malformed head 400, 408 for a head or body too slow, 413, 414, 431,
+//   501, 505; filter.h refused()) are strikes too: a client sending garbage gets banned like a flood.
+// - Expect: 100-continue (before_continue): a banned client, overload mode or an empty bucket is
+//   answered at once (403 / 503 / 429, connection closed), so the body is never sent; no token taken.
 // - Allowlist: clients in the allowlist CIDRs (the federation's monitors) are never rate-limited
 //   nor banned.
-// - Overload mode: on when the operator says so (LimitsOptions::overload = on), or in auto when the
+// - Overload mode: on when the operator says so (LimitsOptions::overload = on, or set_overload() on a
+//   running guard: the admin listener's POST /overload?mode=on|off|auto, guard.h), or in auto when the
 //   requests in flight (inspected, not yet complete()d) reach overload_in_flight, or the event-loop
 //   lag the guard reports (note_loop_lag) reached overload_loop_lag within the last two seconds.
 //   While on, cheap requests still pass — GET/HEAD without a body and without a query, which the
@@ -35,6 +40,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -65,6 +71,10 @@ struct LimitsOptions {
   std::function<std::chrono::steady_clock::time_point()> clock;
 };
 
+// "on" | "off" | "auto" (the config's and the admin endpoint's words); nullopt for anything else.
+std::optional<OverloadMode> parse_overload_mode(std::string_view text);
+std::string_view to_string(OverloadMode mode);
+
 // The options a [limits] config section describes. Errors: "limits.bad_cidr" naming the entry.
 Result<LimitsOptions> limits_options_from(const LimitsConfig& config);
 
@@ -83,6 +93,7 @@ struct LimitsStats {
   std::uint64_t refused_banned = 0;  // connections refused at admit()
   std::uint64_t banned_requests = 0; // requests answered 403 on a connection opened before the ban
   std::uint64_t overload_refused = 0;  // 503 in overload mode
+  std::uint64_t guard_refusals = 0;  // the guard's own refusals counted as strikes
   std::uint64_t evictions = 0;       // clients dropped from the full table
   std::uint64_t clients = 0;         // clients tracked now
   std::uint64_t active_bans = 0;     // of them, banned now
@@ -99,12 +110,17 @@ class LimitsFilter final : public RequestFilter {
   bool admit(std::string_view client_ip) override;   // false: banned (and not allowlisted)
   FilterVerdict inspect(const FilterRequest& request) override;
   void complete(const FilterOutcome& outcome) override;  // 403s count towards a ban
+  void refused(std::string_view client_ip, int status) override;  // a strike towards a ban
+  FilterVerdict before_continue(const FilterRequest& head) override;
   void append_metrics(std::string& out) const override;
 
   // The guard's event-loop lag (GuardOptions::loop_lag): how late its sweep timer fired.
   void note_loop_lag(std::chrono::milliseconds lag);
   // Whether cheap-only serving is on now (mode on, or auto past a threshold).
   bool overloaded() const;
+  // The operator's switch on a running guard (thread-safe; takes effect with the next request).
+  void set_overload(OverloadMode mode);
+  OverloadMode overload_mode() const;
   LimitsStats stats() const;
 
   class Impl;

@@ -140,6 +140,12 @@ ParseResult parse_header(std::string_view line, RequestHead& out, HeaderState& s
         out.framing = BodyFraming::chunked;
       }
       break;
+    case 'e':
+      // RFC 9110 10.1.1: 100-continue is the only expectation; an HTTP/1.0 client's is ignored.
+      if (iequals(name, "expect") && iequals(value, "100-continue") && out.minor_version >= 1) {
+        out.expect_continue = true;
+      }
+      break;
     case 'i':
       if (iequals(name, "if-none-match")) out.if_none_match = value;
       else if (iequals(name, "if-modified-since")) out.if_modified_since = value;
@@ -218,14 +224,38 @@ void RequestHead::reset() {
   head_bytes = 0;
   framing = BodyFraming::none;
   content_length = 0;
+  expect_continue = false;
   header_count = 0;
 }
+
+namespace {
+
+// RFC 9112 2.2 lets a recipient accept a bare LF as a line end (nginx does); the guard does not: every
+// LF of the head must follow a CR and every CR precede an LF. A front proxy that splits lines
+// differently from the guard is how requests are smuggled, so a head with a bare LF or CR is refused
+// (400) as soon as one is seen, even before the head is complete. `head` is the head so far.
+ParseResult check_line_ends(std::string_view head) {
+  for (std::size_t at = head.find('\n'); at != std::string_view::npos; at = head.find('\n', at + 1)) {
+    if (at == 0 || head[at - 1] != '\r') return refuse(400, "bare LF");
+  }
+  for (std::size_t at = head.find('\r'); at != std::string_view::npos; at = head.find('\r', at + 1)) {
+    if (at + 1 < head.size() && head[at + 1] != '\n') return refuse(400, "bare CR");
+  }
+  return {ParseOutcome::complete, 0, {}};
+}
+
+}  // namespace
 
 ParseResult parse_request_head(std::string_view buffer, const RequestLimits& limits, RequestHead& out) {
   out.reset();
   std::size_t start = 0;
   while (buffer.size() >= start + 2 && buffer.substr(start, 2) == kCrlf) start += 2;  // RFC 9112 2.2
   const std::string_view view = buffer.substr(start);
+  {
+    const auto end = view.find("\r\n\r\n");
+    const ParseResult ends = check_line_ends(view.substr(0, end == std::string_view::npos ? view.size() : end + 4));
+    if (ends.outcome == ParseOutcome::refused) return ends;
+  }
   const auto line_end = view.find(kCrlf);
   if (line_end == std::string_view::npos) {
     if (view.size() > limits.max_uri_bytes + 32) return refuse(414, "request-target too long");
@@ -239,7 +269,6 @@ ParseResult parse_request_head(std::string_view buffer, const RequestLimits& lim
       if (line.outcome == ParseOutcome::refused) return line;
       return refuse(431, "request header too large");
     }
-    if (view.substr(0, line_end).find('\n') != std::string_view::npos) return refuse(400, "bare LF");
     return {};
   }
   ParseResult line = parse_request_line(view.substr(0, line_end), limits, out);

@@ -6,7 +6,10 @@
 // they fill point into the caller's buffer; neither allocates. Every header line is kept, in order,
 // in a fixed array (kMaxHeaderLines) for the request filters (filter.h).
 // Refusals carry the status to answer with and a fixed description (never the request's text):
-//   400 malformed line or header, folded header, missing or repeated Host, a bad or repeated
+//   400 malformed line or header, a bare LF or CR anywhere in the head (refused as soon as seen; RFC
+//       9112 2.2 allows accepting a bare LF, the guard does not: line splitting must not differ from a
+//       proxy's in front), folded header (obs-fold), a space before a header's colon, a NUL or other
+//       control byte, missing or repeated Host, a bad or repeated
 //       Content-Length, Content-Length and Transfer-Encoding together, a repeated Transfer-Encoding or
 //       one in HTTP/1.0, malformed chunked framing; 413 a chunked body over max_body_bytes;
 //   414 request-target over max_uri_bytes; 431 head over max_header_bytes or more than
@@ -56,6 +59,7 @@ struct RequestHead {
   std::size_t head_bytes = 0;  // bytes of the buffer this head used (including leading blank lines)
   BodyFraming framing = BodyFraming::none;
   std::uint64_t content_length = 0;  // for BodyFraming::length
+  bool expect_continue = false;      // "Expect: 100-continue" in an HTTP/1.1 request (other values ignored)
   // Every header line in order; only the first header_count entries are meaningful (the array is
   // not cleared between requests: the GET path writes two views per line and nothing else).
   std::size_t header_count = 0;

@@ -339,5 +339,163 @@ TEST_F(LimitsGuardTest, OverloadModeRefusesPostsAndQueriesAndServesStaticPages) 
   EXPECT_NE(guard_->metrics_text().find("guard_limits_overload 1\n"), std::string::npos);
 }
 
+// Issue 6: requests the guard refuses itself (400, 413, 414, 431, a slowloris head) are strikes like
+// 429s and WAF 403s; the client that sends garbage is banned while another is still served.
+TEST_F(LimitsGuardTest, MalformedAndOversizedRequestsBanTheAddressWhileAnotherIsServed) {
+  limits_.ban_after_blocks = 4;
+  limits_.ban_duration = 600s;
+  options_.max_uri_bytes = 1024;
+  options_.max_body_bytes = 1000;
+  options_.header_timeout = 300ms;
+  start();
+  const std::string host = "Host: union.example.org\r\n";
+  const std::string requests[] = {"GET / HTTP/1.1\n" + host + "\n",                                 // bare LF: 400
+                                  "GET /" + std::string(2000, 'a') + " HTTP/1.1\r\n" + host + "\r\n",  // 414
+                                  "POST / HTTP/1.1\r\n" + host + "Content-Length: 5000\r\n\r\n"};    // 413
+  const int expected[] = {400, 414, 413};
+  for (int i = 0; i < 3; ++i) {
+    Client c("127.0.0.1", guard_->port());
+    ASSERT_TRUE(c.send(requests[i]));
+    auto r = c.read();
+    ASSERT_TRUE(r) << i;
+    EXPECT_EQ(r->status, expected[i]);
+  }
+  EXPECT_EQ(filter_->stats().bans, 0u);
+  {
+    Client slow("127.0.0.1", guard_->port());  // a head that never ends: closed, and the fourth strike
+    ASSERT_TRUE(slow.send("GET / HTTP/1.1\r\n"));
+    EXPECT_TRUE(slow.closed_by_peer());
+  }
+  wait_for([&] { return filter_->stats().bans == 1; });
+  ASSERT_EQ(filter_->stats().bans, 1u);
+  EXPECT_EQ(filter_->stats().guard_refusals, 4u);
+  Client refused("127.0.0.1", guard_->port());
+  EXPECT_TRUE(refused.closed_by_peer());  // banned: closed at accept
+  Client other("127.0.0.2", guard_->port());
+  auto page = other.get();
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+  EXPECT_NE(guard_->metrics_text().find("guard_limits_guard_refusals_total 4\n"), std::string::npos);
+}
+
+TEST_F(LimitsGuardTest, AnAllowlistedMonitorIsNotBannedForMalformedRequests) {
+  limits_.ban_after_blocks = 1;
+  limits_.allowlist = {"127.0.0.3/32"};
+  start();
+  for (int i = 0; i < 3; ++i) {
+    Client c("127.0.0.3", guard_->port());
+    ASSERT_TRUE(c.send("GET / HTTP/1.1\nHost: union.example.org\n\n"));
+    EXPECT_EQ(c.read()->status, 400);
+  }
+  Client again("127.0.0.3", guard_->port());
+  EXPECT_EQ(again.get()->status, 200);
+  EXPECT_EQ(filter_->stats().bans, 0u);
+}
+
+// Expect: 100-continue: "100 Continue" only after the size check and the limits accepted the head;
+// otherwise the final answer comes at once and the body is never read.
+TEST_F(LimitsGuardTest, ExpectContinueIsAnsweredOnlyAfterTheLimitsAcceptedTheHead) {
+  limits_.ban_after_blocks = 0;
+  options_.max_body_bytes = 1000;
+  start();
+  const std::string head = "POST /message HTTP/1.1\r\nHost: union.example.org\r\nExpect: 100-continue\r\n";
+  {
+    Client c("127.0.0.1", guard_->port());
+    ASSERT_TRUE(c.send(head + "Content-Length: 6\r\n\r\n"));
+    auto interim = c.read();
+    ASSERT_TRUE(interim);
+    EXPECT_EQ(interim->status, 100);
+    ASSERT_TRUE(c.send("name=x"));
+    auto final_answer = c.read();
+    ASSERT_TRUE(final_answer);
+    EXPECT_EQ(final_answer->status, 405);  // the guard has no POST endpoint; the body was read
+    EXPECT_EQ(c.get()->status, 200);       // and the connection goes on
+  }
+  {
+    Client c("127.0.0.1", guard_->port());  // too large: 413 without a 100, the body never asked for
+    ASSERT_TRUE(c.send(head + "Content-Length: 5000\r\n\r\n"));
+    auto r = c.read();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 413);
+    EXPECT_TRUE(c.closed_by_peer());
+  }
+  {
+    Client c("127.0.0.1", guard_->port());  // chunked: 100 as well
+    ASSERT_TRUE(c.send(head + "Transfer-Encoding: chunked\r\n\r\n"));
+    EXPECT_EQ(c.read()->status, 100);
+    ASSERT_TRUE(c.send("6\r\nname=x\r\n0\r\n\r\n"));
+    EXPECT_EQ(c.read()->status, 405);
+  }
+  guard_->stop();
+  guard_->wait();
+  guard_.reset();
+  limits_.overload = OverloadMode::on;  // overload mode: 503 instead of 100, and closed
+  start();
+  {
+    Client c("127.0.0.1", guard_->port());
+    ASSERT_TRUE(c.send(head + "Content-Length: 6\r\n\r\n"));
+    auto r = c.read();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 503);
+    EXPECT_EQ(r->header("Retry-After"), "5");
+    EXPECT_TRUE(c.closed_by_peer());
+  }
+}
+
+TEST_F(LimitsGuardTest, ExpectContinueFromAClientOverItsBudgetIs429WithoutReadingTheBody) {
+  limits_.rate_per_ip = 1;
+  limits_.burst_per_ip = 1;
+  start();
+  Client c("127.0.0.1", guard_->port());
+  EXPECT_EQ(c.get()->status, 200);  // the one token
+  ASSERT_TRUE(c.send("POST /m HTTP/1.1\r\nHost: union.example.org\r\nExpect: 100-continue\r\nContent-Length: 6\r\n\r\n"));
+  auto r = c.read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 429);
+  EXPECT_TRUE(c.closed_by_peer());
+}
+
+// The operator's overload switch on a running guard (admin listener, loopback only).
+TEST_F(LimitsGuardTest, TheOverloadSwitchTurnsOverloadModeOnAndOffWithoutARestart) {
+  limits_.overload = OverloadMode::off;
+  start();
+  auto admin = [&](const std::string& request) {
+    Client a("127.0.0.1", guard_->admin_port());
+    EXPECT_TRUE(a.send(request));
+    return a.read();
+  };
+  auto post = [&](std::string_view mode, std::string extra = "") {
+    return admin("POST /overload?mode=" + std::string(mode) + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + extra + "\r\n");
+  };
+  Client c("127.0.0.1", guard_->port());
+  const std::string form = "POST /message HTTP/1.1\r\nHost: union.example.org\r\nContent-Length: 6\r\n\r\nname=x";
+  ASSERT_TRUE(c.send(form));
+  EXPECT_EQ(c.read()->status, 405);  // not overloaded: the POST reaches the guard's answer
+
+  auto on = post("on");
+  ASSERT_TRUE(on);
+  EXPECT_EQ(on->status, 200);
+  EXPECT_NE(on->body.find("overload mode on (was off)"), std::string::npos) << on->body;
+  ASSERT_TRUE(c.send(form));
+  EXPECT_EQ(c.read()->status, 503);  // the same open connection, the next request
+  EXPECT_EQ(c.get()->status, 200);   // static pages still served
+  EXPECT_NE(guard_->metrics_text().find("guard_limits_overload_mode{mode=\"on\"} 1\n"), std::string::npos);
+
+  EXPECT_EQ(post("auto")->status, 200);
+  EXPECT_EQ(filter_->overload_mode(), OverloadMode::automatic);
+  EXPECT_EQ(post("off")->status, 200);
+  ASSERT_TRUE(c.send(form));
+  EXPECT_EQ(c.read()->status, 405);
+
+  // Refused: a bad mode, another method, a browser's cross-site POST, a rebound host name.
+  EXPECT_EQ(post("maybe")->status, 400);
+  EXPECT_EQ(admin("POST /overload HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")->status, 400);
+  EXPECT_EQ(admin("GET /overload?mode=on HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")->status, 405);
+  EXPECT_EQ(post("on", "Origin: http://evil.example\r\n")->status, 403);
+  EXPECT_EQ(post("on", "Sec-Fetch-Site: cross-site\r\n")->status, 403);
+  EXPECT_EQ(admin("POST /overload?mode=on HTTP/1.1\r\nHost: evil.example\r\n\r\n")->status, 403);
+  EXPECT_EQ(filter_->overload_mode(), OverloadMode::off);
+}
+
 }  // namespace
 }  // namespace sw::guard

@@ -61,6 +61,59 @@ TEST(GuardRequest, FoldedHeadersAndControlBytesAreRefused) {
   EXPECT_EQ(parse("GET / HTTP/1.1\r\nHost : a\r\n\r\n", h).status, 400);
 }
 
+// RFC 9112 2.2 allows accepting a bare LF; the guard refuses it (and a bare CR) wherever it is in the
+// head, at once — not after waiting for a CRLF CRLF that never comes — so no proxy in front can split
+// lines differently (request smuggling). Also the other smuggling shapes: obs-fold, a space before the
+// colon, NUL, conflicting framings.
+TEST(GuardRequest, BareLfAndCrAreRefusedAtOnceAnywhereInTheHead) {
+  RequestHead h;
+  for (std::string_view bad : {
+           "GET / HTTP/1.1\nHost: a\n\n",               // bare LF only: was left waiting for more
+           "GET / HTTP/1.1\nHost: a\r\n\r\n",           // bare LF ending the request line
+           "GET / HTTP/1.1\r\nHost: a\nX: b\r\n\r\n",     // inside the headers
+           "GET / HTTP/1.1\r\nHost: a\r\nX: b\n\r\n",     // before the blank line
+           "GET / HTTP/1.1\r\nHost: a\r\n\n",             // the blank line itself
+           "GET / HTTP/1.1\r\nHost: a\rX: b\r\n\r\n",     // bare CR
+           "\nGET / HTTP/1.1\r\nHost: a\r\n\r\n",         // a leading bare LF
+           "GET / HTTP/1.1\r\nHost: a\r\nX: b\n",          // incomplete head: refused already
+           "GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\nContent-Length: 5\r\n\r\n"}) {
+    const ParseResult r = parse(bad, h);
+    EXPECT_EQ(r.outcome, ParseOutcome::refused) << bad;
+    EXPECT_EQ(r.status, 400) << bad;
+  }
+  // Bare LFs in a body after the head are the body's business, and a CR at the end may be half a CRLF.
+  EXPECT_EQ(parse("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\na\nb", h).outcome, ParseOutcome::complete);
+  EXPECT_EQ(parse("GET / HTTP/1.1\r\nHost: a\r", h).outcome, ParseOutcome::incomplete);
+  EXPECT_EQ(parse("\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", h).outcome, ParseOutcome::complete);  // RFC 9112 2.2
+  for (std::string_view bad : {"GET / HTTP/1.1\r\nHost: a\r\nX: 1\r\n\t2\r\n\r\n",    // obs-fold (tab)
+                               "GET / HTTP/1.1\r\nHost: a\r\nX: 1\r\n 2\r\n\r\n",     // obs-fold (space)
+                               "GET / HTTP/1.1\r\nHost: a\r\nContent-Length : 5\r\n\r\n",  // space before colon
+                               "GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding\t: chunked\r\n\r\n",
+                               "GET / HTTP/1.1\r\nHost: a\r\n X: 1\r\n\r\n",            // first line folded
+                               "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\ntransfer-encoding: chunked\r\n\r\n"}) {
+    EXPECT_EQ(parse(bad, h).status, 400) << bad;
+  }
+  const std::string nul_value("GET / HTTP/1.1\r\nHost: a\r\nX: a\0b\r\n\r\n", 35);
+  const std::string nul_name("GET / HTTP/1.1\r\nHost: a\r\nX\0: b\r\n\r\n", 34);
+  const std::string nul_target("GET /a\0b HTTP/1.1\r\nHost: a\r\n\r\n", 30);
+  for (const std::string& bad : {nul_value, nul_name, nul_target}) EXPECT_EQ(parse(bad, h).status, 400);
+}
+
+// Expect: 100-continue is noted for the guard (it answers 100 only after its checks); other
+// expectations and an HTTP/1.0 client's are ignored (RFC 9110 10.1.1).
+TEST(GuardRequest, ExpectContinueIsNotedForHttp11Only) {
+  RequestHead h;
+  ASSERT_EQ(parse("POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-Continue\r\nContent-Length: 5\r\n\r\n", h).outcome,
+            ParseOutcome::complete);
+  EXPECT_TRUE(h.expect_continue);
+  ASSERT_EQ(parse("POST / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n", h).outcome,
+            ParseOutcome::complete);
+  EXPECT_FALSE(h.expect_continue);
+  ASSERT_EQ(parse("POST / HTTP/1.1\r\nHost: a\r\nExpect: x\r\nContent-Length: 5\r\n\r\n", h).outcome,
+            ParseOutcome::complete);
+  EXPECT_FALSE(h.expect_continue);
+}
+
 // Every header line is kept in order for the request filters (issue 6), as views into the buffer.
 TEST(GuardRequest, EveryHeaderLineIsKeptInOrder) {
   RequestHead h;
