@@ -5,11 +5,21 @@
 //                                  files a killed publish left, older than the stale-temp age, removed;
 //                                  the live generation bumped)
 //   sitewarden serve               starts the same guard beside the console ([guard] enabled)
+//   sitewarden guard overload on|off|auto --config F [--admin-port N]
+//                                  the overload switch of the running guard (issue 6): POST
+//                                  /overload?mode=… to its admin listener ([guard] admin_listen and
+//                                  admin_port, or --admin-port when the config lets the kernel pick);
+//                                  audited "guard.overload" (actor cli:<os user>, outcome, answer)
 //
 // Tamper incidents (N7.1) become audit events "guard.tamper" (site, release, path, expected and
 // actual digest, whether a good copy was served after the refetch).
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <cstring>
 #include <iostream>
 
 #include "base/log.h"
@@ -131,14 +141,117 @@ int run_guard_node(const std::string& config) {
   return 0;
 }
 
+// One request to the guard's admin listener (loopback: the config refuses anything else), the whole
+// answer read until the guard closes; every step bounded by 5 s.
+Result<std::string> admin_request(const std::string& listen, std::uint16_t port, const std::string& request) {
+  const std::string address = listen == "localhost" ? "127.0.0.1" : listen;
+  sockaddr_storage to{};
+  socklen_t to_len = 0;
+  if (auto* v4 = reinterpret_cast<sockaddr_in*>(&to); inet_pton(AF_INET, address.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(port);
+    to_len = sizeof(sockaddr_in);
+  } else if (auto* v6 = reinterpret_cast<sockaddr_in6*>(&to); inet_pton(AF_INET6, address.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(port);
+    to_len = sizeof(sockaddr_in6);
+  } else {
+    return fail("guard.admin_address", "[guard] admin_listen '" + listen + "' is not a loopback address");
+  }
+  const int fd = ::socket(to.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return fail("guard.admin_unreachable", std::string("socket: ") + std::strerror(errno));
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  std::string answer;
+  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&to), to_len) == 0 &&
+            ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size());
+  const std::string why = ok ? "" : std::strerror(errno);
+  for (char buf[4096]; ok && answer.size() < 65536;) {
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    answer.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  if (!ok || answer.empty()) {
+    return fail("guard.admin_unreachable", "no answer from the guard's admin listener " + address + ":" +
+                                               std::to_string(port) + (why.empty() ? "" : " (" + why + ")") +
+                                               ": is the guard running?");
+  }
+  return answer;
+}
+
+int run_overload(const std::string& config, const std::string& mode, int admin_port) {
+  if (!guard::parse_overload_mode(mode)) {
+    std::cerr << "error: the overload mode must be on, off or auto (not '" << mode << "')\n";
+    return 2;
+  }
+  auto p = open_platform(config);
+  if (!p) {
+    std::cerr << "error: " << p.error().to_string() << "\n";
+    return 1;
+  }
+  const auto& g = (*p)->config.guard;
+  const int port = admin_port > 0 ? admin_port : static_cast<int>(g.admin_port);
+  if (port <= 0 || port > 65535) {
+    std::cerr << "error: [guard] admin_port is 0 (the kernel picks it): give the running guard's --admin-port\n";
+    return 2;
+  }
+  auto answer = admin_request(g.admin_listen, static_cast<std::uint16_t>(port),
+                              "POST /overload?mode=" + mode + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                              "Content-Length: 0\r\nConnection: close\r\n\r\n");
+  int status = 0;
+  std::string body;
+  if (answer && answer->size() > 12 && answer->starts_with("HTTP/1.1 ")) {
+    status = std::atoi(answer->c_str() + 9);
+    if (const auto end = answer->find("\r\n\r\n"); end != std::string::npos) body = answer->substr(end + 4);
+  }
+  while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.pop_back();
+  audit::Event e;
+  e.actor = "cli:" + os_user();
+  e.action = "guard.overload";
+  e.object = "guard:" + std::to_string(port);
+  e.outcome = status == 200 ? audit::Outcome::success : audit::Outcome::failure;
+  e.details = {{"mode", mode}, {"status", status},
+               {"answer", answer ? body.substr(0, 200) : answer.error().to_string()}};
+  const auto logged = (*p)->audit->append(e);
+  if (!answer) {
+    std::cerr << "error: " << answer.error().to_string() << "\n";
+    return 1;
+  }
+  if (status != 200) {
+    std::cerr << "error: the guard answered " << status
+              << (status == 404 ? " ([limits] enabled = false: there is no overload mode to switch)" : "") << "\n";
+    return 1;
+  }
+  std::cout << body << "\n";
+  if (!logged) {
+    std::cerr << "error: switched, but the audit event was not written: " << logged.error().to_string() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
 }  // namespace
 
 CommandRunner add_guard_commands(CLI::App& app) {
   auto* cmd = app.add_subcommand("guard", "serve the live releases only (a guard-only node)");
   auto config = std::make_shared<std::string>();
-  cmd->add_option("--config", *config, "sitewarden.toml")->required();
-  return [cmd, config]() -> std::optional<int> {
+  cmd->add_option("--config", *config, "sitewarden.toml");
+  auto* overload = cmd->add_subcommand("overload", "switch the running guard's overload mode: on, off or auto (audited)");
+  auto mode = std::make_shared<std::string>();
+  auto overload_config = std::make_shared<std::string>();
+  auto admin_port = std::make_shared<int>(0);
+  overload->add_option("mode", *mode, "on | off | auto")->required();
+  overload->add_option("--config", *overload_config, "sitewarden.toml")->required();
+  overload->add_option("--admin-port", *admin_port, "the guard's admin port when [guard] admin_port is 0");
+  return [cmd, config, overload, mode, overload_config, admin_port]() -> std::optional<int> {
     if (!cmd->parsed()) return std::nullopt;
+    if (overload->parsed()) return run_overload(*overload_config, *mode, *admin_port);
+    if (config->empty()) {
+      std::cerr << "error: sitewarden guard needs --config sitewarden.toml\n";
+      return 2;
+    }
     return run_guard_node(*config);
   };
 }

@@ -58,6 +58,21 @@ for _ in $(seq 1 50); do grep -qF "$rid" "$DIR/node/waf-events.log" 2>/dev/null 
 grep -F "$rid" "$DIR/node/waf-events.log" | grep -q '"action":"blocked"' || fail "no blocked WAF event for $rid"
 metric_shows '^guard_filter_blocks_total{reason="waf"} 1$' || fail "WAF block metric"
 
+# The overload switch on the running guard (issue 6): on — a form POST gets 503, the metric shows the
+# mode — then back to auto; a bad mode refused; each switch audited (guard.overload).
+conf="$DIR/node/sitewarden.toml"
+out="$("$SW" guard overload on --config "$conf" --admin-port "$admin")" || fail "overload on: $out"
+grep -q 'overload mode on (was auto)' <<<"$out" || fail "overload on answered: $out"
+metric_shows '^guard_limits_overload_mode{mode="on"} 1$' || fail "overload mode metric"
+status="$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: nosuchsite.example.org' -d 'name=x' "http://127.0.0.1:$port/form")"
+[ "$status" = 503 ] || fail "a POST in overload mode gave $status"
+"$SW" guard overload auto --config "$conf" --admin-port "$admin" >/dev/null || fail "overload auto"
+metric_shows '^guard_limits_overload_mode{mode="auto"} 1$' || fail "overload mode back to auto"
+"$SW" guard overload maybe --config "$conf" --admin-port "$admin" >/dev/null 2>&1 && fail "a bad mode was accepted"
+"$SW" audit export --config "$conf" --from 2020-01-01 --to 2099-12-31 --out "$DIR/audit.jsonl" >/dev/null \
+  || fail "audit export"
+[ "$(grep -c '"action":"guard.overload"' "$DIR/audit.jsonl")" = 2 ] || fail "the switches are not audited"
+
 kill -TERM "$PID"
 for _ in $(seq 1 50); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
 kill -0 "$PID" 2>/dev/null && fail "the guard did not stop on SIGTERM"
