@@ -288,6 +288,69 @@ TEST_F(LimitsTest, OverloadOffNeverRefuses) {
   EXPECT_FALSE(f->overloaded());
 }
 
+// Issue 6: the guard's own refusals (filter.h refused()) are strikes; their window and the allowlist
+// apply as for 429s.
+TEST_F(LimitsTest, TheGuardsOwnRefusalsAreStrikesTowardsABan) {
+  options_.ban_after_blocks = 3;
+  options_.allowlist = {"10.0.0.9"};
+  auto f = make();
+  f->refused("10.0.0.1", 400);
+  f->refused("10.0.0.1", 414);
+  clock_.advance(61s);  // outside the window: the count starts again
+  f->refused("10.0.0.1", 431);
+  f->refused("10.0.0.1", 408);
+  EXPECT_TRUE(f->admit("10.0.0.1"));
+  f->refused("10.0.0.1", 413);
+  EXPECT_FALSE(f->admit("10.0.0.1"));
+  EXPECT_TRUE(f->admit("10.0.0.2"));
+  for (int i = 0; i < 10; ++i) f->refused("10.0.0.9", 400);
+  EXPECT_TRUE(f->admit("10.0.0.9"));
+  EXPECT_EQ(f->stats().guard_refusals, 5u);
+  EXPECT_EQ(f->stats().bans, 1u);
+}
+
+// Expect: 100-continue asks before_continue() with the head: it refuses without taking a token.
+TEST_F(LimitsTest, BeforeContinueRefusesBannedOverloadedAndEmptyBucketsWithoutTakingTokens) {
+  options_.ban_after_blocks = 2;
+  auto f = make();
+  FilterRequest head;
+  head.request_id = "h";
+  head.client_ip = "10.0.0.1";
+  head.method = "POST";
+  head.target = "/form";
+  head.http_version = "1.1";
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(f->before_continue(head).action, FilterVerdict::Action::pass) << i;
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(send(*f, "10.0.0.1").action, FilterVerdict::Action::pass) << i;  // all 5 tokens still there
+  FilterVerdict v = f->before_continue(head);
+  EXPECT_EQ(v.status, 429);
+  EXPECT_TRUE(v.close);
+  EXPECT_EQ(f->before_continue(head).status, 429);  // the second strike starts the ban
+  EXPECT_EQ(f->stats().bans, 1u);
+  EXPECT_EQ(f->before_continue(head).status, 403);
+  head.client_ip = "10.0.0.2";
+  EXPECT_EQ(f->before_continue(head).action, FilterVerdict::Action::pass);
+  f->set_overload(OverloadMode::on);
+  v = f->before_continue(head);
+  EXPECT_EQ(v.status, 503);
+  EXPECT_TRUE(v.close);
+}
+
+TEST_F(LimitsTest, TheOverloadSwitchChangesTheModeOfARunningFilter) {
+  options_.overload = OverloadMode::automatic;
+  auto f = make();
+  EXPECT_FALSE(f->overloaded());
+  f->set_overload(OverloadMode::on);
+  EXPECT_TRUE(f->overloaded());
+  EXPECT_EQ(send(*f, "10.0.0.1", "POST", "/form", "x=1").status, 503);
+  f->set_overload(OverloadMode::off);
+  EXPECT_EQ(send(*f, "10.0.0.1", "POST", "/form", "x=1").action, FilterVerdict::Action::pass);
+  EXPECT_EQ(parse_overload_mode("auto"), OverloadMode::automatic);
+  EXPECT_EQ(parse_overload_mode("on"), OverloadMode::on);
+  EXPECT_EQ(parse_overload_mode("ON"), std::nullopt);
+  EXPECT_EQ(parse_overload_mode(""), std::nullopt);
+  EXPECT_EQ(to_string(OverloadMode::automatic), "auto");
+}
+
 TEST_F(LimitsTest, MetricsNameEveryCounter) {
   options_.ban_after_blocks = 1;
   auto f = make();
