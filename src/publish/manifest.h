@@ -66,6 +66,15 @@ Status check_path(std::string_view path);
 
 // Signs `manifest` (after normalise()) with `key` and returns the signed document.
 Result<std::string> sign_manifest(Manifest manifest, const crypto::Suite& suite, const crypto::SigningKey& key);
+// The same for a manifest already normalise()d (sorted, valid paths), without copying it.
+Result<std::string> sign_normalised_manifest(const Manifest& manifest, const crypto::Suite& suite,
+                                             const crypto::SigningKey& key);
+
+// The canonical serialisation of `manifest` the signature covers: nlohmann's dump() of
+// {"base","created_at","created_by","files":[{"br"?,"digest","gzip"?,"path","size","type"}],"site_id"}
+// (keys sorted, no whitespace), written directly. "publish.manifest_invalid" for a string that is not
+// UTF-8.
+Result<std::string> manifest_body(const Manifest& manifest);
 
 // Parses a signed document and verifies its signature against `trusted` (the signer must be one of
 // them). Errors: "publish.manifest_invalid" (not JSON, a missing or mistyped field, a bad path, a

@@ -7,6 +7,7 @@
 #include <set>
 #include <thread>
 
+#include "base/log.h"
 #include "content/articles.h"
 #include "content/published_reader.h"
 #include "content/sanitiser.h"
@@ -43,11 +44,43 @@ bool scanned(const RenderedFile& f) {
 
 std::string object_of(std::int64_t site_id) { return "site:" + std::to_string(site_id); }
 
+// Where one publish's time goes, phase by phase, logged at debug level as "publish.timing"
+// (milliseconds): permit + frame, live state (kept or loaded), read, render, scan, build (blobs,
+// variants, sign, durable, switch), audit.
+class Spans {
+ public:
+  void mark(const char* phase) {
+    const auto now = std::chrono::steady_clock::now();
+    fields_[phase] = std::chrono::duration<double, std::milli>(now - last_).count();
+    last_ = now;
+  }
+  void report(std::int64_t site_id, std::string_view kind) {
+    fields_["site"] = site_id;
+    fields_["kind"] = kind;
+    log::debug("publish.timing", fields_);
+  }
+
+ private:
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+  nlohmann::json fields_ = nlohmann::json::object();
+};
+
 }  // namespace
 
 std::string_view to_string(PublishMode m) { return m == PublishMode::full ? "full" : "incremental"; }
 
 class Publisher::Impl {
+  // The verified state of a site's live release, kept between publishes (see live_state()).
+  struct LiveState {
+    std::int64_t release_id = 0;
+    crypto::Digest manifest_digest;
+    std::optional<Manifest> manifest;   // verified when loaded, or as this publisher signed it
+    std::optional<SearchIndex> index;   // none: the release has no usable search index (publish in full)
+    std::uint64_t used = 0;             // for forgetting the least recently used site
+  };
+  // Manifest entries kept in all (~250 bytes each with the index's entry): a few 10,000-article sites.
+  static constexpr std::size_t kKeptEntries = 200'000;
+
  public:
   explicit Impl(PublisherServices s) : s_(s), clock_(s.clock ? s.clock : &system_clock()) {
     auto theme = Theme::load_default();
@@ -64,7 +97,8 @@ class Publisher::Impl {
     const auto start = std::chrono::steady_clock::now();
     audit::Event event = event_for(actor, "publish.release", site_id);
     event.details["requested"] = std::string(to_string(mode));
-    auto report = publish_locked(actor, site_id, mode, hint, event);
+    Spans spans;
+    auto report = publish_locked(actor, site_id, mode, hint, event, spans);
     if (report) {
       report->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       event.details.update({{"kind", std::string(to_string(report->mode))},
@@ -74,7 +108,10 @@ class Publisher::Impl {
                             {"rendered", report->rendered},
                             {"changed", report->changed.size()}});
     }
-    return conclude(std::move(event), std::move(report));
+    auto concluded = conclude(std::move(event), std::move(report));
+    spans.mark("audit_ms");
+    spans.report(site_id, concluded ? to_string(concluded->mode) : "failed");
+    return concluded;
   }
 
   Status rollback(const Actor& actor, std::int64_t site_id, std::int64_t release_id) {
@@ -210,41 +247,36 @@ class Publisher::Impl {
   // ----- publishing --------------------------------------------------------------------------------
 
   Result<PublishReport> publish_locked(const Actor& actor, std::int64_t site_id, PublishMode mode,
-                                       std::span<const std::int64_t> hint, audit::Event& event) {
+                                       std::span<const std::int64_t> hint, audit::Event& event, Spans& spans) {
     if (!theme_) return std::unexpected(theme_error_);
     SW_CHECK(permit(actor, Permission::site_operate, site_id, event));
     SW_TRY(frame, frame_of(site_id));
+    spans.mark("frame_ms");
     SiteRenderer renderer(*theme_, frame);
 
-    // The live release's manifest (loaded and verified once, then handed to the builder) and its
-    // search index, the listing model of an incremental publish.
-    std::optional<Manifest> base;
-    std::int64_t base_id = 0;
-    std::optional<SearchIndex> index;
+    // The live release's verified manifest and its search index, the listing model of an incremental
+    // publish: kept from the last publish when the site's live release is still that one, else
+    // loaded (and verified) now.
+    LiveState* base = nullptr;
     if (mode == PublishMode::incremental) {
       SW_TRY(live, s_.releases->live(site_id));
       if (live) {
-        SW_TRY(manifest, s_.releases->load(live->id));
-        auto parsed = load_search_index([&](const std::string& path) -> Result<std::string> {
-          const ManifestEntry* e = manifest.find(path);
-          if (!e) return fail("publish.bad_search_index", "the live release has no " + path);
-          return s_.blobs->get(e->digest);
-        });
-        if (parsed && parsed->frame == renderer.frame_fingerprint()) {
-          index = std::move(*parsed);
-          base = std::move(manifest);
-          base_id = live->id;
-        }
+        SW_TRY(state, live_state(site_id, *live));
+        if (state->index && state->index->frame == renderer.frame_fingerprint()) base = state;
       }
     }
 
+    spans.mark("live_state_ms");
     PublishReport report;
     report.site_id = site_id;
     if (!base) {
       report.mode = PublishMode::full;
-      return publish_full(actor, site_id, std::move(frame), renderer, report);
+      auto full = publish_full(actor, site_id, std::move(frame), renderer, report);
+      spans.mark("full_ms");
+      return full;
     }
     report.mode = PublishMode::incremental;
+    const SearchIndex* index = &*base->index;
     std::map<std::int64_t, std::int64_t> known;
     for (const ListingEntry& e : index->entries) known[e.id] = e.version;
     // The articles to read: the hinted ones, or those whose live version differs from the index.
@@ -280,19 +312,41 @@ class Publisher::Impl {
         }
       }
     }
+    spans.mark("read_ms");
     SW_TRY(out, renderer.render_changes(*index, changed, removed));
     report.rendered = out.files.size();
+    spans.mark("render_ms");
     SW_CHECK(scan(out));
-    report.changed = changed_paths(&*base, out);
+    spans.mark("scan_ms");
+    report.changed = changed_paths(&*base->manifest, out);
     if (report.changed.empty()) {  // nothing the public sees changed: the live release stays
-      report.release_id = base_id;
-      report.files = base->entries.size();
-      report.bytes = base->total_bytes();
+      report.release_id = base->release_id;
+      report.files = base->manifest->entries.size();
+      report.bytes = base->manifest->total_bytes();
       return report;
     }
-    SW_TRY(id, build(actor, site_id, base_id, std::move(*base), std::move(out)));
-    SW_TRY(info, s_.releases->get(id));
-    report.release_id = id;
+    // The index of the new release, as render_changes() made it: the base's without the removed and
+    // the changed articles, with the changed ones as they are now.
+    SearchIndex next{index->frame, {}};
+    {
+      std::set<std::int64_t> gone(removed.begin(), removed.end());
+      for (const PublishedArticle& a : changed) gone.insert(a.id);
+      next.entries.reserve(index->entries.size() + changed.size());
+      for (const ListingEntry& e : index->entries) {
+        if (!gone.contains(e.id)) next.entries.push_back(e);
+      }
+      for (const PublishedArticle& a : changed) next.entries.push_back(renderer.listing_of(a));
+    }
+    // The base manifest moves into the build; the kept state is dropped until the commit hands the
+    // new release's manifest back (a failed build leaves nothing kept: the next publish reloads).
+    const std::int64_t base_id = base->release_id;
+    Manifest base_manifest = std::move(*base->manifest);
+    live_.erase(site_id);
+    SW_TRY(built, build(actor, site_id, base_id, std::move(base_manifest), std::move(out)));
+    SW_TRY(info, s_.releases->get(built.first));
+    keep_live_state(site_id, info, std::move(built.second), std::move(next));
+    spans.mark("build_ms");
+    report.release_id = built.first;
     report.files = info.files;
     report.bytes = info.bytes;
     return report;
@@ -353,6 +407,10 @@ class Publisher::Impl {
     report.changed = std::move(paths);
     SW_TRY(id, builder->commit());
     SW_TRY(info, s_.releases->get(id));
+    SearchIndex index{renderer.frame_fingerprint(), {}};  // what the release's search index holds
+    index.entries.reserve(articles.size());
+    for (const PublishedArticle& a : articles) index.entries.push_back(renderer.listing_of(a));
+    keep_live_state(site_id, info, builder->take_committed_manifest(), std::move(index));
     report.release_id = id;
     report.files = info.files;
     report.bytes = info.bytes;
@@ -378,9 +436,9 @@ class Publisher::Impl {
   }
 
   // Stores the files (and their gzip/brotli variants) on the base release and commits the release
-  // (release_builder.h).
-  Result<std::int64_t> build(const Actor& actor, std::int64_t site_id, std::int64_t base_id, Manifest base,
-                             RenderOutput out) {
+  // (release_builder.h). Returns its id and its manifest as signed.
+  Result<std::pair<std::int64_t, std::optional<Manifest>>> build(const Actor& actor, std::int64_t site_id,
+                                                                 std::int64_t base_id, Manifest base, RenderOutput out) {
     SW_TRY(builder, ReleaseBuilder::start(*s_.releases, *s_.blobs,
                                           ReleaseBuilder::Plan{site_id, actor.principal.name, base_id, std::move(base)}));
     for (const std::string& path : out.removed) {
@@ -389,7 +447,57 @@ class Publisher::Impl {
     for (RenderedFile& f : out.files) {
       SW_CHECK(builder->add(ReleaseFile{std::move(f.path), std::move(f.content_type), std::move(f.bytes), f.blob}));
     }
-    return builder->commit();
+    SW_TRY(id, builder->commit());
+    return std::pair{id, builder->take_committed_manifest()};
+  }
+
+  // ----- the live state kept between publishes -------------------------------------------------------
+
+  // The kept state of the site's live release `live`: the kept one when it is of this release (id and
+  // manifest digest, read from the database at every publish: a rollback, a publish by another
+  // process or another Publisher is noticed), else loaded now — the manifest verified (ReleaseStore::
+  // load: document re-hashed, signature checked) and the search index read from its verified blobs
+  // (none when the release has no usable one: format 1, or a blob that does not read).
+  Result<LiveState*> live_state(std::int64_t site_id, const ReleaseInfo& live) {
+    if (auto it = live_.find(site_id); it != live_.end()) {
+      LiveState& kept = it->second;
+      if (kept.release_id == live.id && kept.manifest_digest == live.manifest_digest && kept.manifest) {
+        kept.used = ++tick_;
+        return &kept;
+      }
+      live_.erase(it);
+    }
+    SW_TRY(manifest, s_.releases->load(live.id));
+    auto parsed = load_search_index([&](const std::string& path) -> Result<std::string> {
+      const ManifestEntry* e = manifest.find(path);
+      if (!e) return fail("publish.bad_search_index", "the live release has no " + path);
+      return s_.blobs->get(e->digest);
+    });
+    std::optional<SearchIndex> index;
+    if (parsed) index = std::move(*parsed);
+    return keep_live_state(site_id, live, std::move(manifest), std::move(index));
+  }
+
+  // Keeps the state of the site's live release (and forgets the least recently used sites' beyond
+  // kKeptEntries manifest entries in all). A missing manifest keeps nothing.
+  LiveState* keep_live_state(std::int64_t site_id, const ReleaseInfo& release, std::optional<Manifest> manifest,
+                             std::optional<SearchIndex> index) {
+    live_.erase(site_id);
+    if (!manifest) return nullptr;
+    std::size_t total = manifest->entries.size();
+    for (const auto& [id, kept] : live_) total += kept.manifest ? kept.manifest->entries.size() : 0;
+    while (total > kKeptEntries && !live_.empty()) {
+      auto oldest = std::ranges::min_element(live_, {}, [](const auto& kv) { return kv.second.used; });
+      total -= oldest->second.manifest ? oldest->second.manifest->entries.size() : 0;
+      live_.erase(oldest);
+    }
+    LiveState& state = live_[site_id];
+    state.release_id = release.id;
+    state.manifest_digest = release.manifest_digest;
+    state.manifest = std::move(manifest);
+    state.index = std::move(index);
+    state.used = ++tick_;
+    return &state;
   }
 
   // N3.2 again on the output: a high or critical finding in any rendered page stops the release.
@@ -414,6 +522,8 @@ class Publisher::Impl {
 
   PublisherServices s_;
   const Clock* clock_;
+  std::map<std::int64_t, LiveState> live_;  // by site
+  std::uint64_t tick_ = 0;
   std::unique_ptr<Theme> theme_;
   std::vector<std::unique_ptr<Theme>> extra_themes_;  // one per render thread of a full publish
   Error theme_error_;

@@ -4,9 +4,6 @@
 #include <brotli/encode.h>
 #include <zlib.h>
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <array>
 #include <filesystem>
@@ -82,18 +79,6 @@ Result<std::string> brotli(std::string_view in, int quality) {
     return fail("publish.compress", "brotli: the encoder failed");
   out.resize(size);
   return out;
-}
-
-// Makes one file and the directory entry naming it durable.
-Status fsync_file_and_dir(const std::filesystem::path& path) {
-  for (const std::filesystem::path& p : {path, path.parent_path()}) {
-    const int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return fail("store.io", "cannot open " + p.string() + " to sync it");
-    const int rc = ::fsync(fd);
-    ::close(fd);
-    if (rc != 0) return fail("store.io", "cannot fsync " + p.string());
-  }
-  return ok();
 }
 
 std::string media_type(std::string_view content_type) {
@@ -228,14 +213,17 @@ void ReleaseBuilder::work() {
   }
 }
 
-// An incremental build stores few files: each is made durable by itself (fsync of the file and its
-// directory) instead of one syncfs of the whole filesystem at commit, which also waits for every
-// other writer's dirty pages. A full build stores thousands: unsynced, then one syncfs.
+// An incremental build stores few files: they are made durable at commit, all at once with the signed
+// document (ReleaseStore::CommitOptions::unsynced, make_durable: concurrent fsyncs of just those files
+// and their directories), instead of one syncfs of the whole filesystem, which also waits for every
+// other writer's dirty pages, or one fsync after another. A full build stores thousands: unsynced,
+// then one syncfs.
 Result<crypto::Digest> ReleaseBuilder::store(std::string_view bytes) {
   SW_TRY(digest, blobs_->put_unsynced(bytes));
   if (base_) {
     SW_TRY(path, blobs_->path_of(digest));
-    SW_CHECK(fsync_file_and_dir(path));
+    std::lock_guard lock(mutex_);
+    unsynced_.push_back(std::move(path));
   }
   return digest;
 }
@@ -316,7 +304,18 @@ Result<std::int64_t> ReleaseBuilder::commit() {
     std::lock_guard lock(mutex_);
     stats_.files_carried = manifest.entries.size() - stats_.files_added;
   }
-  return releases_->commit(std::move(manifest), base_ ? kIncremental : kFull, base_ ? &*base_ : nullptr);
+  ReleaseStore::CommitOptions commit_options{.checked_base = base_ ? &*base_ : nullptr,
+                                             .unsynced = std::move(unsynced_),
+                                             .committed = &committed_manifest_};
+  SW_TRY(id, releases_->commit(std::move(manifest), base_ ? kIncremental : kFull, std::move(commit_options)));
+  has_committed_ = true;
+  return id;
+}
+
+std::optional<Manifest> ReleaseBuilder::take_committed_manifest() {
+  if (!has_committed_) return std::nullopt;
+  has_committed_ = false;
+  return std::optional<Manifest>(std::move(committed_manifest_));
 }
 
 BuildStats ReleaseBuilder::stats() const {

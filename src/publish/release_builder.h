@@ -15,10 +15,10 @@
 // ManifestEntry per file.
 //
 // Crash safety: blobs are written and made durable before the release is committed (a full build:
-// BlobStore::put_unsynced, then one sync() of the store; an incremental one, with few files: each
-// blob fsynced with its directory as it is stored); a build abandoned or killed before commit()
-// changes nothing live (ReleaseStore), and what it wrote is at worst unnamed blobs and temp files
-// recover() removes.
+// BlobStore::put_unsynced, then one sync() of the store; an incremental one, with few files: its new
+// blobs fsynced at commit together with the signed document, concurrently — make_durable); a build
+// abandoned or killed before commit() changes nothing live (ReleaseStore), and what it wrote is at
+// worst unnamed blobs and temp files recover() removes.
 //
 // Thread-safety: add() may be called from several threads; remove() and commit() from one, after
 // every add() returned; the workers are internal. The builder
@@ -28,6 +28,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -131,6 +132,11 @@ class ReleaseBuilder {
 
   BuildStats stats() const;
 
+  // The manifest commit() made live, as signed (ReleaseStore::CommitOptions::committed), for a caller
+  // that keeps the live release in memory; nullopt before a successful commit() and after the first
+  // call.
+  std::optional<Manifest> take_committed_manifest();
+
  private:
   struct Job {
     ReleaseFile file;
@@ -164,6 +170,9 @@ class ReleaseBuilder {
   std::vector<ManifestEntry> built_;
   BuildStats stats_;
   std::vector<std::jthread> workers_;
+  std::vector<std::filesystem::path> unsynced_;  // an incremental build's new blobs, synced at commit
+  Manifest committed_manifest_;
+  bool has_committed_ = false;
 };
 
 }  // namespace sw::publish

@@ -6,10 +6,11 @@
 //
 // DATA_DIR is laid out like a node's (cli/platform.h): sitewarden.db (migrations applied, the site
 // present), blobs/, keys/node-<SUITE>.key (a SigningKey in text form), run/live-generation.
-// Each release is a full build (ReleaseBuilder, gzip + brotli variants) of PAGES pages "/index.html"
-// and "/p/<k>.html"; every page's bytes carry the release's sequence number as "seq=<n>;" (n is one
-// more than the site's newest release id, so it never repeats), so a checker can tell that every page
-// of the live release comes from one release. RELEASES=0 publishes until killed. Exit: 0 after
+// Each release is a build (ReleaseBuilder, gzip + brotli variants; every other one incremental on the
+// live release, re-adding every page) of PAGES pages "/index.html" and "/p/<k>.html"; every page's
+// bytes carry the release's sequence number as "seq=<n>;" (n is one more than the site's newest
+// release id, so it never repeats), so a checker can tell that every page of the live release comes
+// from one release. RELEASES=0 publishes until killed. Exit: 0 after
 // RELEASES releases, 1 on an error (printed), 2 on bad arguments.
 #include <charconv>
 #include <cstdio>
@@ -45,7 +46,12 @@ std::string page_bytes(std::int64_t seq, int k) {
 Status publish_one(publish::ReleaseStore& store, store::BlobStore& blobs, std::int64_t site, int pages) {
   SW_TRY(existing, store.list(site));
   const std::int64_t seq = existing.empty() ? 1 : existing.front().id + 1;
-  SW_TRY(builder, publish::ReleaseBuilder::start(store, blobs, {site, "crash-writer", std::nullopt}));
+  // Every other release is incremental on the live one (its new blobs made durable in one batch with
+  // the signed document at commit), so kills land in both kinds of commit.
+  SW_TRY(live, store.live(site));
+  std::optional<std::int64_t> base;
+  if (live && seq % 2 == 0) base = live->id;
+  SW_TRY(builder, publish::ReleaseBuilder::start(store, blobs, {site, "crash-writer", base}));
   for (int k = 0; k < pages; ++k) {
     const std::string path = k == 0 ? "/index.html" : "/p/" + std::to_string(k) + ".html";
     SW_CHECK(builder->add({path, "text/html; charset=utf-8", page_bytes(seq, k), std::nullopt}));

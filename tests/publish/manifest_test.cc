@@ -74,6 +74,50 @@ TEST(Manifest, DocumentIsCanonicalAndOtherShapesTakeTheGeneralPath) {
   EXPECT_EQ(refused.error().code, "publish.manifest_bad_signature");
 }
 
+// The body is written directly (no JSON tree) but must be exactly nlohmann's canonical dump, which
+// the general verification path re-serialises: escapes, non-ASCII, both variants, neither.
+TEST(Manifest, BodyIsExactlyTheCanonicalDump) {
+  Keys k;
+  Manifest m = sample(k.suite);
+  m.base = "sm3:" + std::string(64, 'a');
+  m.created_by = "cli:\"root\"\\\t\x01\x7f 管理员";
+  m.entries.push_back(entry(k.suite, "/文章/\"q\"\x1f.html", "<p>x</p>"));
+  m.entries.back().content_type = "text/plain; charset=\"utf-8\"";
+  m.entries.back().brotli = Variant{k.suite.hash("br"), 0};
+  m.entries.back().gzip = Variant{k.suite.hash("gz2"), 18446744073709551615ull};
+  m.site_id = -3;
+  ASSERT_TRUE(m.normalise());
+  nlohmann::json files = nlohmann::json::array();
+  for (const auto& e : m.entries) {
+    nlohmann::json f = {{"path", e.path}, {"type", e.content_type}, {"size", e.size}, {"digest", e.digest.to_string()}};
+    if (e.gzip) f["gzip"] = {{"digest", e.gzip->digest.to_string()}, {"size", e.gzip->size}};
+    if (e.brotli) f["br"] = {{"digest", e.brotli->digest.to_string()}, {"size", e.brotli->size}};
+    files.push_back(std::move(f));
+  }
+  const nlohmann::json expected = {{"site_id", m.site_id}, {"created_at", m.created_at}, {"created_by", m.created_by},
+                                   {"base", m.base},       {"files", std::move(files)}};
+  auto body = manifest_body(m);
+  ASSERT_TRUE(body) << body.error().to_string();
+  EXPECT_EQ(*body, expected.dump());
+  // The document verifies on both paths and gives the manifest back.
+  auto doc = sign_manifest(m, k.suite, k.key);
+  ASSERT_TRUE(doc);
+  auto back = verify_manifest(*doc, k.trusted);
+  ASSERT_TRUE(back) << back.error().to_string();
+  EXPECT_EQ(back->entries, m.entries);
+  EXPECT_EQ(back->created_by, m.created_by);
+  const auto parsed = nlohmann::json::parse(*doc);
+  auto general = verify_manifest(parsed.dump(2), k.trusted);  // another shape: the general path
+  ASSERT_TRUE(general) << general.error().to_string();
+  EXPECT_EQ(general->entries, m.entries);
+
+  // Invalid UTF-8 (nlohmann's dump would throw) is refused by name, not thrown.
+  m.created_by = "cli:\xff\xfe";
+  auto bad = manifest_body(m);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, "publish.manifest_invalid");
+}
+
 TEST(Manifest, BothSuitesVerify) {
   const auto& intl = crypto::suite(crypto::SuiteId::intl);
   auto key = *intl.generate_signing_key();

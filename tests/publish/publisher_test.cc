@@ -280,6 +280,132 @@ TEST_F(PublisherTest, RollbackMakesTheEarlierReleaseLiveAndIsAudited) {
   EXPECT_TRUE((*list)[1].live);
 }
 
+// ----- the live state a long-lived publisher keeps (serve) ------------------------------------------
+
+// One publisher (as serve keeps it) publishing one change after another: every release equals a
+// full publish of the same state — a new newest article, one starting an archive page, an older
+// one, a correction, a withdrawal — so the listing state it kept between publishes is the real one.
+TEST_F(PublisherTest, IncrementalsInARowFromTheKeptStateEqualAFullPublish) {
+  std::vector<std::int64_t> ids;
+  for (int i = 0; i < 19; ++i) ids.push_back(published("文章" + std::to_string(i)));
+  ASSERT_TRUE(publish(PublishMode::full));
+  auto step = [&](std::int64_t article) {
+    const std::int64_t hint[] = {article};
+    auto r = publish(PublishMode::incremental, hint);
+    ASSERT_TRUE(r) << r.error().to_string();
+    EXPECT_EQ(r->mode, PublishMode::incremental);
+  };
+  for (int i = 0; i < 3; ++i) step(published("新文章" + std::to_string(i)));  // 20, 21 (a new page), 22
+  // An older article (its date before every other's).
+  auto f = fields("<p>旧闻</p>");
+  f.title = "旧闻补录";
+  f.publish_date = TimePoint{std::chrono::seconds{1'000'000'000}};
+  auto old = content_->create_article(as(editor_), column_, f);
+  ASSERT_TRUE(old);
+  ASSERT_TRUE(content_->submit(as(editor_), old->article.id));
+  ASSERT_TRUE(content_->approve(as(reviewer_), old->article.id, Stage::content, {}));
+  ASSERT_TRUE(content_->approve(as(secrecy_), old->article.id, Stage::secrecy, {}));
+  ASSERT_TRUE(content_->publish(as(operator_), old->article.id));
+  step(old->article.id);
+  // A correction of a live article, approved and published.
+  auto corrected = fields("<p>更正后的正文</p>");
+  corrected.title = "文章3（更正）";
+  ASSERT_TRUE(content_->correct(as(editor_), ids[3], corrected, "更正标题"));
+  ASSERT_TRUE(content_->approve(as(reviewer_), ids[3], Stage::content, {}));
+  ASSERT_TRUE(content_->approve(as(secrecy_), ids[3], Stage::secrecy, {}));  // the correction is published
+  step(ids[3]);
+  EXPECT_NE(live_page("/articles/" + std::to_string(ids[3]) + ".html").find("更正后的正文"), std::string::npos);
+  // A withdrawal.
+  ASSERT_TRUE(content_->request_withdrawal(as(editor_), ids[5], "信息有误", false));
+  ASSERT_TRUE(content_->decide_withdrawal(as(reviewer_), ids[5], true, ""));
+  step(ids[5]);
+  EXPECT_FALSE(live_files().contains("/articles/" + std::to_string(ids[5]) + ".html"));
+  step(published("最后一篇"));
+
+  const auto incremental = live_files();
+  auto full = publish(PublishMode::full);
+  ASSERT_TRUE(full) << full.error().to_string();
+  EXPECT_EQ(live_files(), incremental);
+}
+
+// A rollback made outside this publisher (the CLI's `release rollback`, another process) is noticed:
+// the next incremental publish is built on the release really live, not on the one it kept.
+TEST_F(PublisherTest, KeptStateFollowsARollbackMadeElsewhere) {
+  published("第一篇");
+  auto first = publish(PublishMode::full);
+  ASSERT_TRUE(first);
+  const std::int64_t a = published("第二篇");
+  const std::int64_t hint_a[] = {a};
+  auto second = publish(PublishMode::incremental, hint_a);
+  ASSERT_TRUE(second);
+  ASSERT_TRUE(live_files().contains("/articles/" + std::to_string(a) + ".html"));
+  // Rolled back through another store over the same database, as `sitewarden release rollback` does.
+  ReleaseStore elsewhere(*db_, *blobs_, suite(), key_, std::vector{key_.public_key}, ReleaseStore::Options{});
+  ASSERT_TRUE(elsewhere.switch_live(site_, first->release_id, "cli:root", "回滚测试"));
+  const auto rolled_back = live_files();
+
+  const std::int64_t b = published("第三篇");
+  const std::int64_t hint_b[] = {b};
+  auto third = publish(PublishMode::incremental, hint_b);
+  ASSERT_TRUE(third) << third.error().to_string();
+  EXPECT_EQ(third->mode, PublishMode::incremental);
+  auto manifest = releases_->load(third->release_id);
+  ASSERT_TRUE(manifest);
+  EXPECT_EQ(manifest->base, releases_->get(first->release_id)->manifest_digest.to_string())
+      << "built on the release live after the rollback";
+  const auto files = live_files();
+  EXPECT_TRUE(files.contains("/articles/" + std::to_string(b) + ".html"));
+  EXPECT_FALSE(files.contains("/articles/" + std::to_string(a) + ".html")) << "the rolled-back article stays out";
+  const auto changed = diff(rolled_back, files);
+  for (const auto& [path, digest] : rolled_back) {
+    if (!changed.contains(path)) {
+      EXPECT_EQ(files.at(path), digest);
+    }
+  }
+  // Compared with the live index (no hint), the article still published in content comes back.
+  auto fourth = publish(PublishMode::incremental);
+  ASSERT_TRUE(fourth);
+  EXPECT_TRUE(live_files().contains("/articles/" + std::to_string(a) + ".html"));
+}
+
+// A release published by another publisher (another process: the CLI's `publish`, the scheduler of
+// another node process) is noticed too: nothing it published is lost by the next incremental here.
+TEST_F(PublisherTest, KeptStateFollowsAPublishByAnotherPublisher) {
+  published("第一篇");
+  ASSERT_TRUE(publish(PublishMode::full));
+  const std::int64_t warm = published("预热");
+  const std::int64_t hint_warm[] = {warm};
+  ASSERT_TRUE(publish(PublishMode::incremental, hint_warm));  // this publisher keeps the live state
+
+  Publisher other(PublisherServices{.db = db_.get(),
+                                    .audit = &audit_,
+                                    .registry = registry_.get(),
+                                    .content = content_.get(),
+                                    .blobs = blobs_.get(),
+                                    .releases = releases_.get(),
+                                    .looks = looks_.get(),
+                                    .scanner = scanner_.get(),
+                                    .suite = &suite(),
+                                    .clock = &clock_});
+  const std::int64_t c = published("另一进程发布的文章");
+  const std::int64_t hint_c[] = {c};
+  auto by_other = other.publish_site(as(operator_), site_, PublishMode::incremental, hint_c);
+  ASSERT_TRUE(by_other) << by_other.error().to_string();
+
+  const std::int64_t d = published("本进程发布的文章");
+  const std::int64_t hint_d[] = {d};
+  auto r = publish(PublishMode::incremental, hint_d);
+  ASSERT_TRUE(r) << r.error().to_string();
+  EXPECT_EQ(r->mode, PublishMode::incremental);
+  const auto files = live_files();
+  EXPECT_TRUE(files.contains("/articles/" + std::to_string(c) + ".html"));
+  EXPECT_TRUE(files.contains("/articles/" + std::to_string(d) + ".html"));
+  EXPECT_NE(live_page("/index.html").find("另一进程发布的文章"), std::string::npos);
+  const auto incremental = live_files();
+  ASSERT_TRUE(publish(PublishMode::full));
+  EXPECT_EQ(live_files(), incremental);
+}
+
 // ----- the site's look -------------------------------------------------------------------------------
 
 TEST_F(PublisherTest, ANewLookNeedsSiteConfigureAndReachesTheNextPublishInFull) {
