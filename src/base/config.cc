@@ -319,6 +319,8 @@ const std::vector<Key>& schema() {
               "threads running the WAF off the guard's event threads; 0: one per core"),
       integer("waf", "max_queued", field(&Config::waf, &WafConfig::max_queued), 1, 100'000,
               "requests waiting for a WAF thread; more are answered 503 (busy page)"),
+      text("waf", "prefilter", field(&Config::waf, &WafConfig::prefilter), {"off", "check", "on"},
+           "on: requests no CRS pattern rule can match skip the full rule set; check: both, misses logged"),
       boolean("limits", "enabled", field(&Config::limits, &LimitsConfig::enabled),
               "N7.3: rate limits, bans and overload mode before the WAF"),
       integer("limits", "rate_per_ip", field(&Config::limits, &LimitsConfig::rate_per_ip), 1, 1'000'000,
