@@ -2,17 +2,16 @@
 #include "publish/release_builder.h"
 
 #include <brotli/encode.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <array>
 #include <filesystem>
 
+#include "publish/compress.h"
+
 namespace sw::publish {
 namespace {
 
-constexpr int kGzipWindowBits = 15 + 16;  // 32 KiB window, gzip wrapper (RFC 1952)
-constexpr int kGzipMemLevel = 9;
 constexpr std::string_view kFull = "full";
 constexpr std::string_view kIncremental = "incremental";
 
@@ -23,63 +22,6 @@ constexpr std::array<std::string_view, 13> kCompressibleTypes = {
     "application/ld+json"};
 
 std::unexpected<Error> bad_input(std::string what) { return fail("publish.bad_input", std::move(what)); }
-
-// One deflate state per thread, reset between files: deflateInit2 allocates and clears ~400 KiB
-// (window, hash chains, pending buffer: mmap-sized blocks, so page faults every time), which costs
-// ~20x the compression of a 5 KB page itself. deflateReset gives the same output as a fresh state.
-class Deflater {
- public:
-  ~Deflater() {
-    if (level_ != 0) deflateEnd(&zs_);
-  }
-  Result<z_stream*> ready(int level) {
-    if (level_ == level) {
-      if (deflateReset(&zs_) != Z_OK) return fail("publish.compress", "gzip: cannot reset zlib");
-      return &zs_;
-    }
-    if (level_ != 0) deflateEnd(&zs_);
-    level_ = 0;
-    zs_ = z_stream{};
-    if (deflateInit2(&zs_, level, Z_DEFLATED, kGzipWindowBits, kGzipMemLevel, Z_DEFAULT_STRATEGY) != Z_OK)
-      return fail("publish.compress", "gzip: cannot initialise zlib");
-    level_ = level;
-    return &zs_;
-  }
-
- private:
-  z_stream zs_{};
-  int level_ = 0;  // 0: not initialised
-};
-
-Result<std::string> gzip(std::string_view in, int level) {
-  thread_local Deflater deflater;
-  SW_TRY(zs, deflater.ready(level));
-  std::string out(deflateBound(zs, static_cast<uLong>(in.size())), '\0');
-  zs->next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs->avail_in = static_cast<uInt>(in.size());
-  zs->next_out = reinterpret_cast<Bytef*>(out.data());
-  zs->avail_out = static_cast<uInt>(out.size());
-  const int rc = deflate(zs, Z_FINISH);
-  out.resize(zs->total_out);
-  if (rc != Z_STREAM_END) return fail("publish.compress", "gzip: zlib stopped with code " + std::to_string(rc));
-  return out;
-}
-
-Result<std::string> brotli(std::string_view in, int quality) {
-  std::size_t size = BrotliEncoderMaxCompressedSize(in.size());
-  if (size == 0) return fail("publish.compress", "brotli: input of " + std::to_string(in.size()) + " bytes is too large");
-  std::string out(size, '\0');
-  // A window just large enough for the input: quality 9 with the default 4 MiB window spends ~25 ms
-  // per small page setting up, with a fitted one ~0.2 ms, for the same output.
-  int window = BROTLI_MIN_WINDOW_BITS;
-  while (window < BROTLI_MAX_WINDOW_BITS && (std::size_t{1} << window) - 16 < in.size()) ++window;
-  if (BrotliEncoderCompress(quality, window, BROTLI_MODE_TEXT, in.size(),
-                            reinterpret_cast<const std::uint8_t*>(in.data()), &size,
-                            reinterpret_cast<std::uint8_t*>(out.data())) != BROTLI_TRUE)
-    return fail("publish.compress", "brotli: the encoder failed");
-  out.resize(size);
-  return out;
-}
 
 std::string media_type(std::string_view content_type) {
   std::string type(content_type.substr(0, content_type.find(';')));
@@ -268,12 +210,12 @@ Result<ManifestEntry> ReleaseBuilder::build_entry(ReleaseFile file) {
 
 // N7.1 still holds for variants: each is a blob named by its own digest in the signed manifest.
 Status ReleaseBuilder::compress_into(ManifestEntry& entry, std::string_view bytes) {
-  SW_TRY(gz, gzip(bytes, options_.gzip_level));
+  SW_TRY(gz, gzip_compress(bytes, options_.gzip_level));
   if (gz.size() < bytes.size()) {
     SW_TRY(digest, store(gz));
     entry.gzip = Variant{std::move(digest), gz.size()};
   }
-  SW_TRY(br, brotli(bytes, brotli_quality_for(bytes.size(), options_.brotli_quality)));
+  SW_TRY(br, brotli_compress(bytes, brotli_quality_for(bytes.size(), options_.brotli_quality)));
   if (br.size() < bytes.size()) {
     SW_TRY(digest, store(br));
     entry.brotli = Variant{std::move(digest), br.size()};
