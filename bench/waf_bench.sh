@@ -243,3 +243,8 @@ echo
 awk -v g="$(cat "$work/guard-waf/rps")" -v n="$(cat "$work/nginx-modsec/rps")" \
     -v gc="$(cat "$work/guard-waf/per_cpu")" -v nc="$(cat "$work/nginx-modsec/per_cpu")" \
     'BEGIN{ printf "guard+waf / nginx+modsec = %.2fx req/s, %.2fx req/CPU-s (first target >= 1x, goal >= 5x)\n", g/n, gc/nc }'
+# With `-- --prefilter-check`: how many requests of the run the prefilter would have passed without the
+# full rule set, and on how many of those the full engine differed (must be 0; docs/modules/waf.md).
+if grep -q '"waf.prefilter_' "$work/guard-waf/err"; then
+  echo "prefilter check (guard+waf): $(grep -c '"waf.prefilter_check_pass"' "$work/guard-waf/err") requests passed by the prefilter, $(grep -c '"waf.prefilter_miss"' "$work/guard-waf/err") misses"
+fi

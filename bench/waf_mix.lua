@@ -20,6 +20,9 @@ local function load_mix()
         ["Accept-Language"] = "zh-CN,zh;q=0.9,en;q=0.8",
         ["Accept-Encoding"] = "gzip, deflate",
         ["Cookie"] = "lang=zh-CN; theme=light",
+        -- A name, as a browser sends for the union sites (and as the pre-load check sends): with wrk's
+        -- default "127.0.0.1:PORT" every request matches CRS 920350 (numeric Host) in both WAFs.
+        ["Host"] = "localhost",
       }
       if body == "-" then body = nil end
       if ctype ~= "-" then headers["Content-Type"] = ctype end

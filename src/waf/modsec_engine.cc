@@ -79,7 +79,8 @@ int anomaly_score(modsecurity::Transaction& tx) {
 }  // namespace
 
 std::shared_ptr<CompiledRules> compile(const std::string& text, std::string& error,
-                                       const std::filesystem::path& prefilter_rules_dir, std::string* prefilter_note) {
+                                       const std::filesystem::path& prefilter_rules_dir, std::string* prefilter_note,
+                                       int paranoia) {
   modsec();  // the engine exists before any rule set
   auto compiled = std::make_shared<CompiledRules>();
   if (compiled->rules.load(text.c_str(), "sitewarden-waf.conf") < 0) {
@@ -88,7 +89,7 @@ std::shared_ptr<CompiledRules> compile(const std::string& text, std::string& err
   }
   if (!prefilter_rules_dir.empty()) {
     std::string why;
-    auto prefilter = Prefilter::build(compiled->rules, prefilter_rules_dir, why);
+    auto prefilter = Prefilter::build(compiled->rules, prefilter_rules_dir, paranoia, why);
     if (prefilter) {
       auto reduced = std::make_unique<modsecurity::RulesSet>();
       std::string reduced_text = text + "\n" + prefilter->removal_directive();
@@ -141,6 +142,14 @@ Outcome run(CompiledRules& rules, const guard::FilterRequest& request, Prefilter
       full.prefilter_pass = true;  // check mode: the prefilter would have answered with the reduced run
       full.prefilter_miss = full.status != reduced.status || ids_of(full) != ids_of(reduced) ||
                             full.anomaly_score != reduced.anomaly_score;
+      if (full.prefilter_miss) {
+        std::string& d = full.prefilter_miss_detail;
+        d = "status " + std::to_string(full.status) + "/" + std::to_string(reduced.status) + " score " +
+            std::to_string(full.anomaly_score) + "/" + std::to_string(reduced.anomaly_score) + " ids full:";
+        for (auto i : ids_of(full)) d += " " + std::to_string(i);
+        d += " reduced:";
+        for (auto i : ids_of(reduced)) d += " " + std::to_string(i);
+      }
     }
     return full;
   }

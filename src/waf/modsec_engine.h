@@ -21,7 +21,7 @@ struct CompiledRules;  // a loaded, read-only ModSecurity rule set
 // without it and `prefilter_note` says why.
 std::shared_ptr<CompiledRules> compile(const std::string& text, std::string& error,
                                        const std::filesystem::path& prefilter_rules_dir = {},
-                                       std::string* prefilter_note = nullptr);
+                                       std::string* prefilter_note = nullptr, int paranoia = 4);
 bool has_prefilter(const CompiledRules& rules);
 
 struct Match {
@@ -40,6 +40,7 @@ struct Outcome {
   bool prefilter_pass = false;   // no covered rule could match: the reduced run's outcome was used (check
                                  // mode: would have been; the full outcome is returned)
   bool prefilter_miss = false;   // check mode: the prefilter said "cannot match" and the full run differed
+  std::string prefilter_miss_detail;  // for a miss: statuses, scores and rule ids of both runs (full/reduced)
 };
 
 enum class PrefilterUse {

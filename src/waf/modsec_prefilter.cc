@@ -176,6 +176,15 @@ std::vector<TextRule> read_rule_files(const fs::path& dir, std::string& error) {
   return rules;
 }
 
+// The N of a 'paranoia-level/N' tag; 1 without one.
+int tagged_paranoia(const std::string& actions) {
+  static constexpr std::string_view kTag = "paranoia-level/";
+  auto at = actions.find(kTag);
+  if (at == std::string::npos || at + kTag.size() >= actions.size()) return 1;
+  char c = actions[at + kTag.size()];
+  return c >= '1' && c <= '9' ? c - '0' : 1;
+}
+
 bool plain_only(const std::string& variables) {
   std::size_t start = 0;
   while (start <= variables.size()) {
@@ -256,7 +265,18 @@ bool debug_enabled() {
 // The values of one variable of a rule ("ARGS", "REQUEST_HEADERS:User-Agent", "ARGS:/re/"): a key
 // narrows a collection to that key (ModSecurity compares keys without case); a regular-expression key
 // takes the whole collection (a superset).
-void values_of(const std::string& spec, modsecurity::Transaction& tx, std::vector<const modsecurity::VariableValue*>& out) {
+//
+// Each variable resolves into a vector of its own, appended to `all` afterwards: libmodsecurity's *_NAMES
+// collections (AnchoredSetVariableTranslationProxy::resolve) rewrite EVERY element of the vector they
+// are given into a name, so resolving ARGS_NAMES into a vector that already held the ARGS values turned
+// those values into their names and the values were never scanned (the misses the check found).
+void values_of(const std::string& spec, modsecurity::Transaction& tx, std::vector<const modsecurity::VariableValue*>& all) {
+  std::vector<const modsecurity::VariableValue*> out;
+  struct Append {
+    std::vector<const modsecurity::VariableValue*>& from;
+    std::vector<const modsecurity::VariableValue*>& to;
+    ~Append() { to.insert(to.end(), from.begin(), from.end()); }
+  } append{out, all};
   auto colon = spec.find(':');
   std::string name = spec.substr(0, colon);
   std::string key = colon == std::string::npos ? std::string() : spec.substr(colon + 1);
@@ -309,7 +329,7 @@ Prefilter::~Prefilter() = default;
 const std::string& Prefilter::removal_directive() const { return impl_->removal; }
 std::size_t Prefilter::covered_rules() const { return impl_->covered; }
 
-std::unique_ptr<Prefilter> Prefilter::build(modsecurity::RulesSet& full, const fs::path& crs_rules_dir,
+std::unique_ptr<Prefilter> Prefilter::build(modsecurity::RulesSet& full, const fs::path& crs_rules_dir, int paranoia,
                                             std::string& error) {
   auto rules = read_rule_files(crs_rules_dir, error);
   if (rules.empty()) {
@@ -321,6 +341,13 @@ std::unique_ptr<Prefilter> Prefilter::build(modsecurity::RulesSet& full, const f
   std::vector<std::int64_t> covered_ids;
   for (const auto& r : rules) {
     if (r.chained_link || r.negated || r.id == 0) continue;
+    // A chain head stays with the engine: its chain is evaluated exactly in the reduced set (heads such
+    // as 920170's ^(?:GET|HEAD)$ match ordinary requests, so covering them would pass nothing).
+    if (has_action(r.actions, "chain")) continue;
+    // Above the site's paranoia level CRS skips the rule (skipAfter markers): covering it would only make
+    // ordinary requests "may match" (942432's \W{4} on any Chinese text is PL2). Left uncovered it stays
+    // in the reduced set, where the engine skips it exactly as in the full set.
+    if (tagged_paranoia(r.actions) > paranoia) continue;
     static const std::set<std::string> ops = {"rx", "pm", "pmFromFile", "detectSQLi", "detectXSS"};
     if (!ops.contains(r.op) || r.param.find("%{") != std::string::npos || !plain_only(r.variables)) continue;
     // Bookkeeping rules (nolog: CRS initialisation such as 901318's ^.*$ on the User-Agent) match on

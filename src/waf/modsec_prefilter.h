@@ -34,8 +34,10 @@ class Prefilter {
   // Reads the CRS rule files under `crs_rules_dir` (the rules/ directory the text includes) and finds
   // each covered rule in `full` (the compiled full rule set, which must outlive the prefilter).
   // nullptr with `error` set when nothing could be covered or a database did not compile.
+  // Rules tagged paranoia-level/N above `paranoia` are not covered (the engine skips them at this level;
+  // left in the reduced set they are skipped there too, so not covering them is exact).
   static std::unique_ptr<Prefilter> build(modsecurity::RulesSet& full, const std::filesystem::path& crs_rules_dir,
-                                          std::string& error);
+                                          int paranoia, std::string& error);
   ~Prefilter();
 
   // "SecRuleRemoveById <ids>" for the covered rules: appended to the rules text for the reduced set.

@@ -272,7 +272,7 @@ class Waf::Impl {
     std::string error, prefilter_note;
     auto compiled = engine::compile(
         text, error, options_.prefilter == WafOptions::Prefilter::off ? std::filesystem::path() : options_.crs_dir / "rules",
-        &prefilter_note);
+        &prefilter_note, settings.paranoia);
     if (compiled && options_.prefilter != WafOptions::Prefilter::off && !engine::has_prefilter(*compiled)) {
       log::warn("waf.prefilter_unavailable", {{"reason", prefilter_note}});
     }
@@ -318,9 +318,9 @@ class Waf::Impl {
       auto it = sites_.find(request.site_id);
       site = it == sites_.end() ? defaults_ : it->second;
     }
-    // "on" runs as "check" (the full outcome is always used): the check found requests the prefilter
-    // passed wrongly (docs/modules/waf.md), so its answer is never trusted until that is fixed.
-    auto use = options_.prefilter == WafOptions::Prefilter::off ? engine::PrefilterUse::off : engine::PrefilterUse::check;
+    const auto use = options_.prefilter == WafOptions::Prefilter::off  ? engine::PrefilterUse::off
+                     : options_.prefilter == WafOptions::Prefilter::on ? engine::PrefilterUse::on
+                                                                       : engine::PrefilterUse::check;
     auto outcome = engine::run(*site.rules, request, use);
     if (outcome.prefilter_pass) {
       prefilter_passed_.fetch_add(1, std::memory_order_relaxed);
@@ -330,7 +330,8 @@ class Waf::Impl {
     }
     if (outcome.prefilter_miss) {
       prefilter_misses_.fetch_add(1, std::memory_order_relaxed);
-      log::error("waf.prefilter_miss", {{"request_id", std::string(request.request_id)}});
+      log::error("waf.prefilter_miss", {{"request_id", std::string(request.request_id)},
+                                        {"detail", outcome.prefilter_miss_detail}});
     }
     add_disruptive_rule(outcome);
     int status = outcome.status;

@@ -68,10 +68,11 @@ struct WafOptions {
   // bytes EF BC xx), i.e. on ordinary Chinese form posts. Off unless set (the CRS suite sets it).
   bool us_ascii_xss_rule = false;
   // The vectorscan prefilter (docs/modules/waf.md "The vectorscan prefilter"): off, on (requests no
-  // pattern rule can match skip the full rule set), or check (both on every request, the full outcome
-  // used; a request where the prefilter said "cannot match" and the full run differed is logged as
-  // waf.prefilter_miss and counted — how the CRS runner proves it). Not sound yet: `on` runs as `check`
-  // (docs/modules/waf.md).
+  // covered pattern rule can match get the outcome of the reduced rule set, which is the full set's —
+  // the soundness argument in the doc; check over the CRS corpus and the benchmark mix: 0 misses), or
+  // check (both on every request, the full outcome used; a request where the prefilter said "cannot
+  // match" and the full run differed is logged as waf.prefilter_miss and counted — how the CRS runner
+  // and waf_prefilter_check prove it).
   enum class Prefilter { off, on, check };
   Prefilter prefilter = Prefilter::off;
   // Threads that run inspect() for the guard, off its event threads (InspectPool); 0: inspect() runs

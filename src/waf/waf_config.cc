@@ -25,6 +25,9 @@ Result<WafOptions> waf_options_from(const WafConfig& c, const GuardConfig& guard
   o.threads = c.threads > 0 ? static_cast<std::size_t>(c.threads)
                             : std::max<std::size_t>(1, std::thread::hardware_concurrency());
   o.max_queued = static_cast<std::size_t>(c.max_queued);
+  o.prefilter = c.prefilter == "on"      ? WafOptions::Prefilter::on
+                : c.prefilter == "check" ? WafOptions::Prefilter::check
+                                         : WafOptions::Prefilter::off;
   if (c.event_log != "off" && !c.event_log.empty()) {
     const std::filesystem::path p(c.event_log);
     o.event_log = p.is_absolute() ? p : data_dir / p;
