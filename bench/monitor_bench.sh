@@ -3,6 +3,7 @@
 # of `sitewarden monitor run` for the uptime, TLS and freshness passes over 500 sites.
 #
 #   bash bench/monitor_bench.sh BUILD_DIR [SITES]
+#   PROBES="freshness" bash bench/monitor_bench.sh BUILD_DIR   # only these probes (default: all four runs)
 #
 # SITES (default 500) external sites s001.bench.org.cn ... are registered in a temporary node through
 # the registry (BUILD_DIR/bench/monitor_seed). One nginx on loopback serves them all: SITES server
@@ -96,17 +97,18 @@ run_probe() {  # run_probe PROBE: seconds, peak RSS (KiB), the summary line
   local t0 t1
   : >"$DIR/access.log"
   t0=$(now)
-  /usr/bin/time -f "%M" -o "$DIR/$1.rss" "$SW" monitor run --config "$CONF" --probe "$1" >"$DIR/$1.out" 2>"$DIR/$1.err" || true
+  /usr/bin/time -f "%M %U %S" -o "$DIR/$1.rss" "$SW" monitor run --config "$CONF" --probe "$1" >"$DIR/$1.out" 2>"$DIR/$1.err" || true
   t1=$(now)
-  local secs rss
+  local secs rss cpu
   secs=$(python3 -c "print(f'{$t1 - $t0:.2f}')")
-  rss=$(tail -1 "$DIR/$1.rss")
-  echo "$1: $(grep -E "^$1: " "$DIR/$1.out" | head -1) in ${secs} s, $(wc -l <"$DIR/access.log") requests to nginx," \
-    "peak RSS $((rss / 1024)) MiB; $(python3 -c "print(f'{$sites / $secs:.0f}')") sites/s"
+  read -r rss utime stime < <(tail -1 "$DIR/$1.rss")
+  cpu=$(python3 -c "print(f'{$utime + $stime:.2f}')")
+  echo "$1: $(grep -E "^$1: " "$DIR/$1.out" | head -1) in ${secs} s (CPU user+sys ${cpu} s)," \
+    "$(wc -l <"$DIR/access.log") requests to nginx, peak RSS $((rss / 1024)) MiB;" \
+    "$(python3 -c "print(f'{$sites / $secs:.0f}')") sites/s"
   grep -E "^sitewarden:" "$DIR/$1.err" || true
 }
-run_probe uptime
-run_probe uptime  # second run: the database already holds the sites' earlier results
-run_probe tls
-run_probe freshness
+# default: uptime twice (the second with the database already holding the sites' earlier results),
+# TLS, freshness
+for p in ${PROBES:-uptime uptime tls freshness}; do run_probe "$p"; done
 echo "(sites/s includes starting the process and recording every result; DNS: not timed here, see above)"

@@ -157,6 +157,14 @@ Result<std::vector<std::string>> DnsBaselines::accept(const identity::Actor& act
                                            " (run `sitewarden monitor run --probe dns` first)");
     }
     SW_TRY(base, read(kBaselineSql, site_id, domain));
+    const bool differs = std::ranges::any_of(seen, [&](const auto& kv) {
+      auto it = base.find(kv.first);
+      return it == base.end() || !(it->second == kv.second);
+    });
+    if (!differs) {
+      return fail("monitor.nothing_to_accept", "the baseline of " + domain + " for site " + std::to_string(site_id) +
+                                                   " already is the last answer: nothing to accept");
+    }
     RecordSets old_sets;
     RecordSets new_sets;
     std::vector<std::string> changed;

@@ -8,9 +8,11 @@
 //  - record_seen() replaces what the last pass saw of the domain's record sets.
 //  - accept() makes what the last pass saw the baseline of every record type of the domain that
 //    differs (site.configure on the site; audited "monitor.dns_accepted" with old and new); the old
-//    rows stay, marked replaced. "monitor.not_found" when no pass has seen the domain for that site.
+//    rows stay, marked replaced. "monitor.not_found" when no pass has seen the domain for that site;
+//    "monitor.nothing_to_accept" when the last answer already is the baseline (nothing is written).
 //  - show() (monitor.read on the site) lists each domain's baseline and last answer.
-//  - Errors: "monitor.bad_input", "monitor.not_found", "identity.forbidden", the store's errors.
+//  - Errors: "monitor.bad_input", "monitor.not_found", "monitor.nothing_to_accept", "identity.forbidden",
+//    the store's errors.
 //
 // Thread-safety: calls are serialised inside; the Database may be shared with a MonitorService used on
 // the same thread (the probe's pass) — never with one used concurrently from another thread.
@@ -64,7 +66,7 @@ class DnsBaselines {
   Result<RecordSets> seen(std::int64_t site_id, const std::string& domain);
 
   Result<std::vector<DnsDomainView>> show(const identity::Principal& who, std::int64_t site_id);
-  // Returns the record types whose baseline changed (empty: the baseline already was the last answer).
+  // Returns the record types whose baseline changed (never empty: see "monitor.nothing_to_accept").
   Result<std::vector<std::string>> accept(const identity::Actor& actor, std::int64_t site_id, std::string domain);
 
  private:

@@ -385,6 +385,29 @@ Status MonitorService::allow_link_host(const identity::Actor& actor, std::int64_
   return gate_.conclude(std::move(event), std::move(done));
 }
 
+Status MonitorService::disallow_link_host(const identity::Actor& actor, std::int64_t site_id, std::string host) {
+  std::ranges::transform(host, host.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  auto event =
+      gate_.event_for(actor, "monitor.allowlist_remove", "site:" + std::to_string(site_id), Scope::site(site_id));
+  event.details["host"] = host;
+  SW_CHECK(gate_.permit(actor, Permission::site_configure, Scope::site(site_id), event));
+  Status done = [&]() -> Status {
+    if (!valid_host(host)) {
+      return fail("monitor.bad_input", "allowlist host '" + host + "' is not a DNS name such as www.gov.cn");
+    }
+    std::lock_guard lock(mu_);
+    SW_TRY(removed, db_.exec("UPDATE monitor_link_allowlist SET removed_at = ?3 WHERE site_id = ?1 AND host = ?2 "
+                             "AND removed_at IS NULL",
+                             {site_id, host, format_rfc3339(clock_.now())}));
+    if (removed == 0) {
+      return fail("monitor.not_found",
+                  "host '" + host + "' is not on the link allowlist of site " + std::to_string(site_id));
+    }
+    return ok();
+  }();
+  return gate_.conclude(std::move(event), std::move(done));
+}
+
 Result<std::vector<std::string>> MonitorService::link_allowlist(std::int64_t site_id) {
   std::lock_guard lock(mu_);
   SW_TRY(rows, db_.query("SELECT host FROM monitor_link_allowlist WHERE site_id = ?1 AND removed_at IS NULL "

@@ -119,6 +119,11 @@ class MonitorService {
   // site.configure on the site ("monitor.allowlist_add"). host: a lowercase DNS name (its
   // subdomains are covered too); "monitor.bad_input" otherwise. Adding a listed host is a no-op.
   Status allow_link_host(const identity::Actor& actor, std::int64_t site_id, std::string host);
+  // Takes a host off the allowlist: site.configure on the site ("monitor.allowlist_remove", with the
+  // host). The entry is kept with its removal time (nothing is deleted); links to the host are findings
+  // again from the next pass. "monitor.bad_input" for a host that is not a DNS name,
+  // "monitor.not_found" when the host is not on the site's allowlist (nothing changes).
+  Status disallow_link_host(const identity::Actor& actor, std::int64_t site_id, std::string host);
   Result<std::vector<std::string>> link_allowlist(std::int64_t site_id);
 
   // --- the link check's stores

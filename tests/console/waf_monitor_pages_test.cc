@@ -251,6 +251,17 @@ TEST_F(WafMonitorPagesTest, MonitorPagesShowWhatTheGrantsCover) {
   EXPECT_EQ(*monitors_->link_allowlist(nj_site_), std::vector<std::string>{"www.gov.cn"});
   EXPECT_FALSE(events("monitor.allowlist_add").empty());
   EXPECT_EQ(admin.post(monitor_path(nj_site_) + "/allowlist", {{"host", "not a host"}}).status, 400);
+  // N3.6: and removed again by the same people (audited); operators see no remove button.
+  EXPECT_EQ(site.body.find("monitor-disallow-form"), std::string::npos);
+  Page listed = admin.get(monitor_path(nj_site_));
+  EXPECT_NE(listed.body.find("monitor-disallow-form"), std::string::npos);
+  EXPECT_EQ(op.post(monitor_path(nj_site_) + "/allowlist/remove", {{"host", "www.gov.cn"}}).status, 403);
+  EXPECT_EQ(admin.post(monitor_path(nj_site_) + "/allowlist/remove", {{"host", "not.listed.cn"}}).status, 400);
+  EXPECT_EQ(*monitors_->link_allowlist(nj_site_), std::vector<std::string>{"www.gov.cn"});
+  Page removed = admin.post(monitor_path(nj_site_) + "/allowlist/remove", {{"host", "www.gov.cn"}});
+  EXPECT_EQ(removed.status, 303) << removed.body;
+  EXPECT_TRUE(monitors_->link_allowlist(nj_site_)->empty());
+  EXPECT_FALSE(events("monitor.allowlist_remove").empty());
 
   auto history = monitors_->dead_link_history(identity::Principal::system("test"), nj_site_, 10);
   ASSERT_TRUE(history);

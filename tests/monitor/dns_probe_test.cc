@@ -176,6 +176,12 @@ TEST_F(DnsProbeTest, ChangedAddressIsFoundUntilAccepted) {
   EXPECT_EQ(*accepted, std::vector<std::string>{"A"});
   EXPECT_EQ(static_cast<int>(audit_.with_action("monitor.dns_accepted").size()), 1);
   EXPECT_TRUE(pass().empty());  // resolved on the next pass
+  auto again = baselines.accept(operator_, site_.site_id, "www.example.swtest");  // nothing differs now
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, "monitor.nothing_to_accept");
+  auto kept = baselines.baseline(site_.site_id, "www.example.swtest");
+  ASSERT_TRUE(kept);
+  EXPECT_EQ(kept->at("A").records, std::vector<std::string>{"10.6.6.6"});
 
   EXPECT_FALSE(baselines.accept(operator_, site_.site_id, "nothing.swtest"));  // never seen
   EXPECT_FALSE(baselines.accept(operator_, site_.site_id, "bad domain"));

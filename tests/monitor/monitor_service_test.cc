@@ -202,6 +202,47 @@ TEST_F(MonitorServiceTest, AllowlistTakesDnsNamesWithSiteConfigureAndIsAudited) 
   EXPECT_EQ(audit_.events[3].outcome, audit::Outcome::denied);
 }
 
+// N3.6: a host allowed by mistake (or no longer suitable) can be taken off again; the entry is kept
+// with its removal time, the removal is audited, and bad input changes nothing.
+TEST_F(MonitorServiceTest, AllowlistHostIsRemovedWithSiteConfigureAndAudited) {
+  const auto site_admin = with_role(5, "nj_admin", Role::site_admin, Scope::org(nanjing_));
+  const identity::Actor actor{site_admin, "192.0.2.1", "req-1"};
+  ASSERT_TRUE(service_->allow_link_host(actor, nanjing_site_, "www.gov.cn"));
+  ASSERT_TRUE(service_->allow_link_host(actor, nanjing_site_, "acftu.org"));
+  const std::size_t before = audit_.events.size();
+
+  auto missing = service_->disallow_link_host(actor, nanjing_site_, "never.listed.cn");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, "monitor.not_found");
+  EXPECT_NE(missing.error().message.find("never.listed.cn"), std::string::npos);
+  auto bad = service_->disallow_link_host(actor, nanjing_site_, "evil.com/path");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, "monitor.bad_input");
+  auto other = service_->disallow_link_host(actor, suzhou_site_, "www.gov.cn");
+  ASSERT_FALSE(other);
+  EXPECT_EQ(other.error().code, "identity.forbidden");
+  EXPECT_EQ(service_->link_allowlist(nanjing_site_).value(), (std::vector<std::string>{"acftu.org", "www.gov.cn"}));
+
+  ASSERT_TRUE(service_->disallow_link_host(actor, nanjing_site_, "WWW.gov.cn"));
+  EXPECT_EQ(service_->link_allowlist(nanjing_site_).value(), std::vector<std::string>{"acftu.org"});
+  auto again = service_->disallow_link_host(actor, nanjing_site_, "www.gov.cn");  // removed already
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, "monitor.not_found");
+  ASSERT_TRUE(service_->allow_link_host(actor, nanjing_site_, "www.gov.cn"));  // can be added back
+  EXPECT_EQ(service_->link_allowlist(nanjing_site_)->size(), 2u);
+  auto kept = db_->query_one("SELECT COUNT(*) FROM monitor_link_allowlist WHERE host = 'www.gov.cn'");
+  ASSERT_TRUE(kept && *kept);
+  EXPECT_EQ((*kept)->integer(0), 2);  // the removed entry is kept, with its removal time
+
+  std::vector<audit::Outcome> outcomes;
+  for (std::size_t i = before; i < audit_.events.size(); ++i) {
+    if (audit_.events[i].action == "monitor.allowlist_remove") outcomes.push_back(audit_.events[i].outcome);
+  }
+  EXPECT_EQ(outcomes, (std::vector<audit::Outcome>{audit::Outcome::failure, audit::Outcome::failure,
+                                                   audit::Outcome::denied, audit::Outcome::success,
+                                                   audit::Outcome::failure}));
+}
+
 TEST_F(MonitorServiceTest, DeadLinksOfTheLastPassAndTheDayCache) {
   auto run1 = service_->begin_run(Probe::links, "tester");
   ASSERT_TRUE(run1);
