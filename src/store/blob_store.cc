@@ -82,6 +82,21 @@ Status stream(int in, const std::filesystem::path& in_path, crypto::Hasher& hash
   }
 }
 
+// The fast way to write a new blob whose fan-out directory exists (a full publish writes ~30,000):
+// an unnamed file (O_TMPFILE) in that directory, written, then linked under the blob's name. Fewer
+// system calls than a named temp file and a rename (no directory checks, no random temp name, one
+// directory entry made instead of two), and a writer killed midway leaves nothing behind. False when
+// the caller must take the named-temp-file path: no such directory yet, O_TMPFILE not supported by
+// the filesystem, no /proc, the name already taken (a corrupt copy the caller replaces, or another
+// writer of the same bytes), or a write error (which that path reports by name).
+bool write_linked(const std::filesystem::path& path, std::string_view bytes) {
+  FileDescriptor out(::open(path.parent_path().c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600));
+  if (!out.valid()) return false;
+  if (!write_all(out.get(), bytes, path)) return false;
+  const std::string self = "/proc/self/fd/" + std::to_string(out.get());
+  return ::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, path.c_str(), AT_SYMLINK_FOLLOW) == 0;
+}
+
 std::unexpected<Error> corrupt(const crypto::Digest& digest, const std::filesystem::path& path) {
   return fail("store.blob_corrupt",
               "blob " + digest.to_string() + " at " + path.string() + " does not match its digest");
@@ -161,6 +176,7 @@ Result<crypto::Digest> BlobStore::put_unsynced(std::string_view bytes) {
   SW_TRY(path, path_of(digest));
   SW_TRY(present, present_and_sound(digest));
   if (present) return digest;
+  if (write_linked(path, bytes)) return digest;
   SW_CHECK(ensure_dir(path.parent_path().parent_path()));
   SW_CHECK(ensure_dir(path.parent_path()));
   // The name write_file_atomic gives its temp files, so remove_temp_files() finds a killed writer's.

@@ -41,8 +41,9 @@ class BlobStore {
   // replaced atomically by the good bytes. put_unsynced() and put_file() alike.
   Result<crypto::Digest> put(std::string_view bytes);
 
-  // put() without waiting for the disk: the blob is written to a temp file and renamed into place
-  // (readers still see a whole blob or none, and a killed process loses nothing renamed), but it may
+  // put() without waiting for the disk: the blob is written to an unnamed file (O_TMPFILE) linked
+  // into place, or where that is not possible to a temp file renamed into place (readers still see a
+  // whole blob or none, and a killed process loses nothing linked or renamed), but it may
   // not survive a power loss until sync() returns. For bulk writers — a release build writes
   // thousands of blobs — that call sync() once before recording anything that names them, instead
   // of two fsyncs per blob.

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <vector>
 
 #include "temp_dir.h"
 
@@ -182,6 +183,39 @@ TEST_P(BlobStoreTest, PutFileOfPresentBlobDoesNotRewrite) {
   struct stat after {};
   ASSERT_EQ(::stat(store().path_of(*first)->c_str(), &after), 0);
   EXPECT_EQ(after.st_ino, before.st_ino);
+}
+
+// A bulk writer's blobs (put_unsynced, as a release build writes them): the first blob of a fan-out
+// directory takes the temp-file path that creates it, the next ones are linked from an unnamed file.
+// Every one reads back sound with owner-only permissions, nothing else is left in the directories,
+// and a corrupt copy is replaced by the good bytes on either path.
+TEST_P(BlobStoreTest, BulkPutsReadBackWholeAndLeaveNoStrayFiles) {
+  constexpr int kBlobs = 600;  // more than the 256 fan-out directories, so most writes find theirs
+  std::vector<crypto::Digest> digests;
+  for (int i = 0; i < kBlobs; ++i) {
+    auto digest = store().put_unsynced("页面 " + std::to_string(i));
+    ASSERT_TRUE(digest) << digest.error().to_string();
+    digests.push_back(*digest);
+  }
+  ASSERT_TRUE(store().sync());
+  for (int i = 0; i < kBlobs; ++i) {
+    EXPECT_EQ(store().get(digests[i]), "页面 " + std::to_string(i));
+    const auto mode = fs::status(*store().path_of(digests[i])).permissions();
+    EXPECT_EQ(mode & (fs::perms::group_all | fs::perms::others_all), fs::perms::none);
+  }
+  std::size_t files = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(store().root())) {
+    if (!entry.is_regular_file()) continue;
+    ++files;
+    EXPECT_NE(entry.path().filename().string().front(), '.') << "a temp file left: " << entry.path();
+  }
+  EXPECT_EQ(files, static_cast<std::size_t>(kBlobs));
+
+  const fs::path path = *store().path_of(digests[7]);
+  fs::permissions(path, fs::perms::owner_write, fs::perm_options::add);
+  write_file(path, "tampered");
+  ASSERT_TRUE(store().put_unsynced("页面 7"));
+  EXPECT_EQ(store().get(digests[7]), "页面 7");
 }
 
 TEST_P(BlobStoreTest, PutFileLeavesNoTemporaryFiles) {
