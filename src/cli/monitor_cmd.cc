@@ -2,12 +2,15 @@
 //
 //   sitewarden monitor run --config F [--site N] [--probe uptime|tls|links]
 //       one pass of each probe asked for (default: all) over every site of the register (or one);
-//       a progress line on a terminal, a summary table at the end. Exit 0: no finding; 1: findings;
+//       a progress bar on a terminal, a summary table at the end. Exit 0: no finding; 1: findings;
 //       2: the pass could not run.
 //   sitewarden monitor findings --config F [--site N] [--all]     open (or all) findings
 //   sitewarden monitor allow --config F --site N --host H          a host the site may link to (N3.6)
+//   sitewarden monitor disallow --config F --site N --host H       take it off the allowlist again
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <condition_variable>
 #include <iomanip>
 #include <iostream>
@@ -83,7 +86,12 @@ int cmd_run(const fs::path& config, std::int64_t site, const std::string& probe_
   std::int64_t findings = 0;
   for (monitor::Probe probe : probes) {
     auto progress = [&](std::size_t done, std::size_t total, const std::string& name) {
-      if (tty) std::cerr << "\r\033[K[" << monitor::to_string(probe) << "] " << done << "/" << total << " " << name << std::flush;
+      if (!tty) return;
+      // A progress bar: [uptime] [##########..............] 210/503 南京市总工会网
+      constexpr std::size_t kWidth = 24;
+      const std::size_t filled = total > 0 ? std::min(kWidth, done * kWidth / total) : 0;
+      std::cerr << "\r\033[K[" << monitor::to_string(probe) << "] [" << std::string(filled, '#')
+                << std::string(kWidth - filled, '.') << "] " << done << "/" << total << " " << name << std::flush;
     };
     auto summary = monitor::run_pass(service, probe, *sites, *options, "cli:" + os_user(), progress);
     if (tty) std::cerr << "\r\033[K" << std::flush;
@@ -124,13 +132,32 @@ int cmd_findings(const fs::path& config, std::int64_t site, bool all) {
   return 0;
 }
 
+// Host names are compared without case (the service stores them lower-case); say them that way.
+std::string lower_host(std::string host) {
+  std::ranges::transform(host, host.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return host;
+}
+
 int cmd_allow(const fs::path& config, std::int64_t site, const std::string& host) {
   auto pf = open_platform(config);
   if (!pf) return report_error(pf.error());
   Platform& p = **pf;
   monitor::MonitorService service(*p.db, *p.audit, monitor::service_options_from(p.config.monitor));
+  if (auto known = require_registered_site(p, site); !known) return report_error(known.error());
   if (auto r = service.allow_link_host(cli_actor(), site, host); !r) return report_error(r.error());
-  std::cout << "site " << site << " may link to " << host << " and its subdomains\n";
+  std::cout << "site " << site << " may link to " << lower_host(host) << " and its subdomains\n";
+  return 0;
+}
+
+int cmd_disallow(const fs::path& config, std::int64_t site, const std::string& host) {
+  auto pf = open_platform(config);
+  if (!pf) return report_error(pf.error());
+  Platform& p = **pf;
+  monitor::MonitorService service(*p.db, *p.audit, monitor::service_options_from(p.config.monitor));
+  if (auto known = require_registered_site(p, site); !known) return report_error(known.error());
+  if (auto r = service.disallow_link_host(cli_actor(), site, host); !r) return report_error(r.error());
+  std::cout << "site " << site << " may no longer link to " << lower_host(host)
+            << ": links to it are findings again from the next links pass\n";
   return 0;
 }
 
@@ -294,15 +321,20 @@ CommandRunner add_monitor_commands(CLI::App& app) {
   allow->add_option("--config", args->config, "config file")->required();
   allow->add_option("--site", args->site, "site id")->required();
   allow->add_option("--host", args->host, "host name, e.g. www.gov.cn")->required();
+  auto* disallow = monitor->add_subcommand("disallow", "take a host off a site's link allowlist (N3.6)");
+  disallow->add_option("--config", args->config, "config file")->required();
+  disallow->add_option("--site", args->site, "site id")->required();
+  disallow->add_option("--host", args->host, "host name on the allowlist")->required();
   auto fingerprint = add_monitor_fp_commands(*monitor);
   auto dns = add_monitor_dns_commands(*monitor);  // monitor dns show|accept (monitor_dns_cmd.cc)
   monitor->require_subcommand(1);
-  return [args, run, findings, allow, dns, fingerprint]() -> std::optional<int> {
+  return [args, run, findings, allow, disallow, dns, fingerprint]() -> std::optional<int> {
     if (auto done = dns()) return done;
     if (auto done = fingerprint()) return done;
     if (run->parsed()) return cmd_run(args->config, args->site, args->probe);
     if (findings->parsed()) return cmd_findings(args->config, args->site, args->all);
     if (allow->parsed()) return cmd_allow(args->config, args->site, args->host);
+    if (disallow->parsed()) return cmd_disallow(args->config, args->site, args->host);
     return std::nullopt;
   };
 }

@@ -5,15 +5,19 @@
 //       saw, the differing ones marked "CHANGED". Exit 0: none differs; 1: some differ; 2: failed.
 //   sitewarden monitor dns accept --config F --site N --domain D
 //       make what the last pass saw the baseline of D (audited "monitor.dns_accepted" with old and
-//       new); the dns.changed findings resolve on the next pass.
+//       new); the dns.changed findings resolve on the next pass. Exit 0: accepted; 2: failed — an
+//       unknown site or domain, or nothing to accept (the baseline already is the last answer), each
+//       an error naming it, nothing changed.
 #include "cli/monitor_dns_cmd.h"
 
 #include <unistd.h>
 
+#include <cctype>
 #include <iostream>
 #include <set>
 
 #include "monitor/dns_baselines.h"
+#include "monitor/site_targets.h"
 
 namespace sw::cli {
 namespace {
@@ -36,6 +40,7 @@ int cmd_show(const fs::path& config, std::int64_t site) {
   auto pf = open_platform(config);
   if (!pf) return report_error(pf.error());
   Platform& p = **pf;
+  if (auto known = require_registered_site(p, site); !known) return report_error(known.error());
   monitor::DnsBaselines baselines(*p.db, *p.audit);
   auto views = baselines.show(identity::Principal::system(os_user()), site);
   if (!views) return report_error(views.error());
@@ -68,19 +73,34 @@ int cmd_accept(const fs::path& config, std::int64_t site, const std::string& dom
   auto pf = open_platform(config);
   if (!pf) return report_error(pf.error());
   Platform& p = **pf;
+  if (auto known = require_registered_site(p, site); !known) return report_error(known.error());
   monitor::DnsBaselines baselines(*p.db, *p.audit);
   const identity::Actor actor{identity::Principal::system(os_user()), "local", "cli"};
   auto changed = baselines.accept(actor, site, domain);
   if (!changed) return report_error(changed.error());
-  if (changed->empty()) {
-    std::cout << domain << ": the baseline already is the last answer\n";
-  } else {
-    std::cout << domain << ": accepted " << join(*changed) << " as the baseline\n";
-  }
+  std::string name = domain;  // as the baselines hold it: lowercase, no trailing dot
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  while (!name.empty() && name.back() == '.') name.pop_back();
+  std::cout << name << ": accepted " << join(*changed) << " as the baseline\n";
   return 0;
 }
 
 }  // namespace
+
+Status require_registered_site(Platform& platform, std::int64_t site_id) {
+  if (site_id <= 0) return fail("monitor.bad_input", "site id " + std::to_string(site_id) + " is not a site id");
+  // The register as the monitor reads it (site_targets.h): every site below the roots, closed ones too.
+  // (A permission check on an unknown site's scope would only say "forbidden".)
+  const auto machine = identity::Principal::system("monitor");
+  SW_TRY(roots, monitor::root_organisations(*platform.identity));
+  for (std::int64_t root : roots) {
+    SW_TRY(board, platform.registry->dashboard(machine, root));
+    for (const registry::DashboardRow& row : board.rows) {
+      if (row.site.id == site_id) return ok();
+    }
+  }
+  return fail("monitor.not_found", "site " + std::to_string(site_id) + " is not in the register");
+}
 
 CommandRunner add_monitor_dns_commands(CLI::App& monitor) {
   struct Args {

@@ -1,6 +1,7 @@
 // `sitewarden monitor fingerprint accept` and the fingerprint probe's wiring (monitor_fp.h).
 #include <iostream>
 
+#include "cli/monitor_dns_cmd.h"
 #include "cli/monitor_fp.h"
 #include "monitor/fingerprint_store.h"
 #include "publish/release_store.h"
@@ -17,6 +18,10 @@ int accept_fingerprint(const fs::path& config, std::int64_t site) {
     return 2;
   }
   Platform& p = **pf;
+  if (auto known = require_registered_site(p, site); !known) {
+    std::cerr << "sitewarden: " << known.error().message << " [" << known.error().code << "]\n";
+    return 2;
+  }
   monitor::FingerprintStore store(*p.db, *p.audit);
   const identity::Actor actor{identity::Principal::system(os_user()), "local", "cli"};
   auto n = store.accept(actor, site);

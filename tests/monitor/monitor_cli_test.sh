@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# sitewarden monitor run|findings|allow as an operator runs them (issue 7): a registered site whose
-# domain is sent to an nginx on loopback (connect_to), an uptime pass (exit 0), a link pass finding a
-# dead link and a disallowed external host (exit 1, the summary table, the findings list), the
-# allowlist clearing the external finding, and bad input named (exit 2). nginx is stopped by PID.
+# sitewarden monitor run|findings|allow|disallow as an operator runs them (issue 7): a registered site
+# whose domain is sent to an nginx on loopback (connect_to), an uptime pass (exit 0), a link pass finding
+# a dead link and a disallowed external host (exit 1, the summary table, the findings list), the
+# allowlist clearing the external finding and its removal bringing it back, and bad input named (exit
+# 2). nginx is stopped by PID.
 # Usage: monitor_cli_test.sh <path to sitewarden>
 set -uo pipefail
 SW="$1"
@@ -72,6 +73,23 @@ check "link pass again" 1 "$SW" monitor run --config "$CONF" --site 2 --probe li
 expect_output "only the dead link is left" "1 dead, 0 disallowed"
 check "resolved finding kept" 0 "$SW" monitor findings --config "$CONF" --site 2 --all
 expect_output "resolved" "links.disallowed.*resolved"
+
+# N3.6: a host allowed by mistake comes off again (audited); bad input is named and changes nothing.
+check "disallow: not listed" 2 "$SW" monitor disallow --config "$CONF" --site 2 --host other.example.com
+expect_output "named" "monitor.not_found"
+check "disallow: not a host" 2 "$SW" monitor disallow --config "$CONF" --site 2 --host "evil.com/x"
+expect_output "named" "monitor.bad_input"
+check "disallow: unknown site" 2 "$SW" monitor disallow --config "$CONF" --site 9999 --host partner.example.com
+expect_output "named" "is not in the register"
+check "allow: unknown site" 2 "$SW" monitor allow --config "$CONF" --site 9999 --host partner.example.com
+expect_output "named" "is not in the register"
+check "disallow the partner" 0 "$SW" monitor disallow --config "$CONF" --site 2 --host PARTNER.example.com
+expect_output "said" "may no longer link to partner.example.com"
+check "link pass: disallowed again" 1 "$SW" monitor run --config "$CONF" --site 2 --probe links
+expect_output "both findings back" "1 dead, 1 disallowed"
+check "disallow again: not listed" 2 "$SW" monitor disallow --config "$CONF" --site 2 --host partner.example.com
+expect_output "named" "monitor.not_found"
+check "allow it back" 0 "$SW" monitor allow --config "$CONF" --site 2 --host partner.example.com
 
 check "unknown probe" 2 "$SW" monitor run --config "$CONF" --probe dns-soon
 expect_output "named" "monitor.unknown_probe"
