@@ -115,6 +115,26 @@ std::optional<TimePoint> time_of(const ASN1_TIME* t) {
   return std::chrono::system_clock::from_time_t(timegm(&tm));
 }
 
+// The weak cipher classes probed (tls_probe.h), as OpenSSL cipher-list strings.
+struct WeakClass {
+  const char* name;
+  const char* ciphers;
+};
+constexpr WeakClass kWeakClasses[] = {
+    {"anonymous", "aNULL"},
+    {"null_encryption", "eNULL"},
+    {"no_forward_secrecy", "kRSA"},
+};
+
+// Which class the suite `cipher` (an SSL_CIPHER) belongs to; nullptr when none of them.
+const char* weak_class_of(const SSL_CIPHER* cipher) {
+  if (cipher == nullptr) return nullptr;
+  if (SSL_CIPHER_get_auth_nid(cipher) == NID_auth_null) return "anonymous";
+  if (SSL_CIPHER_get_cipher_nid(cipher) == NID_undef) return "null_encryption";
+  if (SSL_CIPHER_get_kx_nid(cipher) == NID_kx_rsa) return "no_forward_secrecy";
+  return nullptr;
+}
+
 CtxPtr client_context(const TlsOptions& options, int only_version) {
   CtxPtr ctx(SSL_CTX_new(TLS_client_method()));
   if (!ctx) return ctx;
@@ -230,14 +250,41 @@ TlsReport probe_tls(const std::string& host, int port, const TlsOptions& options
     std::string ignored;
     if (old && handshake(host, port, options, old.get(), ignored).ssl) r.old_protocols.push_back(name);
   }
+  // One handshake offering every weak class still unseen; the suite the server picks names a class;
+  // that class is taken out and the rest offered again, so a server that accepts none costs one.
+  std::vector<std::string> offered;
+  for (const auto& c : kWeakClasses) offered.emplace_back(c.name);
+  while (!offered.empty()) {
+    std::string list;
+    for (const auto& c : kWeakClasses) {
+      if (std::ranges::find(offered, c.name) != offered.end()) list += std::string(list.empty() ? "" : ":") + c.ciphers;
+    }
+    CtxPtr weak = client_context(options, TLS1_2_VERSION);
+    if (!weak || SSL_CTX_set_cipher_list(weak.get(), (list + ":@SECLEVEL=0").c_str()) != 1) {
+      ERR_clear_error();
+      break;
+    }
+    std::string ignored;
+    Session w = handshake(host, port, options, weak.get(), ignored);
+    if (!w.ssl) break;
+    const SSL_CIPHER* chosen = SSL_get_current_cipher(w.ssl.get());
+    const char* cls = weak_class_of(chosen);
+    if (cls == nullptr || std::ranges::find(offered, cls) == offered.end()) break;  // not what we offered
+    r.weak_ciphers.emplace_back(cls, SSL_CIPHER_get_name(chosen));
+    std::erase(offered, std::string(cls));
+  }
   return r;
 }
 
 char TlsReport::grade(TimePoint now) const {
   const bool in_date = not_after && not_before && *not_before <= now && now <= *not_after;
   if (!connected || !chain_ok || !hostname_ok || !in_date) return 'F';
+  const auto accepts = [&](std::string_view cls) {
+    return std::ranges::any_of(weak_ciphers, [&](const auto& w) { return w.first == cls; });
+  };
+  if (accepts("anonymous") || accepts("null_encryption")) return 'F';
   if (!old_protocols.empty()) return 'C';
-  if (hsts_max_age < kHstsMinAge) return 'B';
+  if (hsts_max_age < kHstsMinAge || accepts("no_forward_secrecy")) return 'B';
   return 'A';
 }
 
@@ -272,6 +319,15 @@ std::vector<Observation> tls_observations(const TlsReport& r, TimePoint now) {
     auto e = base;
     e["accepted"] = r.old_protocols;
     seen.push_back({"tls.old_protocol", subject, Severity::warning, "N7.4", e});
+  }
+  if (!r.weak_ciphers.empty()) {
+    auto e = base;
+    bool severe = false;
+    for (const auto& [cls, suite] : r.weak_ciphers) {
+      e["accepted"].push_back({{"class", cls}, {"suite", suite}});
+      severe = severe || cls != "no_forward_secrecy";
+    }
+    seen.push_back({"tls.weak_cipher", subject, severe ? Severity::critical : Severity::warning, "N7.4", e});
   }
   if (r.hsts_max_age < kHstsMinAge) {
     auto e = base;

@@ -179,9 +179,10 @@ class TestCa {
   }
   fs::path ca_file() const { return dir_ / "ca.pem"; }
 
-  // <name>.pem and <name>.key for `dns_name`, valid from now+from_s to now+to_s seconds.
-  void issue(const std::string& name, const std::string& dns_name, long from_s, long to_s) {
-    EVP_PKEY* key = new_key();
+  // <name>.pem and <name>.key for `dns_name`, valid from now+from_s to now+to_s seconds; a P-256
+  // key, or an RSA one (static-RSA key exchange needs an RSA certificate).
+  void issue(const std::string& name, const std::string& dns_name, long from_s, long to_s, bool rsa = false) {
+    EVP_PKEY* key = rsa ? EVP_RSA_gen(2048) : new_key();
     X509* c = X509_new();
     fill(c, dns_name, dns_name, from_s, to_s);
     X509_set_issuer_name(c, X509_get_subject_name(cert_));

@@ -235,6 +235,7 @@ TEST(Tls, ExpiredWrongHostOldProtocolAndGoodCertificatesAreGraded) {
   ca.issue("expired", "expired.test", -86400 * 30, -86400);
   ca.issue("wrong", "other.test", -3600, 86400 * 90);
   ca.issue("old", "old.test", -3600, 86400 * 90);
+  ca.issue("nofs", "nofs.test", -3600, 86400 * 90, /*rsa=*/true);
   std::vector<int> ports;
   std::string servers;
   auto server = [&](const std::string& name, const std::string& extra) {
@@ -244,18 +245,21 @@ TEST(Tls, ExpiredWrongHostOldProtocolAndGoodCertificatesAreGraded) {
                "; " + extra + " location / { return 200 ok; } }\n";
   };
   const std::string hsts = "add_header Strict-Transport-Security \"max-age=31536000\" always;";
-  server("good", "ssl_protocols TLSv1.2 TLSv1.3; " + hsts);
-  server("soon", "ssl_protocols TLSv1.2 TLSv1.3; " + hsts);
-  server("expired", "ssl_protocols TLSv1.2 TLSv1.3; " + hsts);
-  server("wrong", "ssl_protocols TLSv1.2 TLSv1.3; " + hsts);
+  // Forward-secret AEAD suites only (nginx's default list also has static-RSA ones: tls.weak_cipher).
+  const std::string modern = "ssl_protocols TLSv1.2 TLSv1.3; ssl_ciphers ECDHE+AESGCM:ECDHE+CHACHA20; ";
+  server("good", modern + hsts);
+  server("soon", modern + hsts);
+  server("expired", modern + hsts);
+  server("wrong", modern + hsts);
   server("old", "ssl_protocols TLSv1 TLSv1.1 TLSv1.2; ssl_ciphers DEFAULT:@SECLEVEL=0; " + hsts);
-  server("good", "ssl_protocols TLSv1.2 TLSv1.3;");  // no HSTS
+  server("good", modern);  // no HSTS
+  server("nofs", "ssl_protocols TLSv1.2 TLSv1.3; ssl_ciphers AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256; " + hsts);
   Nginx nginx(dir, servers, ports);
 
   TlsOptions o;
   o.timeout = std::chrono::milliseconds(3000);
   o.ca_file = ca.ca_file().string();
-  const char* names[] = {"good.test", "soon.test", "expired.test", "wrong.test", "old.test", "good.test"};
+  const char* names[] = {"good.test", "soon.test", "expired.test", "wrong.test", "old.test", "good.test", "nofs.test"};
   for (std::size_t i = 0; i < ports.size(); ++i) {
     o.connect_to.push_back(std::string(names[i]) + ":" + std::to_string(ports[i]) + ":127.0.0.1:" +
                            std::to_string(ports[i]));
@@ -272,6 +276,7 @@ TEST(Tls, ExpiredWrongHostOldProtocolAndGoodCertificatesAreGraded) {
   EXPECT_TRUE(good.chain_ok) << good.chain_error;
   EXPECT_TRUE(good.hostname_ok);
   EXPECT_TRUE(good.old_protocols.empty());
+  EXPECT_TRUE(good.weak_ciphers.empty());
   EXPECT_EQ(good.grade(now), 'A');
   EXPECT_TRUE(kinds(good).empty());
 
@@ -290,7 +295,20 @@ TEST(Tls, ExpiredWrongHostOldProtocolAndGoodCertificatesAreGraded) {
   const TlsReport old = probe_tls("old.test", ports[4], o);
   EXPECT_EQ(old.old_protocols, (std::vector<std::string>{"TLSv1", "TLSv1.1"}));
   EXPECT_EQ(old.grade(now), 'C');
-  EXPECT_EQ(kinds(old), std::vector<std::string>{"tls.old_protocol"});
+  EXPECT_EQ(kinds(old), std::vector<std::string>{"tls.old_protocol"});  // an EC key: no static RSA
+
+  // A server that still takes static-RSA key exchange: no forward secrecy, graded B, a warning that
+  // names the class and the suite it chose.
+  const TlsReport nofs = probe_tls("nofs.test", ports[6], o);
+  ASSERT_EQ(nofs.weak_ciphers.size(), 1u);
+  EXPECT_EQ(nofs.weak_ciphers[0].first, "no_forward_secrecy");
+  EXPECT_EQ(nofs.weak_ciphers[0].second, "AES128-GCM-SHA256");
+  EXPECT_EQ(nofs.grade(now), 'B');
+  const auto nofs_seen = tls_observations(nofs, now);
+  ASSERT_EQ(nofs_seen.size(), 1u);
+  EXPECT_EQ(nofs_seen[0].kind, "tls.weak_cipher");
+  EXPECT_EQ(nofs_seen[0].severity, Severity::warning);
+  EXPECT_EQ(nofs_seen[0].evidence["accepted"][0]["class"], "no_forward_secrecy");
 
   const TlsReport no_hsts = probe_tls("good.test", ports[5], o);
   EXPECT_EQ(no_hsts.grade(now), 'B');
