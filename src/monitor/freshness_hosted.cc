@@ -1,6 +1,8 @@
 // freshness_hosted.h.
 #include "monitor/freshness_hosted.h"
 
+#include <algorithm>
+
 #include "content/workflow.h"
 
 namespace sw::monitor {
@@ -25,8 +27,9 @@ HostedActivity hosted_activity_from(content::ContentService& content) {
           SW_TRY(a, content.get_article(machine, item.article.id));
           if (!a.published_version) continue;
           SW_TRY(shown, content.get_version(machine, a.id, *a.published_version));
-          // The date the site shows (publish/publisher.cc): the editor's publish_date, else the save time.
-          const TimePoint date = shown.fields.publish_date.value_or(shown.created_at);
+          // The date the site shows (publish/publisher.cc): the editor's publish_date, else the save time;
+          // never later than the save time, so an item dated in the future cannot keep a column fresh.
+          const TimePoint date = std::min(shown.fields.publish_date.value_or(shown.created_at), shown.created_at);
           if (!column.newest || date > *column.newest) column.newest = date;
         }
         offset += static_cast<std::int64_t>(page.items.size());

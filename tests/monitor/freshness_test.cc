@@ -264,6 +264,20 @@ TEST_F(HostedFreshness, ColumnDateIsThePublishDateThePublicSees) {
   found = monitor.findings(identity::Principal::system("t"), identity::Scope::site(site_));
   ASSERT_TRUE(found);
   EXPECT_TRUE(found->empty());
+
+  // A date in the future does not keep a column fresh for ever: an item counts from no later than the
+  // time it was saved.
+  publish_dated(notices_, clock_.now() + days(400));
+  auto dated = options.hosted_activity(site_);
+  ASSERT_TRUE(dated) << dated.error().to_string();
+  bool seen_notices = false;
+  for (const ColumnActivity& c : dated->columns) {
+    if (c.name != "通知公告") continue;
+    seen_notices = true;
+    ASSERT_TRUE(c.newest);
+    EXPECT_EQ(*c.newest, clock_.now());
+  }
+  EXPECT_TRUE(seen_notices);
 }
 
 // ---- external: crawled from nginx ------------------------------------------------------------------
