@@ -71,6 +71,17 @@ bool valid_host(std::string_view host) {
   return label > 0 && prev != '-';
 }
 
+// Allowlist hosts are stored lower-case.
+std::string lower_host(std::string host) {
+  std::ranges::transform(host, host.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return host;
+}
+
+Status check_allowlist_host(const std::string& host) {
+  if (valid_host(host)) return ok();
+  return fail("monitor.bad_input", "allowlist host '" + host + "' is not a DNS name such as www.gov.cn");
+}
+
 constexpr std::string_view kFindingColumns =
     "id, site_id, probe, kind, subject, severity, clause, evidence, first_seen, last_seen, state, resolved_at";
 
@@ -367,14 +378,12 @@ Result<std::vector<LinkRunCount>> MonitorService::dead_link_history(const identi
 // ----- link suitability and the link check's stores ------------------------------------------------
 
 Status MonitorService::allow_link_host(const identity::Actor& actor, std::int64_t site_id, std::string host) {
-  std::ranges::transform(host, host.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  host = lower_host(std::move(host));
   auto event = gate_.event_for(actor, "monitor.allowlist_add", "site:" + std::to_string(site_id), Scope::site(site_id));
   event.details["host"] = host;
   SW_CHECK(gate_.permit(actor, Permission::site_configure, Scope::site(site_id), event));
   Status done = [&]() -> Status {
-    if (!valid_host(host)) {
-      return fail("monitor.bad_input", "allowlist host '" + host + "' is not a DNS name such as www.gov.cn");
-    }
+    SW_CHECK(check_allowlist_host(host));
     std::lock_guard lock(mu_);
     SW_CHECK(db_.exec("INSERT INTO monitor_link_allowlist (site_id, host, added_at, added_by) "
                       "SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM monitor_link_allowlist "
@@ -386,15 +395,13 @@ Status MonitorService::allow_link_host(const identity::Actor& actor, std::int64_
 }
 
 Status MonitorService::disallow_link_host(const identity::Actor& actor, std::int64_t site_id, std::string host) {
-  std::ranges::transform(host, host.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  host = lower_host(std::move(host));
   auto event =
       gate_.event_for(actor, "monitor.allowlist_remove", "site:" + std::to_string(site_id), Scope::site(site_id));
   event.details["host"] = host;
   SW_CHECK(gate_.permit(actor, Permission::site_configure, Scope::site(site_id), event));
   Status done = [&]() -> Status {
-    if (!valid_host(host)) {
-      return fail("monitor.bad_input", "allowlist host '" + host + "' is not a DNS name such as www.gov.cn");
-    }
+    SW_CHECK(check_allowlist_host(host));
     std::lock_guard lock(mu_);
     SW_TRY(removed, db_.exec("UPDATE monitor_link_allowlist SET removed_at = ?3 WHERE site_id = ?1 AND host = ?2 "
                              "AND removed_at IS NULL",
