@@ -215,7 +215,16 @@ Result<std::int64_t> ReleaseStore::commit(Manifest manifest, std::string_view ki
       "VALUES (?, ?, ?, ?, ?, ?, ?)",
       {site_id, digest.to_string(), created_at, created_by, std::string(kind), files, bytes}));
   const std::int64_t id = db_->last_insert_id();
-  SW_TRY(previous, db_->query_one("SELECT release_id FROM site_live_releases WHERE site_id = ?", {site_id}));
+  SW_TRY(previous, db_->query_one("SELECT l.release_id, r.manifest_digest FROM site_live_releases l "
+                                  "JOIN releases r ON r.id = l.release_id WHERE l.site_id = ?",
+                                  {site_id}));
+  // Compare and swap: a release built on a base goes live only over that base. Another publish or a
+  // rollback that switched the site meanwhile is not silently undone; the caller builds again.
+  if (!manifest.base.empty() && (!previous || previous->text(1) != manifest.base)) {
+    return fail("publish.base_changed", "the live release of site " + std::to_string(site_id) +
+                                            " changed while this release was built on " + manifest.base +
+                                            " (another publish or a rollback): nothing was switched; publish again");
+  }
   const store::Value from = previous ? store::Value{previous->integer(0)} : store::Value{};
   SW_CHECK(db_->exec(
       "INSERT INTO site_live_releases (site_id, release_id, switched_at, switched_by) VALUES (?, ?, ?, ?) "

@@ -42,6 +42,33 @@ TEST_F(ReleaseStoreTest, CommitMakesTheReleaseLiveAndRecordsIt) {
   EXPECT_FALSE(other->has_value());
 }
 
+// N7.1: a release built on a base goes live only over that base. A rollback (or another publish)
+// that switched the site while it was built is not silently undone: the commit is refused, names the
+// problem, and changes nothing; built again on the live release, it goes live.
+TEST_F(ReleaseStoreTest, CommitOverABaseThatIsNoLongerLiveIsRefused) {
+  const std::int64_t a = publish(site_, "a");
+  const std::int64_t b = publish(site_, "b");
+  const std::string b_digest = store_->get(b)->manifest_digest.to_string();
+  ASSERT_TRUE(store_->switch_live(site_, a, "cli:root", "the b release had an error"));
+
+  Manifest built_on_b = pages(site_, "c");
+  built_on_b.base = b_digest;
+  auto refused = store_->commit(built_on_b, "incremental");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, "publish.base_changed");
+  EXPECT_NE(refused.error().message.find("rollback"), std::string::npos);
+  auto live = store_->live(site_);
+  ASSERT_TRUE(live && *live);
+  EXPECT_EQ((*live)->id, a) << "the rollback stands";
+  EXPECT_EQ(store_->list(site_)->size(), 2u) << "no release row for the refused commit";
+
+  Manifest built_on_a = pages(site_, "c");
+  built_on_a.base = store_->get(a)->manifest_digest.to_string();
+  auto done = store_->commit(built_on_a, "incremental");
+  ASSERT_TRUE(done) << done.error().to_string();
+  EXPECT_EQ((*store_->live(site_))->id, *done);
+}
+
 TEST_F(ReleaseStoreTest, ListIsNewestFirstAndMarksTheLiveOne) {
   const std::int64_t a = publish(site_, "a");
   const std::int64_t b = publish(site_, "b");
