@@ -21,6 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "must.h"
 #include "cli/platform.h"
 #include "identity/totp.h"
 
@@ -40,16 +41,8 @@ nlohmann::json percentiles(std::vector<double> v) {
   return {{"n", v.size()}, {"p50", at(0.50)}, {"p99", at(0.99)}, {"max", v.back()}};
 }
 
-[[noreturn]] void die(const std::string& what, const Error& e) {
-  std::cerr << "content_seed: " << what << ": " << e.to_string() << "\n";
-  std::exit(1);
-}
-
-template <typename T>
-T must(Result<T> r, const std::string& what) {
-  if (!r) die(what, r.error());
-  return std::move(*r);
-}
+using bench::die;
+using bench::must;
 
 // A Chinese news article of about `paragraphs` × 300 bytes, different for every seed.
 std::string body(std::mt19937_64& rng, int paragraphs) {

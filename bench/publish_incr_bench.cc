@@ -32,6 +32,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "must.h"
 #include "base/log.h"
 #include "cli/platform.h"
 #include "cli/publishing.h"
@@ -40,20 +41,9 @@ namespace {
 
 using namespace sw;
 
-[[noreturn]] void die(const std::string& what, const Error& e) {
-  std::cerr << "publish_incr_bench: " << what << ": " << e.to_string() << "\n";
-  std::exit(1);
-}
-
-template <typename T>
-T must(Result<T> r, const std::string& what) {
-  if (!r) die(what, r.error());
-  if constexpr (!std::is_void_v<T>) return std::move(*r);
-}
-
-void must_ok(Status s, const std::string& what) {
-  if (!s) die(what, s.error());
-}
+using bench::die;
+using bench::must;
+using bench::must_ok;
 
 double cpu_ms() {
   rusage u{};

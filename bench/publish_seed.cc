@@ -19,6 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "must.h"
 #include "cli/platform.h"
 
 namespace {
@@ -26,20 +27,9 @@ namespace {
 using namespace sw;
 namespace fs = std::filesystem;
 
-[[noreturn]] void die(const std::string& what, const Error& e) {
-  std::cerr << "publish_seed: " << what << ": " << e.to_string() << "\n";
-  std::exit(1);
-}
-
-template <typename T>
-T must(Result<T> r, const std::string& what) {
-  if (!r) die(what, r.error());
-  if constexpr (!std::is_void_v<T>) return std::move(*r);
-}
-
-void must_ok(Status s, const std::string& what) {
-  if (!s) die(what, s.error());
-}
+using bench::die;
+using bench::must;
+using bench::must_ok;
 
 const std::vector<std::string> kSentences = {
     "全省各级工会认真学习贯彻会议精神，结合实际抓好落实。", "市总工会组织开展劳动技能竞赛，一线职工踊跃参加。",
