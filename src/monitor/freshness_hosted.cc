@@ -1,4 +1,5 @@
-// freshness_hosted.h.
+// freshness_hosted.h. N8.3: the inspections fail a site whose home page or columns go stale; for hosted
+// sites the dates are the platform's own, as the public sees them.
 #include "monitor/freshness_hosted.h"
 
 #include <algorithm>
