@@ -22,6 +22,7 @@ PACKAGES=(
   libbrotli-dev libdeflate-dev  # libdeflate: the gzip forms (publish/compress.h)
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev curl oathtool
+  gdb  # a CLI shell test whose command hangs prints its threads' stacks (tests/cli/check_lib.sh)
   # WAF (issue 6): libmodsecurity 3 and the OWASP CRS 3.3.4 rules; the CRS runner's YAML parser and its
   # nginx + ModSecurity peer (tests/waf/crs_runner.py)
   libmodsecurity-dev modsecurity-crs python3-yaml libnginx-mod-http-modsecurity

@@ -101,21 +101,28 @@ Result<std::unique_ptr<IdentityService>> IdentityService::open(store::Database& 
                                              std::to_string(suite.seal_key_size()) + " bytes for suite " +
                                              std::string(crypto::to_string(suite.id())));
   }
-  SW_TRY(dummy, hash_password(kDummyPassword, policy));
-  return std::make_unique<ServiceImpl>(db, audit, suite, std::move(totp_seal_key), std::move(policy), clock,
-                                       std::move(dummy));
+  return std::make_unique<ServiceImpl>(db, audit, suite, std::move(totp_seal_key), std::move(policy), clock);
+}
+
+const std::string& ServiceImpl::dummy_hash() {
+  std::call_once(dummy_once_, [this] {
+    // The policy was validated at open, so this fails only when memory runs out; an empty hash then
+    // verifies nothing (the unknown user is still refused, only faster).
+    auto hashed = hash_password(kDummyPassword, policy_);
+    if (hashed) dummy_hash_ = std::move(*hashed);
+  });
+  return dummy_hash_;
 }
 
 ServiceImpl::ServiceImpl(store::Database& db, audit::AuditLog& audit, const crypto::Suite& suite,
-                         std::string seal_key, Policy policy, const Clock& clock, std::string dummy_hash)
+                         std::string seal_key, Policy policy, const Clock& clock)
     : tables_(db),
       trees_(db),
       audit_(audit),
       suite_(suite),
       seal_key_(std::move(seal_key)),
       policy_(std::move(policy)),
-      clock_(clock),
-      dummy_hash_(std::move(dummy_hash)) {}
+      clock_(clock) {}
 
 // ----- audit -----
 

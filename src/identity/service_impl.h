@@ -13,7 +13,7 @@ namespace sw::identity {
 class ServiceImpl final : public IdentityService {
  public:
   ServiceImpl(store::Database& db, audit::AuditLog& audit, const crypto::Suite& suite, std::string seal_key,
-              Policy policy, const Clock& clock, std::string dummy_hash);
+              Policy policy, const Clock& clock);
 
   Status authorize(const Principal& who, Permission p, const Scope& target) override;
   Result<BootstrapResult> bootstrap(const Actor& actor, const BootstrapRequest& request) override;
@@ -120,7 +120,12 @@ class ServiceImpl final : public IdentityService {
   std::string seal_key_;
   Policy policy_;
   const Clock& clock_;
-  std::string dummy_hash_;  // verified against for unknown users so they take the same time
+  // Verified against for unknown users so they take the same time. An argon2id hash costs a good part of a
+  // second, so it is made on the first login that needs it, not when the service opens (every CLI command
+  // opens the node).
+  const std::string& dummy_hash();
+  std::once_flag dummy_once_;
+  std::string dummy_hash_;
 };
 
 }  // namespace sw::identity

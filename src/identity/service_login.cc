@@ -54,7 +54,7 @@ Result<LoginStep> ServiceImpl::login_password(const LoginRequest& req) {
   }
   // Unknown users are checked against a dummy hash so they take as long as known ones.
   const bool good =
-      verify_password(req.password, user ? user->password_hash : dummy_hash_) && user.has_value();
+      verify_password(req.password, user ? user->password_hash : dummy_hash()) && user.has_value();
   std::lock_guard lock(mu_);
   if (!good) {
     SW_CHECK(count_failure(req.username, ctx));

@@ -1,12 +1,57 @@
 # Shared by the CLI shell tests (sourced after DIR is set): check runs a command and compares its exit
 # status, expect_output greps what the last check printed; both count into pass/failed, and
 # finish prints the tally and fails when anything failed.
+#
+# A program run by check is bounded: one that outlives CHECK_TIMEOUT seconds (default 120) has its threads'
+# stacks printed (when gdb is there) and is killed, and the check fails with exit 124 naming the command —
+# a hang is a failure that says where, not a test that runs into ctest's timeout. Shell functions run as
+# they are.
 pass=0
 failed=0
+bounded() {  # bounded COMMAND... — its exit status, or 124 when it had to be killed
+  if declare -F "$1" >/dev/null; then
+    "$@"
+    return
+  fi
+  local limit="${CHECK_TIMEOUT:-120}"
+  "$@" &
+  local pid=$!
+  (
+    sleep "$limit" >/dev/null 2>&1 &
+    nap=$!
+    trap 'kill "$nap" 2>/dev/null; exit 0' TERM
+    wait "$nap"
+    kill -0 "$pid" 2>/dev/null || exit 0
+    echo "HUNG: still running after ${limit} s: $*" >&2
+    if command -v gdb >/dev/null; then
+      timeout 60 gdb -p "$pid" -batch -ex "thread apply all bt" 2>&1 | grep -E '^(Thread|#)' | head -300 >&2
+    fi
+    kill -KILL "$pid" 2>/dev/null
+  ) &
+  local watchdog=$!
+  wait "$pid"
+  local rc=$?
+  kill -TERM "$watchdog" 2>/dev/null
+  wait "$watchdog" 2>/dev/null
+  [ "$rc" -eq 137 ] && rc=124
+  return "$rc"
+}
+# Stops a peer started in the background (nginx, nsd, ...): SIGTERM, up to 10 s to go, then SIGKILL.
+stop_pid() {  # stop_pid PID
+  [ -n "$1" ] || return 0
+  kill -TERM "$1" 2>/dev/null || return 0
+  for _ in $(seq 1 100); do
+    kill -0 "$1" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$1" 2>/dev/null
+  wait "$1" 2>/dev/null
+  return 0
+}
 check() {  # check NAME EXPECTED_EXIT COMMAND...
   local name="$1" expected="$2"
   shift 2
-  "$@" >"$DIR/out" 2>&1
+  bounded "$@" >"$DIR/out" 2>&1
   local rc=$?
   if [ "$rc" -eq "$expected" ]; then pass=$((pass + 1)); else
     failed=$((failed + 1))

@@ -15,16 +15,16 @@ chmod 755 "$DIR"
 NGINX_PID=""
 NSD_PID=""
 stop_nsd() {
-  if [ -n "$NSD_PID" ]; then kill -TERM "$NSD_PID" 2>/dev/null; wait "$NSD_PID" 2>/dev/null; fi
+  stop_pid "$NSD_PID"
   NSD_PID=""
 }
 cleanup() {
-  if [ -n "$NGINX_PID" ]; then kill -TERM "$NGINX_PID" 2>/dev/null; wait "$NGINX_PID" 2>/dev/null; fi
+  stop_pid "$NGINX_PID"
   stop_nsd
   rm -rf "$DIR"
 }
-trap cleanup EXIT
 . "$(dirname "${BASH_SOURCE[0]}")/../cli/check_lib.sh"
+trap cleanup EXIT
 NODE="$DIR/node"
 CONF="$NODE/sitewarden.toml"
 WWW="$DIR/www"

@@ -11,7 +11,7 @@ DIR="$(mktemp -d /tmp/sw-monitor-cli.XXXXXX)"
 chmod 755 "$DIR"
 NGINX_PID=""
 cleanup() {
-  if [ -n "$NGINX_PID" ]; then kill -TERM "$NGINX_PID" 2>/dev/null; wait "$NGINX_PID" 2>/dev/null; fi
+  stop_pid "$NGINX_PID"
   rm -rf "$DIR"
 }
 trap cleanup EXIT
@@ -98,7 +98,7 @@ expect_output "named" "monitor.bad_input"
 check "unknown site" 2 "$SW" monitor run --config "$CONF" --site 9999 --probe uptime
 expect_output "named" "monitor.not_found"
 
-kill -TERM "$NGINX_PID"; wait "$NGINX_PID" 2>/dev/null; NGINX_PID=""
+stop_pid "$NGINX_PID"; NGINX_PID=""
 check "site down: finding" 1 "$SW" monitor run --config "$CONF" --site 2 --probe uptime
 expect_output "connect error shown" "connect"
 check "audit log intact" 0 "$SW" audit verify --config "$CONF"
