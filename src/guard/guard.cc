@@ -59,7 +59,10 @@ constexpr auto kReloadRetry = std::chrono::seconds(1);
 constexpr std::size_t kCorkBytes = 32 * 1024;
 constexpr std::size_t kFrontSlots = 4096;
 constexpr std::size_t kSendfileBytes = 64 * 1024;  // cached bodies this large go out by sendfile on plain HTTP
-constexpr std::size_t kMaxSealedPerThread = 128;  // memfds held per event thread (file descriptors are finite)  // per event thread: the hot set of pages served without a lock
+constexpr std::size_t kMaxSealedPerThread = 128;  // memfds held per event thread (file descriptors are finite)
+// A large body asked for this often within one second gets a sealed copy with its answer's head in
+// front (head and body in one sendfile); below it the head goes first with MSG_MORE.
+constexpr unsigned kWholeAfterHits = 4;
 constexpr std::chrono::milliseconds kLingerQuiet{200};   // lingering close: ends after this without bytes
 constexpr std::chrono::milliseconds kLingerTotal{2000};  // and after this in any case
 
@@ -200,17 +203,20 @@ struct SealedBody {
     if (fd >= 0) ::close(fd);
   }
 
+  // `prefix` then `bytes` (both already checked by the caller: verified bytes, a head the guard built);
   // null when the kernel refuses (then the body is written from memory as before).
-  static std::shared_ptr<const SealedBody> of(const std::string& bytes) {
+  static std::shared_ptr<const SealedBody> of(std::string_view bytes, std::string_view prefix = {}) {
     auto sealed = std::make_shared<SealedBody>();
     sealed->fd = ::memfd_create("sitewarden-guard", MFD_CLOEXEC | MFD_ALLOW_SEALING);
     if (sealed->fd < 0) return nullptr;
-    std::size_t done = 0;
-    while (done < bytes.size()) {
-      const ssize_t n = ::write(sealed->fd, bytes.data() + done, bytes.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return nullptr;
-      done += static_cast<std::size_t>(n);
+    for (std::string_view part : {prefix, bytes}) {
+      std::size_t done = 0;
+      while (done < part.size()) {
+        const ssize_t n = ::write(sealed->fd, part.data() + done, part.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return nullptr;
+        done += static_cast<std::size_t>(n);
+      }
     }
     constexpr int kSeals = F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL;
     if (::fcntl(sealed->fd, F_ADD_SEALS, kSeals) != 0) return nullptr;
@@ -253,6 +259,21 @@ struct EventThread {
     std::string key;  // digest bytes
     Body body;
     std::shared_ptr<const SealedBody> sealed;  // for bodies of kSendfileBytes or more
+    // The body again with one answer's head in front (`whole_head`, built in second `whole_second`):
+    // a hot large file's full answer in one sendfile. Made at most once per second per slot, on the
+    // kWholeAfterHits-th ask of that second; an answer whose head differs (another second, Connection)
+    // goes head-then-body.
+    std::shared_ptr<const SealedBody> whole;
+    std::string whole_head;
+    std::time_t whole_second = -1;
+    std::time_t hot_second = -1;
+    unsigned hot_count = 0;
+    std::uint64_t whole_bytes() const { return whole ? body->size() + whole_head.size() : 0; }
+    void drop_whole(std::uint64_t& bytes, std::size_t& fds) {
+      if (whole) bytes -= whole_bytes(), --fds;
+      whole.reset();
+      whole_head.clear();
+    }
   };
   std::vector<FrontSlot> front;
   std::uint64_t front_bytes = 0;
@@ -269,8 +290,11 @@ struct EventThread {
     const std::uint64_t cost = body->size() * (seal ? 2 : 1);  // a sealed copy costs its size again
     if (front.empty() || cost > front_budget) return nullptr;
     FrontSlot& slot = front[front_index(d)];
+    if (slot.body) slot.drop_whole(front_bytes, front_sealed);
     if (slot.body) front_bytes -= slot.body->size() * (slot.sealed ? 2 : 1);
     if (slot.sealed) --front_sealed;
+    slot.whole_second = slot.hot_second = -1;
+    slot.hot_count = 0;
     slot.key.clear();
     slot.body.reset();
     slot.sealed.reset();
@@ -281,6 +305,26 @@ struct EventThread {
     if (slot.sealed) ++front_sealed;
     front_bytes += body->size() * (slot.sealed ? 2 : 1);
     return &slot;
+  }
+  // The sealed copy of the slot's body with `head` in front, when this body is hot (see FrontSlot::whole);
+  // null: send the head, then the body.
+  std::shared_ptr<const SealedBody> front_whole(const crypto::Digest& d, std::string_view head) {
+    if (front.empty()) return nullptr;
+    FrontSlot& slot = front[front_index(d)];
+    if (!slot.body || !slot.sealed || slot.key != d.bytes) return nullptr;
+    if (slot.whole && slot.whole_head == head) return slot.whole;
+    if (slot.hot_second != clock_second) slot.hot_second = clock_second, slot.hot_count = 0;
+    if (++slot.hot_count < kWholeAfterHits || slot.whole_second == clock_second) return nullptr;
+    slot.drop_whole(front_bytes, front_sealed);
+    slot.whole_second = clock_second;  // one try a second, built or not
+    const std::uint64_t cost = slot.body->size() + head.size();
+    if (front_sealed >= kMaxSealedPerThread || front_bytes + cost > front_budget) return nullptr;
+    slot.whole = SealedBody::of(*slot.body, head);
+    if (!slot.whole) return nullptr;
+    slot.whole_head.assign(head);
+    front_bytes += cost;
+    ++front_sealed;
+    return slot.whole;
   }
   std::size_t front_index(const crypto::Digest& d) const {
     std::uint64_t h = 0;  // a digest's bytes are uniformly spread: its first 8 are a fine hash
@@ -329,6 +373,7 @@ struct Reply {
   std::string_view cache = "-";
   std::string verdict = "-";  // "-" no filter asked, "pass", or the blocking filter's reason
   std::shared_ptr<const SealedBody> sealed;  // body's bytes in a sealed memfd: sent with sendfile
+  bool sealed_head = false;                  // `sealed` holds `head` then the body: one sendfile for both
 };
 
 // Who is asking: what a filter sees of the connection besides the request.
@@ -799,6 +844,11 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
         head_sent_ = 0;
         file_offset_ = reply_.offset;
         file_left_ = reply_.length;
+        if (reply_.sealed_head) {  // the sealed copy starts with this very head: one sendfile
+          head_sent_ = reply_.head.size();
+          file_offset_ = 0;
+          file_left_ = reply_.head.size() + reply_.length;
+        }
         return send_sealed();
       }
     }
@@ -815,7 +865,8 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
   }
 
   // Plain HTTP, a large cached body: the head with MSG_MORE (it leaves in the body's first segment),
-  // then sendfile(2) from the sealed copy, waiting for writability when the socket is full.
+  // then sendfile(2) from the sealed copy, waiting for writability when the socket is full — or, for a
+  // hot body whose sealed copy starts with this answer's head (sealed_head), sendfile alone.
   void send_sealed() {
     const int sock = socket_of(stream_).native_handle();
     if (!nonblocking_) {  // once per connection: asio's setter is an ioctl each time
@@ -866,6 +917,7 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
   void on_written(error_code ec, std::size_t bytes) {
     reply_.body.reset();
     reply_.sealed.reset();
+    reply_.sealed_head = false;
     if (corked_) set_cork(false);
     if (inspected_) {
       inspected_ = false;
@@ -1085,7 +1137,12 @@ Guard::Impl::Handled Guard::Impl::handle(EventThread& t, const RequestHead& h, c
     bump(t.counters.hits);
     build_file_reply(t, h, tls, fa, std::move(body), r);
     r.cache = "hit";
-    if (!tls && slot && slot->sealed && r.length >= kSendfileBytes) r.sealed = slot->sealed;
+    if (!tls && slot && slot->sealed && r.length >= kSendfileBytes) {
+      r.sealed = slot->sealed;
+      if (r.offset == 0 && r.length == r.body->size()) {  // the whole body (not a range): head in front?
+        if (auto whole = t.front_whole(*fa.digest, r.head)) r.sealed = std::move(whole), r.sealed_head = true;
+      }
+    }
     return Handled::ready;
   }
   bump(t.counters.misses);

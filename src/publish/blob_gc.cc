@@ -8,6 +8,7 @@
 #include <unordered_set>
 
 #include "publish/manifest.h"
+#include "publish/release_store.h"
 
 namespace sw::publish {
 namespace {
@@ -82,11 +83,10 @@ Status mark_manifest(const store::BlobStore& blobs, std::span<const crypto::Publ
   };
   auto digest = store::BlobStore::parse_digest(digest_text);
   if (!digest) return unreadable(digest.error());
-  auto document = blobs.get(*digest);
-  if (!document) return unreadable(document.error());
-  auto manifest = verify_manifest(*document, trusted);
+  auto manifest = load_manifest(blobs, *digest, trusted);  // format 2: every chunk read too
   if (!manifest) return unreadable(manifest.error());
   marked.insert(*digest);
+  for (const ManifestChunk& c : manifest->chunks) marked.insert(c.digest);
   for (const ManifestEntry& e : manifest->entries) {
     marked.insert(e.digest);
     if (e.gzip) marked.insert(e.gzip->digest);

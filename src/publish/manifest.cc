@@ -6,9 +6,11 @@
 namespace sw::publish {
 namespace {
 
-constexpr int kFormat = 1;
+constexpr int kFormat = 1;         // the entries in the signed body
+constexpr int kChunkedFormat = 2;  // the signed body names chunk blobs
 // How sign_manifest() writes a document around the signed body (nlohmann's key order and spacing).
 constexpr std::string_view kDocumentStart = "{\"format\":1,\"manifest\":";  // kFormat
+constexpr std::string_view kChunkedDocumentStart = "{\"format\":2,\"manifest\":";  // kChunkedFormat
 constexpr std::string_view kSignatureKey = ",\"signature\":";
 constexpr std::string_view kSignerKey = ",\"signer\":";
 
@@ -54,27 +56,12 @@ Result<std::optional<Variant>> variant_field(const nlohmann::json& f, const char
   return std::optional<Variant>{Variant{*d, *size}};
 }
 
-Result<Manifest> from_json(const nlohmann::json& j) {
-  if (!j.is_object()) return invalid("\"manifest\" is not an object");
-  Manifest m;
-  auto site = field<std::int64_t>(j, "site_id", "manifest");
-  if (!site) return std::unexpected(site.error());
-  auto at = field<std::string>(j, "created_at", "manifest");
-  if (!at) return std::unexpected(at.error());
-  auto by = field<std::string>(j, "created_by", "manifest");
-  if (!by) return std::unexpected(by.error());
-  auto base = field<std::string>(j, "base", "manifest");
-  if (!base) return std::unexpected(base.error());
-  m.site_id = *site;
-  m.created_at = std::move(*at);
-  m.created_by = std::move(*by);
-  m.base = std::move(*base);
-  const auto files = j.find("files");
-  if (files == j.end() || !files->is_array()) return invalid("\"files\" is missing or not an array");
-  m.entries.reserve(files->size());
-  for (std::size_t i = 0; i < files->size(); ++i) {
-    const auto& f = (*files)[i];
-    const std::string where = "files[" + std::to_string(i) + "]";
+// Appends the entries of `files` (a JSON array) to `out`, each checked and after the last one in
+// path order; `first` numbers them in messages (their index in the whole manifest).
+Status append_files(const nlohmann::json& files, std::vector<ManifestEntry>& out, std::size_t first) {
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    const auto& f = files[i];
+    const std::string where = "files[" + std::to_string(first + i) + "]";
     if (!f.is_object()) return invalid(where + " is not an object");
     ManifestEntry e;
     auto path = field<std::string>(f, "path", where);
@@ -96,9 +83,70 @@ Result<Manifest> from_json(const nlohmann::json& j) {
     if (!br) return std::unexpected(br.error());
     e.brotli = *br;
     if (auto s = check_path(e.path); !s) return std::unexpected(s.error());
-    if (!m.entries.empty() && !(m.entries.back().path < e.path))
+    if (!out.empty() && !(out.back().path < e.path))
       return invalid("entries are not sorted and unique at \"" + e.path + "\"");
-    m.entries.push_back(std::move(e));
+    out.push_back(std::move(e));
+  }
+  return ok();
+}
+
+// The fields every format's body has: site_id, created_at, created_by, base.
+Result<Manifest> header_from_json(const nlohmann::json& j) {
+  if (!j.is_object()) return invalid("\"manifest\" is not an object");
+  Manifest m;
+  auto site = field<std::int64_t>(j, "site_id", "manifest");
+  if (!site) return std::unexpected(site.error());
+  auto at = field<std::string>(j, "created_at", "manifest");
+  if (!at) return std::unexpected(at.error());
+  auto by = field<std::string>(j, "created_by", "manifest");
+  if (!by) return std::unexpected(by.error());
+  auto base = field<std::string>(j, "base", "manifest");
+  if (!base) return std::unexpected(base.error());
+  m.site_id = *site;
+  m.created_at = std::move(*at);
+  m.created_by = std::move(*by);
+  m.base = std::move(*base);
+  return m;
+}
+
+// Format 1: the entries in the body.
+Result<Manifest> from_json(const nlohmann::json& j) {
+  SW_TRY(m, header_from_json(j));
+  const auto files = j.find("files");
+  if (files == j.end() || !files->is_array()) return invalid("\"files\" is missing or not an array");
+  m.entries.reserve(files->size());
+  SW_CHECK(append_files(*files, m.entries, 0));
+  return m;
+}
+
+// Format 2: the body names the chunks; each is read (its digest checked by the reader), parsed and
+// appended in order, so the whole list is checked sorted and unique across chunks.
+Result<Manifest> from_chunked_json(const nlohmann::json& j, const ManifestChunkReader& read_chunk) {
+  if (!read_chunk) return invalid("a chunked manifest (format 2) needs the blob store to read its chunks");
+  SW_TRY(m, header_from_json(j));
+  const auto chunks = j.find("chunks");
+  if (chunks == j.end() || !chunks->is_array()) return invalid("\"chunks\" is missing or not an array");
+  m.chunks.reserve(chunks->size());
+  for (std::size_t k = 0; k < chunks->size(); ++k) {
+    const std::string where = "chunks[" + std::to_string(k) + "]";
+    const auto& c = (*chunks)[k];
+    if (!c.is_object()) return invalid(where + " is not an object");
+    SW_TRY(digest, digest_field(c, "digest", where));
+    SW_TRY(files, field<std::uint64_t>(c, "files", where));
+    if (files == 0 || files > kManifestChunkMaxFiles * 16) return invalid("field \"files\" in " + where + " is out of range");
+    m.chunks.push_back(ManifestChunk{std::move(digest), static_cast<std::size_t>(files)});
+  }
+  for (std::size_t k = 0; k < m.chunks.size(); ++k) {
+    const std::string where = "chunk " + std::to_string(k) + " (" + m.chunks[k].digest.to_string() + ")";
+    SW_TRY(bytes, read_chunk(m.chunks[k].digest));
+    const auto chunk = nlohmann::json::parse(bytes, nullptr, /*allow_exceptions=*/false);
+    if (chunk.is_discarded() || !chunk.is_object() || chunk.size() != 1) return invalid(where + " is not {\"files\":[...]}");
+    const auto files = chunk.find("files");
+    if (files == chunk.end() || !files->is_array()) return invalid(where + " is not {\"files\":[...]}");
+    if (files->size() != m.chunks[k].files)
+      return invalid(where + " holds " + std::to_string(files->size()) + " entries, the manifest says " +
+                     std::to_string(m.chunks[k].files));
+    SW_CHECK(append_files(*files, m.entries, m.entries.size()));
   }
   return m;
 }
@@ -183,23 +231,9 @@ Status append_variant(std::string& out, std::string_view key, const Variant& v) 
   return ok();
 }
 
-}  // namespace
-
-// The canonical body: exactly what nlohmann's dump() of the manifest as a JSON object gives (keys
-// sorted, no whitespace), written directly: a 10,000-file manifest built as a JSON tree costs tens
-// of thousands of allocations, and an incremental publish signs one for every article.
-Result<std::string> manifest_body(const Manifest& m) {
-  std::string out;
-  out.reserve(128 + m.entries.size() * 300);
-  out += "{\"base\":";
-  SW_CHECK(append_json_string(out, m.base));
-  out += ",\"created_at\":";
-  SW_CHECK(append_json_string(out, m.created_at));
-  out += ",\"created_by\":";
-  SW_CHECK(append_json_string(out, m.created_by));
-  out += ",\"files\":[";
-  for (std::size_t i = 0; i < m.entries.size(); ++i) {
-    const ManifestEntry& e = m.entries[i];
+Status append_entries(std::string& out, std::span<const ManifestEntry> entries) {
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const ManifestEntry& e = entries[i];
     out += i == 0 ? "{" : ",{";
     if (e.brotli) {
       SW_CHECK(append_variant(out, "\"br\":", *e.brotli));
@@ -216,9 +250,89 @@ Result<std::string> manifest_body(const Manifest& m) {
     SW_CHECK(append_json_string(out, e.content_type));
     out += '}';
   }
+  return ok();
+}
+
+Status append_header_start(std::string& out, const Manifest& m) {
+  out += "{\"base\":";
+  SW_CHECK(append_json_string(out, m.base));
+  return ok();
+}
+
+Status append_header_end(std::string& out, const Manifest& m) {
+  out += ",\"created_at\":";
+  SW_CHECK(append_json_string(out, m.created_at));
+  out += ",\"created_by\":";
+  SW_CHECK(append_json_string(out, m.created_by));
+  return ok();
+}
+
+// The document as nlohmann would dump {"format","manifest","signature","signer"} (keys sorted, no
+// whitespace), written around the signed body instead of parsing it back and dumping it again.
+Result<std::string> signed_document(std::string_view start, const std::string& body, const crypto::Suite& suite,
+                                    const crypto::SigningKey& key) {
+  auto signature = suite.sign(key, body);
+  if (!signature) return std::unexpected(signature.error());
+  std::string doc(start);
+  doc.reserve(body.size() + 512);
+  doc += body;
+  doc += kSignatureKey;
+  doc += nlohmann::json(signature->to_string()).dump();
+  doc += kSignerKey;
+  doc += nlohmann::json(key.public_key.to_string()).dump();
+  doc += '}';
+  return doc;
+}
+
+// FNV-1a of the path: where content-defined chunk boundaries fall (not part of the format: a reader
+// takes any chunking).
+std::uint64_t path_hash(std::string_view path) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (const char c : path) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+}  // namespace
+
+// The canonical body: exactly what nlohmann's dump() of the manifest as a JSON object gives (keys
+// sorted, no whitespace), written directly: a 10,000-file manifest built as a JSON tree costs tens
+// of thousands of allocations, and an incremental publish signs one for every article.
+Result<std::string> manifest_body(const Manifest& m) {
+  std::string out;
+  out.reserve(128 + m.entries.size() * 300);
+  SW_CHECK(append_header_start(out, m));
+  SW_CHECK(append_header_end(out, m));
+  out += ",\"files\":[";
+  SW_CHECK(append_entries(out, m.entries));
   out += "],\"site_id\":";
   out += std::to_string(m.site_id);
   out += '}';
+  return out;
+}
+
+std::vector<std::size_t> manifest_chunk_ends(std::span<const ManifestEntry> entries) {
+  std::vector<std::size_t> ends;
+  ends.reserve(entries.size() / kManifestChunkFiles * 2 + 1);
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    if (path_hash(entries[i].path) % kManifestChunkFiles == kManifestChunkFiles - 1 ||
+        i + 1 - start == kManifestChunkMaxFiles || i + 1 == entries.size()) {
+      ends.push_back(i + 1);
+      start = i + 1;
+    }
+  }
+  return ends;
+}
+
+Result<std::string> manifest_chunk_body(std::span<const ManifestEntry> entries) {
+  std::string out;
+  out.reserve(16 + entries.size() * 300);
+  out += "{\"files\":[";
+  SW_CHECK(append_entries(out, entries));
+  out += "]}";
   return out;
 }
 
@@ -230,19 +344,69 @@ Result<std::string> sign_manifest(Manifest manifest, const crypto::Suite& suite,
 Result<std::string> sign_normalised_manifest(const Manifest& manifest, const crypto::Suite& suite,
                                              const crypto::SigningKey& key) {
   SW_TRY(body, manifest_body(manifest));
-  auto signature = suite.sign(key, body);
-  if (!signature) return std::unexpected(signature.error());
-  // The document as nlohmann would dump {"format","manifest","signature","signer"} (keys sorted, no
-  // whitespace), written around the signed body instead of parsing it back and dumping it again.
-  std::string doc(kDocumentStart);
-  doc.reserve(body.size() + 512);
-  doc += body;
-  doc += kSignatureKey;
-  doc += nlohmann::json(signature->to_string()).dump();
-  doc += kSignerKey;
-  doc += nlohmann::json(key.public_key.to_string()).dump();
-  doc += '}';
-  return doc;
+  return signed_document(kDocumentStart, body, suite, key);
+}
+
+Result<std::string> sign_chunked_manifest(Manifest& manifest, const Manifest* base, const crypto::Suite& suite,
+                                          const crypto::SigningKey& key, const ManifestChunkWriter& write_chunk,
+                                          std::size_t* reused) {
+  if (reused) *reused = 0;
+  // The base's chunks by the path each starts with (only when they describe its entries).
+  std::vector<std::size_t> base_starts;
+  if (base && !base->chunks.empty()) {
+    std::size_t at = 0;
+    for (const ManifestChunk& c : base->chunks) {
+      base_starts.push_back(at);
+      at += c.files;
+    }
+    if (at != base->entries.size()) base_starts.clear();
+  }
+  const auto reusable = [&](std::size_t begin, std::size_t end) -> const ManifestChunk* {
+    if (base_starts.empty()) return nullptr;
+    const std::string& first = manifest.entries[begin].path;
+    const auto it = std::lower_bound(base_starts.begin(), base_starts.end(), first,
+                                     [&](std::size_t start, const std::string& p) { return base->entries[start].path < p; });
+    if (it == base_starts.end() || base->entries[*it].path != first) return nullptr;
+    const ManifestChunk& c = base->chunks[static_cast<std::size_t>(it - base_starts.begin())];
+    if (c.files != end - begin) return nullptr;
+    if (!std::equal(manifest.entries.begin() + static_cast<std::ptrdiff_t>(begin),
+                    manifest.entries.begin() + static_cast<std::ptrdiff_t>(end),
+                    base->entries.begin() + static_cast<std::ptrdiff_t>(*it)))
+      return nullptr;
+    return &c;
+  };
+  std::vector<ManifestChunk> chunks;
+  std::size_t begin = 0;
+  for (const std::size_t end : manifest_chunk_ends(manifest.entries)) {
+    if (const ManifestChunk* same = reusable(begin, end)) {
+      chunks.push_back(*same);
+      if (reused) ++*reused;
+    } else {
+      SW_TRY(bytes, manifest_chunk_body(std::span(manifest.entries).subspan(begin, end - begin)));
+      SW_TRY(digest, write_chunk(bytes));
+      chunks.push_back(ManifestChunk{std::move(digest), end - begin});
+    }
+    begin = end;
+  }
+  std::string body;
+  body.reserve(256 + chunks.size() * 100);
+  SW_CHECK(append_header_start(body, manifest));
+  body += ",\"chunks\":[";
+  for (std::size_t k = 0; k < chunks.size(); ++k) {
+    body += k == 0 ? "{\"digest\":" : ",{\"digest\":";
+    SW_CHECK(append_json_string(body, chunks[k].digest.to_string()));
+    body += ",\"files\":";
+    body += std::to_string(chunks[k].files);
+    body += '}';
+  }
+  body += ']';
+  SW_CHECK(append_header_end(body, manifest));
+  body += ",\"site_id\":";
+  body += std::to_string(manifest.site_id);
+  body += '}';
+  SW_TRY(document, signed_document(kChunkedDocumentStart, body, suite, key));
+  manifest.chunks = std::move(chunks);
+  return document;
 }
 
 namespace {
@@ -263,8 +427,11 @@ bool plain_string(std::string_view quoted) {
 // nullopt: the document does not have that shape, or its signature did not verify over the raw
 // bytes — the caller then takes the general path, which decides.
 std::optional<Result<Manifest>> verify_written_document(std::string_view document,
-                                                        std::span<const crypto::PublicKey> trusted) {
-  if (!document.starts_with(kDocumentStart) || !document.ends_with("\"}")) return std::nullopt;
+                                                        std::span<const crypto::PublicKey> trusted,
+                                                        const ManifestChunkReader& read_chunk) {
+  const bool chunked = document.starts_with(kChunkedDocumentStart);
+  static_assert(kDocumentStart.size() == kChunkedDocumentStart.size());
+  if ((!chunked && !document.starts_with(kDocumentStart)) || !document.ends_with("\"}")) return std::nullopt;
   const std::size_t signer_at = document.rfind(kSignerKey);
   if (signer_at == std::string_view::npos) return std::nullopt;
   const std::size_t signature_at = document.rfind(kSignatureKey, signer_at);
@@ -288,18 +455,19 @@ std::optional<Result<Manifest>> verify_written_document(std::string_view documen
   // Exactly the signed bytes, strictly one JSON value (trailing bytes are refused by parse()).
   const auto manifest = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (manifest.is_discarded()) return std::nullopt;
-  return from_json(manifest);
+  return chunked ? from_chunked_json(manifest, read_chunk) : from_json(manifest);
 }
 
 }  // namespace
 
-Result<Manifest> verify_manifest(std::string_view document, std::span<const crypto::PublicKey> trusted) {
-  if (auto fast = verify_written_document(document, trusted)) return std::move(*fast);
+Result<Manifest> verify_manifest(std::string_view document, std::span<const crypto::PublicKey> trusted,
+                                 const ManifestChunkReader& read_chunk) {
+  if (auto fast = verify_written_document(document, trusted, read_chunk)) return std::move(*fast);
   const auto doc = nlohmann::json::parse(document, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded() || !doc.is_object()) return invalid("the document is not a JSON object");
   auto format = field<std::int64_t>(doc, "format", "document");
   if (!format) return std::unexpected(format.error());
-  if (*format != kFormat) return invalid("unknown format " + std::to_string(*format));
+  if (*format != kFormat && *format != kChunkedFormat) return invalid("unknown format " + std::to_string(*format));
   const auto body = doc.find("manifest");
   if (body == doc.end()) return invalid("missing field \"manifest\"");
   auto signer_text = field<std::string>(doc, "signer", "document");
@@ -315,7 +483,7 @@ Result<Manifest> verify_manifest(std::string_view document, std::span<const cryp
                                                   signer_text->substr(0, 24) + "...)");
   if (auto s = crypto::verify(*signer, body->dump(), *signature); !s)
     return fail("publish.manifest_bad_signature", "release manifest: the signature does not verify");
-  return from_json(*body);
+  return *format == kChunkedFormat ? from_chunked_json(*body, read_chunk) : from_json(*body);
 }
 
 }  // namespace sw::publish

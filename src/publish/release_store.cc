@@ -199,7 +199,26 @@ Result<std::int64_t> ReleaseStore::commit(Manifest manifest, std::string_view ki
   // The document is a blob before the transaction, durable with every unsynced blob the manifest
   // names: a crash here leaves unnamed blobs, never a release row naming a missing one.
   const double checked_ms = ms_since(started);
-  SW_TRY(document, sign_normalised_manifest(manifest, *suite_, node_key_));
+  // Format 2: the entries in chunks (manifest.h). The chunks of the checked base (the live release,
+  // whose blobs are present and kept) that hold the same entries are named again by digest; only the
+  // changed ones are written, unsynced, made durable below with the document.
+  std::size_t chunks_written = 0;
+  std::size_t chunks_reused = 0;
+  const auto write_chunk = [&](std::string_view bytes) -> Result<crypto::Digest> {
+    SW_TRY(chunk, blobs_->put_unsynced(bytes));
+    SW_TRY(chunk_path, blobs_->path_of(chunk));
+    options.unsynced.push_back(std::move(chunk_path));
+    ++chunks_written;
+    return chunk;
+  };
+  SW_TRY(document, sign_chunked_manifest(manifest, checked_base, *suite_, node_key_, write_chunk, &chunks_reused));
+  if (chunks_reused > 0) {  // cheap (one stat each): a reused chunk must still be in the store
+    for (const ManifestChunk& c : manifest.chunks)
+      if (!blobs_->contains(c.digest))
+        return fail("publish.blob_missing", "release of site " + std::to_string(manifest.site_id) +
+                                                ": the manifest chunk " + c.digest.to_string() +
+                                                " is not in the blob store");
+  }
   const double signed_ms = ms_since(started);
   SW_TRY(digest, blobs_->put_unsynced(document));
   SW_TRY(document_path, blobs_->path_of(digest));
@@ -246,6 +265,8 @@ Result<std::int64_t> ReleaseStore::commit(Manifest manifest, std::string_view ki
   log::debug("publish.commit_timing", {{"release", id},
                                        {"files", files},
                                        {"synced", options.unsynced.size()},
+                                       {"chunks_written", chunks_written},
+                                       {"chunks_reused", chunks_reused},
                                        {"checked_ms", checked_ms},
                                        {"signed_ms", signed_ms},
                                        {"stored_ms", stored_ms},
@@ -340,8 +361,13 @@ Result<Manifest> ReleaseStore::load(std::int64_t release_id) {
 }
 
 Result<Manifest> ReleaseStore::load_document(const crypto::Digest& manifest_digest) {
-  SW_TRY(document, blobs_->get(manifest_digest));  // re-hashed: a changed document is "store.blob_corrupt"
-  return verify_manifest(document, trusted_);
+  return load_manifest(*blobs_, manifest_digest, trusted_);
+}
+
+Result<Manifest> load_manifest(const store::BlobStore& blobs, const crypto::Digest& manifest_digest,
+                               std::span<const crypto::PublicKey> trusted) {
+  SW_TRY(document, blobs.get(manifest_digest));  // re-hashed: a changed document is "store.blob_corrupt"
+  return verify_manifest(document, trusted, [&](const crypto::Digest& chunk) { return blobs.get(chunk); });
 }
 
 // N7.1: only sites in the register's `live` state are served; an application, an approved site

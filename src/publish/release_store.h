@@ -121,8 +121,8 @@ class ReleaseStore {
   ReleaseStore(store::Database& db, store::BlobStore& blobs, const crypto::Suite& suite,
                crypto::SigningKey node_key, std::vector<crypto::PublicKey> trusted, Options options);
 
-  // Signs `manifest`, stores its document as a blob, records the release and makes it live, in one
-  // transaction; prunes beyond `keep`; bumps the generation. Every blob the manifest names must
+  // Signs `manifest`, stores its document (format 2: and its changed chunks, manifest.h) as blobs,
+  // records the release and makes it live, in one transaction; prunes beyond `keep`; bumps the generation. Every blob the manifest names must
   // already be in the store ("publish.blob_missing" names the path otherwise). Returns the id.
   // `checked_base` (an incremental build): the verified manifest of the release `manifest.base`
   // names. When that release is the site's live one, the entries equal to its entries are not
@@ -159,7 +159,8 @@ class ReleaseStore {
   Result<ReleaseInfo> get(std::int64_t release_id);             // "publish.release_not_found"
   Result<std::vector<ReleaseSwitch>> history(std::int64_t site_id);  // newest first
 
-  // The release's manifest after checking the document's digest and signature.
+  // The release's manifest after checking the document's digest and signature (and, format 2, every
+  // chunk's digest: load_manifest).
   Result<Manifest> load(std::int64_t release_id);
   Result<Manifest> load_document(const crypto::Digest& manifest_digest);
 
@@ -184,6 +185,12 @@ class ReleaseStore {
   Options options_;
   std::unique_ptr<LiveGeneration> generation_;
 };
+
+// The manifest whose signed document is the blob `manifest_digest`: the document re-hashed, its
+// signature checked against `trusted`, and for a chunked (format 2) manifest every chunk blob read
+// and re-hashed (manifest.h). What ReleaseStore::load_document and the blob collection read.
+Result<Manifest> load_manifest(const store::BlobStore& blobs, const crypto::Digest& manifest_digest,
+                               std::span<const crypto::PublicKey> trusted);
 
 // Makes `files` and their directory entries durable: every file fsynced, then every distinct parent
 // directory, several at once (up to 16 threads): concurrent fsyncs share the filesystem's journal

@@ -12,6 +12,9 @@
 #include <modsecurity/variable_value.h>
 
 #include <algorithm>
+#include <atomic>
+#include <unordered_map>
+#include <unordered_set>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -228,7 +231,7 @@ void add_phrase_pieces(std::string_view text, std::vector<std::string>& out) {
 }
 
 struct Group {
-  modsecurity::RuleWithActions* representative = nullptr;  // owner of the chain's transformations
+  std::size_t chain = 0;  // index in Impl::chains: the rule whose transformations the group's rules share
   std::set<std::string> variables;
   std::vector<std::string> patterns;
   std::vector<unsigned> flags;
@@ -314,15 +317,49 @@ void values_of(const std::string& spec, modsecurity::Transaction& tx, std::vecto
 
 struct Prefilter::Impl {
   std::vector<Group> groups;
+  // One compiled rule per distinct transformation chain (phase, t: list, multiMatch): its
+  // executeTransformations() is ModSecurity's own transformation of a value for every rule of that chain.
+  std::vector<modsecurity::RuleWithActions*> chains;
   std::string removal;
   std::size_t covered = 0;
+  // Scratch space large enough for every group's database, allocated once at build; each thread scans
+  // with its own clone (thread_scratch), so no scan call allocates or re-checks scratch sizes.
+  hs_scratch_t* prototype = nullptr;
+  std::uint64_t serial = 0;  // tells the thread-local clones of different prefilters apart
 
   ~Impl() {
     for (auto& g : groups) {
       if (g.db != nullptr) hs_free_database(g.db);
     }
+    if (prototype != nullptr) hs_free_scratch(prototype);
   }
 };
+
+namespace {
+
+std::atomic<std::uint64_t> next_serial{1};
+
+// This thread's scratch for `impl`, cloned from its prototype on the thread's first scan with it (a
+// thread that alternates between prefilters of different rule sets clones again: a cheap copy).
+hs_scratch_t* thread_scratch(const Prefilter::Impl& impl) {
+  struct Held {
+    std::uint64_t serial = 0;
+    hs_scratch_t* scratch = nullptr;
+    ~Held() {
+      if (scratch != nullptr) hs_free_scratch(scratch);
+    }
+  };
+  thread_local Held held;
+  if (held.serial == impl.serial && held.scratch != nullptr) return held.scratch;
+  if (held.scratch != nullptr) hs_free_scratch(held.scratch);
+  held.scratch = nullptr;
+  held.serial = 0;
+  if (hs_clone_scratch(impl.prototype, &held.scratch) != HS_SUCCESS) return nullptr;
+  held.serial = impl.serial;
+  return held.scratch;
+}
+
+}  // namespace
 
 Prefilter::Prefilter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Prefilter::~Prefilter() = default;
@@ -337,7 +374,8 @@ std::unique_ptr<Prefilter> Prefilter::build(modsecurity::RulesSet& full, const f
     return nullptr;
   }
   auto impl = std::make_unique<Impl>();
-  std::map<std::string, std::size_t> group_of;  // transformation-chain key -> index in groups
+  std::map<std::string, std::size_t> group_of;  // chain and variables -> index in groups
+  std::map<std::string, std::size_t> chain_of;  // transformation-chain key -> index in chains
   std::vector<std::int64_t> covered_ids;
   for (const auto& r : rules) {
     if (r.chained_link || r.negated || r.id == 0) continue;
@@ -411,7 +449,11 @@ std::unique_ptr<Prefilter> Prefilter::build(modsecurity::RulesSet& full, const f
       }
     }
     if (!usable) continue;
-    std::string key;  // phase, the rule's t: actions in order, multiMatch: same key, same transformations
+    // chain_key: phase, the rule's t: actions in order, multiMatch — same key, same transformations (the
+    // group's values are transformed once per chain and request, whichever group asks first). key: the
+    // chain and the variables — one vectorscan database per key (variables are not merged: a pattern
+    // such as ^$ meant for one header would match empty values of the others).
+    std::string key, chain_key;
     {
       std::string actions = r.actions;
       std::string chain;
@@ -423,12 +465,15 @@ std::unique_ptr<Prefilter> Prefilter::build(modsecurity::RulesSet& full, const f
         at = end == std::string::npos ? actions.size() : end;
       }
       std::string phase = has_action(actions, "phase:1") || has_action(actions, "phase:request") ? "1" : "2";
-      key = phase + "|" + chain + (has_action(actions, "multiMatch") ? "|multiMatch" : "") + "|" + r.variables;
+      chain_key = phase + "|" + chain + (has_action(actions, "multiMatch") ? "|multiMatch" : "");
+      key = chain_key + "|" + r.variables;
     }
     auto [it, inserted] = group_of.emplace(key, impl->groups.size());
     if (inserted) {
       impl->groups.push_back(Group{});
-      impl->groups.back().representative = compiled;
+      auto [chain, new_chain] = chain_of.emplace(chain_key, impl->chains.size());
+      if (new_chain) impl->chains.push_back(compiled);
+      impl->groups.back().chain = chain->second;
     }
     Group& g = impl->groups[it->second];
     std::size_t start = 0;
@@ -466,10 +511,22 @@ std::unique_ptr<Prefilter> Prefilter::build(modsecurity::RulesSet& full, const f
     error = "no CRS rule could be covered by the prefilter";
     return nullptr;
   }
+  for (auto& g : impl->groups) {
+    if (g.db != nullptr && hs_alloc_scratch(g.db, &impl->prototype) != HS_SUCCESS) {
+      error = "vectorscan could not allocate scratch space for the prefilter";
+      return nullptr;
+    }
+  }
+  if (impl->prototype == nullptr) {  // only libinjection groups: a scratch is still cloned per thread
+    error = "the prefilter has no vectorscan database";
+    return nullptr;
+  }
+  impl->serial = next_serial.fetch_add(1);
   impl->covered = covered_ids.size();
   impl->removal = "SecRuleRemoveById";
   for (auto id : covered_ids) impl->removal += " " + std::to_string(id);
   impl->removal += "\n";
+  if (std::getenv("SW_TMP_PRINT_REMOVAL")) std::fprintf(stderr, "%s", impl->removal.c_str());  // TMP
   return std::unique_ptr<Prefilter>(new Prefilter(std::move(impl)));
 }
 
@@ -485,12 +542,30 @@ bool Prefilter::may_match(modsecurity::Transaction& tx) const {
     std::transform(value.begin(), value.end(), value.begin(), [](unsigned char c) { return std::tolower(c); });
     if (value.find("multipart") != std::string::npos || value.find("xml") != std::string::npos) return true;
   }
-  thread_local hs_scratch_t* scratch = nullptr;
-  bool hit = false;
+  hs_scratch_t* scratch = thread_scratch(*impl_);
+  if (scratch == nullptr) return true;
+  // Each variable is resolved once per request, however many groups read it (owned here, deleted at the end).
+  std::unordered_map<std::string, std::vector<const modsecurity::VariableValue*>> resolved;
+  struct Release {
+    std::unordered_map<std::string, std::vector<const modsecurity::VariableValue*>>& all;
+    ~Release() {
+      for (auto& [spec, values] : all) {
+        for (const auto* v : values) delete v;
+      }
+    }
+  } release{resolved};
+  auto values = [&](const std::string& spec) -> const std::vector<const modsecurity::VariableValue*>& {
+    auto it = resolved.find(spec);
+    if (it != resolved.end()) return it->second;
+    std::vector<const modsecurity::VariableValue*> out;
+    values_of(spec, tx, out);
+    return resolved.emplace(spec, std::move(out)).first->second;
+  };
+  // The transformation results of each distinct value, per chain: computed once, scanned by every group
+  // of the chain (the keys view the values in `resolved`, alive until the end).
+  std::vector<std::unordered_map<std::string_view, modsecurity::TransformationResults>> transformed(
+      impl_->chains.size());
   for (const auto& g : impl_->groups) {
-    if (g.db != nullptr && hs_alloc_scratch(g.db, &scratch) != HS_SUCCESS) return true;
-    std::vector<const modsecurity::VariableValue*> values;
-    for (const auto& v : g.variables) values_of(v, tx, values);
     auto scan = [&](const std::string& s) {
       if (g.db != nullptr) {
         bool matched = false;
@@ -510,27 +585,23 @@ bool Prefilter::may_match(modsecurity::Transaction& tx) const {
       if (g.xss && libinjection_xss(s.c_str(), s.size()) != 0) return true;
       return false;
     };
-    for (const auto* value : values) {
-      if (!hit) {
-        for (const std::string* raw : {&value->getValue()}) {
-          if (hit) break;
-          if (scan(*raw)) {
-            hit = true;
-            break;
-          }
-          modsecurity::TransformationResults results;
-          g.representative->executeTransformations(&tx, *raw, results);
-          for (const auto& r : results) {
-            if (r.first && scan(*r.first)) {
-              hit = true;
-              break;
-            }
-          }
+    // The distinct values of the group's variables: equal values give equal transformation results, so
+    // each is transformed and scanned once.
+    std::unordered_set<std::string_view> seen;
+    for (const auto& spec : g.variables) {
+      for (const auto* value : values(spec)) {
+        const std::string& raw = value->getValue();
+        if (!seen.insert(raw).second) continue;
+        // Exactly the strings ModSecurity gives the operator: the result of the chain, and with multiMatch
+        // the value before and after every transformation that changed it (RuleWithOperator::evaluate
+        // runs the operator on each element of executeTransformations' results, nothing else).
+        auto [cached, fresh] = transformed[g.chain].try_emplace(std::string_view(raw));
+        if (fresh) impl_->chains[g.chain]->executeTransformations(&tx, raw, cached->second);
+        for (const auto& r : cached->second) {
+          if (r.first && scan(*r.first)) return true;
         }
       }
-      delete value;
     }
-    if (hit) return true;
   }
   return false;
 }

@@ -103,7 +103,7 @@ start_nsd() {
   /usr/sbin/nsd -d -c "$DIR/nsd.conf" &
   NSD_PID=$!
   for _ in $(seq 1 100); do
-    drill -p "$DNS_PORT" njgh.org.cn A @127.0.0.1 2>/dev/null | grep -q "^njgh.org.cn.*IN.*A" && return 0
+    timeout 3 drill -p "$DNS_PORT" njgh.org.cn A @127.0.0.1 2>/dev/null | grep -q "^njgh.org.cn.*IN.*A" && return 0
     sleep 0.1
   done
   return 1
