@@ -207,7 +207,8 @@ struct SealedBody {
   // null when the kernel refuses (then the body is written from memory as before).
   static std::shared_ptr<const SealedBody> of(std::string_view bytes, std::string_view prefix = {}) {
     auto sealed = std::make_shared<SealedBody>();
-    sealed->fd = ::memfd_create("sitewarden-guard", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    sealed->fd = ::memfd_create(prefix.empty() ? "sitewarden-guard" : "sitewarden-guard-answer",
+                                MFD_CLOEXEC | MFD_ALLOW_SEALING);
     if (sealed->fd < 0) return nullptr;
     for (std::string_view part : {prefix, bytes}) {
       std::size_t done = 0;

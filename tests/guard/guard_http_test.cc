@@ -11,10 +11,12 @@
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
@@ -387,6 +389,78 @@ TEST_F(GuardTest, LargeCachedBodiesSentFromASealedCopyAreTheVerifiedBytes) {
     ASSERT_TRUE(gone->send(req + req + req));
   }
   EXPECT_EQ(c->round_trip(req)->body, pattern);
+}
+
+// The sealed copies of a process: "/memfd:<name> (deleted)" links among /proc/self/fd.
+std::vector<int> sealed_fds(std::string_view name) {
+  std::vector<int> fds;
+  for (const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) {
+    std::error_code ec;
+    const std::string target = std::filesystem::read_symlink(e.path(), ec).string();
+    if (!ec && target.starts_with("/memfd:" + std::string(name) + " ")) fds.push_back(std::stoi(e.path().filename()));
+  }
+  return fds;
+}
+
+// A hot large body (asked for again and again within a second) goes out as one sendfile from a sealed
+// copy holding the answer's head and the body (N7.1: a copy of verified bytes nobody can change). Every
+// answer is still byte-exact with its own head: another Connection header (HTTP/1.0 keep-alive), HEAD
+// and a range on the same connection get theirs, and the copies refuse every write.
+TEST_F(GuardTest, AHotLargeBodyGoesOutWithItsHeadInOneSealedCopy) {
+  std::string pattern;
+  for (int i = 0; i < 200'000; ++i) pattern += static_cast<char>('A' + (i * 13 + i / 31) % 26);
+  site_files_.push_back({"/hot.bin", pattern, "application/octet-stream"});
+  source_.publish(1, {"union.example.org"}, site_files_);
+  options_.threads = 1;
+  start();
+  auto c = ClientConnection::plain(guard_->port());
+  ASSERT_TRUE(c);
+  const std::string req = "GET /hot.bin HTTP/1.1\r\nHost: union.example.org\r\n\r\n";
+  EXPECT_EQ(c->round_trip(req)->body, pattern);  // the miss
+  std::string burst;
+  for (int i = 0; i < 20; ++i) burst += req;
+  ASSERT_TRUE(c->send(burst));
+  for (int i = 0; i < 20; ++i) {
+    auto r = c->read_response();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+    EXPECT_EQ(r->body, pattern);
+    EXPECT_EQ(r->headers.get("Content-Length"), "200000");
+    EXPECT_TRUE(r->headers.get("Date"));
+    EXPECT_TRUE(r->headers.get("Content-Security-Policy"));
+    EXPECT_FALSE(r->headers.get("Connection"));
+  }
+  // 20 asks within (at most) two seconds: a head+body copy was made, beside the body's own.
+  EXPECT_EQ(sealed_fds("sitewarden-guard-answer").size(), 1u);
+  EXPECT_EQ(sealed_fds("sitewarden-guard").size(), 1u);
+  auto old = c->round_trip("GET /hot.bin HTTP/1.0\r\nHost: union.example.org\r\nConnection: keep-alive\r\n\r\n");
+  ASSERT_TRUE(old);
+  EXPECT_EQ(old->headers.get("Connection"), "keep-alive");
+  EXPECT_EQ(old->body, pattern);
+  auto head = c->round_trip("HEAD /hot.bin HTTP/1.1\r\nHost: union.example.org\r\n\r\n", true);
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->headers.get("Content-Length"), "200000");
+  EXPECT_TRUE(head->body.empty());
+  auto range = c->round_trip("GET /hot.bin HTTP/1.1\r\nHost: union.example.org\r\nRange: bytes=70000-\r\n\r\n");
+  ASSERT_TRUE(range);
+  EXPECT_EQ(range->status, 206);
+  EXPECT_EQ(range->body, pattern.substr(70'000));
+  EXPECT_EQ(c->round_trip(req)->body, pattern);  // keep-alive intact after all of them
+  // Sealed: no write, no truncation, no growth, not even through a new descriptor for the same file.
+  for (const char* name : {"sitewarden-guard", "sitewarden-guard-answer"}) {
+    for (int fd : sealed_fds(name)) {
+      EXPECT_LT(::write(fd, "x", 1), 0) << name;
+      EXPECT_LT(::pwrite(fd, "x", 1, 0), 0) << name;
+      EXPECT_NE(::ftruncate(fd, 10), 0) << name;
+      const int again = ::open(("/proc/self/fd/" + std::to_string(fd)).c_str(), O_RDWR);
+      if (again >= 0) {
+        EXPECT_LT(::write(again, "x", 1), 0) << name;
+        ::close(again);
+      }
+    }
+  }
+  EXPECT_EQ(c->round_trip(req)->body, pattern);
+  EXPECT_EQ(guard_->stats().verify_failures, 0u);
 }
 
 TEST_F(GuardTest, TheVeryNextRequestAfterASwitchGetsTheNewRelease) {
