@@ -10,6 +10,8 @@
 # for: one ~5 KB page, a 100 KB file, and a rotation over 1,000 ~5 KB pages. For each: requests/s,
 # requests per CPU-second of the server's processes (utime+stime from /proc/<pid>/stat, before and
 # after), and p99 latency. Both servers are started and stopped by PID; nothing outlives the script.
+# THREADS=N (default 2, one per core as the issue asks) runs the guard with N event threads and nginx
+# with N workers: the same worker count for both, so the comparison stays fair either way.
 set -euo pipefail
 
 if [ $# -lt 1 ]; then
@@ -18,6 +20,8 @@ if [ $# -lt 1 ]; then
 fi
 build_dir="$1"
 duration="${2:-10}"
+threads="${THREADS:-2}"
+case "$threads" in ''|*[!0-9]*|0) echo "THREADS must be a positive number, not '$threads'" >&2; exit 2 ;; esac
 here="$(cd "$(dirname "$0")" && pwd)"
 node_bin="$build_dir/bench/guard_node"
 for tool in wrk nginx; do
@@ -40,7 +44,7 @@ trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 
 # The guard (access log on, as in production).
-"$node_bin" --dir "$work" --access-log "$work/guard-access.log" >"$work/guard.out" 2>"$work/guard.err" &
+"$node_bin" --dir "$work" --threads "$threads" --access-log "$work/guard-access.log" >"$work/guard.out" 2>"$work/guard.err" &
 guard_pid=$!
 for _ in $(seq 1 300); do grep -q '^port ' "$work/guard.out" 2>/dev/null && break; sleep 0.1; done
 guard_port="$(awk '/^port /{print $2}' "$work/guard.out")"
@@ -51,7 +55,7 @@ nginx_port="$(free_port)"
 chmod 755 "$work"; chmod -R a+rX "$work/www"
 mkdir -p "$work/nginx"
 cat >"$work/nginx/nginx.conf" <<CONF
-worker_processes 2;
+worker_processes $threads;
 pid $work/nginx/nginx.pid;
 error_log $work/nginx/error.log;
 events { worker_connections 4096; }
@@ -118,7 +122,7 @@ run_wrk() {  # name server port path [script]
   echo "$per_cpu" >"$work/cpu.$name.$server"
 }
 
-echo "guard vs nginx — wrk -t2 -c64 -d${duration}s, keep-alive, $(nproc) cores shared with wrk"
+echo "guard vs nginx — wrk -t2 -c64 -d${duration}s, keep-alive, $(nproc) cores shared with wrk, $threads guard threads / nginx workers"
 # Each case runs on both servers back to back, so both see the machine under the same load.
 for server in guard nginx; do
   port="$guard_port"; [ "$server" = nginx ] && port="$nginx_port"
