@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include <nlohmann/json.hpp>
 
 namespace sw::publish {
@@ -168,6 +170,190 @@ TEST(Manifest, BadPathsAreRefused) {
   auto m = sample(k.suite);
   m.entries.push_back(m.entries[0]);
   EXPECT_FALSE(sign_manifest(m, k.suite, k.key));  // duplicate path
+}
+
+
+// Format 2 (issue 5, incremental < 200 ms): the entries in content-addressed chunks named by the
+// signed body. A blob store stand-in: chunks by digest.
+struct ChunkStore {
+  const crypto::Suite& suite;
+  std::map<std::string, std::string> blobs;
+  std::size_t writes = 0;
+  ManifestChunkWriter writer() {
+    return [this](std::string_view bytes) -> Result<crypto::Digest> {
+      ++writes;
+      auto d = suite.hash(bytes);
+      blobs[d.to_string()] = std::string(bytes);
+      return d;
+    };
+  }
+  ManifestChunkReader reader() {
+    return [this](const crypto::Digest& d) -> Result<std::string> {
+      const auto it = blobs.find(d.to_string());
+      if (it == blobs.end()) return fail("store.blob_missing", "no " + d.to_string());
+      if (suite.hash(it->second) != d) return fail("store.blob_corrupt", "changed " + d.to_string());
+      return it->second;
+    };
+  }
+};
+
+Manifest site_of(const crypto::Suite& suite, int articles) {
+  Manifest m;
+  m.site_id = 9;
+  m.created_at = "2026-11-27T01:00:00Z";
+  m.created_by = "cli:publisher";
+  for (int i = 1; i <= articles; ++i) {
+    m.entries.push_back(entry(suite, "/articles/" + std::to_string(i) + ".html", "article " + std::to_string(i)));
+    m.entries.back().gzip = Variant{suite.hash("gz" + std::to_string(i)), 40};
+    m.entries.back().brotli = Variant{suite.hash("br" + std::to_string(i)), 30};
+  }
+  m.entries.push_back(entry(suite, "/index.html", "home"));
+  EXPECT_TRUE(m.normalise());
+  return m;
+}
+
+TEST(Manifest, ChunkedDocumentRoundTripsThroughItsChunks) {
+  Keys k;
+  ChunkStore store{k.suite};
+  Manifest m = site_of(k.suite, 2000);
+  const Manifest original = m;
+  auto doc = sign_chunked_manifest(m, nullptr, k.suite, k.key, store.writer());
+  ASSERT_TRUE(doc) << doc.error().message;
+  EXPECT_TRUE(doc->starts_with("{\"format\":2,\"manifest\":"));
+  EXPECT_LT(doc->size(), 20'000u);  // the signed part names chunks, it does not hold 2,001 entries
+  ASSERT_GT(m.chunks.size(), 10u);
+  EXPECT_EQ(store.writes, m.chunks.size());
+  std::size_t files = 0;
+  for (const auto& c : m.chunks) {
+    EXPECT_LE(c.files, kManifestChunkMaxFiles);
+    files += c.files;
+  }
+  EXPECT_EQ(files, m.entries.size());
+  auto back = verify_manifest(*doc, k.trusted, store.reader());
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->entries, original.entries);
+  EXPECT_EQ(back->chunks, m.chunks);
+  EXPECT_EQ(back->site_id, 9);
+  EXPECT_EQ(back->created_by, "cli:publisher");
+  // The general path (another shape of the same document) reads it the same.
+  auto general = verify_manifest(nlohmann::json::parse(*doc).dump(2), k.trusted, store.reader());
+  ASSERT_TRUE(general) << general.error().message;
+  EXPECT_EQ(general->entries, original.entries);
+  // Without a chunk reader a format-2 document is refused by name, not read as empty.
+  auto no_reader = verify_manifest(*doc, k.trusted);
+  ASSERT_FALSE(no_reader);
+  EXPECT_EQ(no_reader.error().code, "publish.manifest_invalid");
+}
+
+TEST(Manifest, ChunkedDocumentRefusesChangedMissingOrMisplacedChunks) {
+  Keys k;
+  ChunkStore store{k.suite};
+  Manifest m = site_of(k.suite, 600);
+  auto doc = *sign_chunked_manifest(m, nullptr, k.suite, k.key, store.writer());
+  ASSERT_GE(m.chunks.size(), 3u);
+  {  // a chunk's bytes changed in the store: the reader's digest check refuses it
+    ChunkStore changed = store;
+    auto& bytes = changed.blobs[m.chunks[1].digest.to_string()];
+    bytes[bytes.find("article")] = 'A';
+    auto r = verify_manifest(doc, k.trusted, changed.reader());
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, "store.blob_corrupt");
+  }
+  {  // a chunk missing
+    ChunkStore missing = store;
+    missing.blobs.erase(m.chunks[0].digest.to_string());
+    auto r = verify_manifest(doc, k.trusted, missing.reader());
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, "store.blob_missing");
+  }
+  {  // the signed body's chunk list edited (two chunks swapped): the signature no longer verifies
+    auto json = nlohmann::json::parse(doc);
+    std::swap(json["manifest"]["chunks"][0], json["manifest"]["chunks"][1]);
+    auto r = verify_manifest(json.dump(), k.trusted, store.reader());
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, "publish.manifest_bad_signature");
+  }
+  {  // a signer that signs chunks out of order or with a wrong count is still refused on reading
+    Manifest bad = site_of(k.suite, 600);
+    auto swapped = sign_chunked_manifest(bad, nullptr, k.suite, k.key, store.writer());
+    ASSERT_TRUE(swapped);
+    auto json = nlohmann::json::parse(*swapped);
+    auto body = json["manifest"];
+    std::swap(body["chunks"][0], body["chunks"][1]);
+    const std::string body_text = body.dump();
+    auto signature = k.suite.sign(k.key, body_text);
+    json["manifest"] = body;
+    json["signature"] = signature->to_string();
+    auto r = verify_manifest(json.dump(), k.trusted, store.reader());
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, "publish.manifest_invalid");
+    EXPECT_NE(r.error().message.find("not sorted"), std::string::npos) << r.error().message;
+    body = nlohmann::json::parse(*swapped)["manifest"];
+    body["chunks"][0]["files"] = body["chunks"][0]["files"].get<int>() + 1;
+    json["manifest"] = body;
+    json["signature"] = k.suite.sign(k.key, body.dump())->to_string();
+    r = verify_manifest(json.dump(), k.trusted, store.reader());
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, "publish.manifest_invalid");
+    EXPECT_NE(r.error().message.find("entries"), std::string::npos) << r.error().message;
+  }
+}
+
+// One more article changes the chunk it falls in (and the home page's): every other chunk of the base
+// is named again, nothing else written, and the result is the chunking a full signing gives.
+TEST(Manifest, ChunkedSigningOnABaseWritesOnlyTheChangedChunks) {
+  Keys k;
+  ChunkStore store{k.suite};
+  Manifest base = site_of(k.suite, 3000);
+  ASSERT_TRUE(sign_chunked_manifest(base, nullptr, k.suite, k.key, store.writer()));
+  Manifest next = site_of(k.suite, 3001);  // one more article
+  for (auto& e : next.entries)
+    if (e.path == "/index.html") e.digest = k.suite.hash("home, newer");
+  next.base = "sm3:base";
+  store.writes = 0;
+  std::size_t reused = 0;
+  auto doc = sign_chunked_manifest(next, &base, k.suite, k.key, store.writer(), &reused);
+  ASSERT_TRUE(doc) << doc.error().message;
+  EXPECT_LE(store.writes, 3u);
+  EXPECT_GE(reused + 3, next.chunks.size());
+  EXPECT_EQ(reused + store.writes, next.chunks.size());
+  Manifest full = next;
+  full.chunks.clear();
+  ChunkStore fresh{k.suite};
+  ASSERT_TRUE(sign_chunked_manifest(full, nullptr, k.suite, k.key, fresh.writer()));
+  EXPECT_EQ(full.chunks, next.chunks);  // the same chunks, whether built on a base or not
+  auto back = verify_manifest(*doc, k.trusted, store.reader());
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->entries, next.entries);
+  // A base whose chunk list does not describe its entries is not used.
+  Manifest stale = base;
+  stale.entries.pop_back();
+  store.writes = 0;
+  Manifest again = next;
+  ASSERT_TRUE(sign_chunked_manifest(again, &stale, k.suite, k.key, store.writer(), &reused));
+  EXPECT_EQ(reused, 0u);
+  EXPECT_EQ(store.writes, again.chunks.size());
+}
+
+TEST(Manifest, ChunkBoundariesDependOnThePathsOnly) {
+  Keys k;
+  Manifest m = site_of(k.suite, 5000);
+  const auto ends = manifest_chunk_ends(m.entries);
+  ASSERT_FALSE(ends.empty());
+  EXPECT_EQ(ends.back(), m.entries.size());
+  std::size_t start = 0;
+  for (const std::size_t end : ends) {
+    EXPECT_GT(end, start);
+    EXPECT_LE(end - start, kManifestChunkMaxFiles);
+    start = end;
+  }
+  // ~kManifestChunkFiles on average
+  EXPECT_GT(ends.size(), m.entries.size() / (kManifestChunkFiles * 3));
+  EXPECT_LT(ends.size(), m.entries.size() * 3 / kManifestChunkFiles);
+  // Other digests, same paths: same boundaries.
+  for (auto& e : m.entries) e.digest = k.suite.hash(e.path + "v2");
+  EXPECT_EQ(manifest_chunk_ends(m.entries), ends);
+  EXPECT_TRUE(manifest_chunk_ends({}).empty());
 }
 
 }  // namespace

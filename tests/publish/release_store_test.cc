@@ -2,6 +2,7 @@
 // the live generation, live sites for the guard, recovery after a crash.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "release_fixture.h"
@@ -278,6 +279,84 @@ TEST_F(ReleaseStoreTest, EverySwitchBumpsTheGenerationSeenByASecondMapping) {
   EXPECT_FALSE(store_->switch_live(site_, 9999, "cli:root", "refused"));
   EXPECT_EQ((*watcher)->current(), start + 3);  // a refused switch does not bump
   EXPECT_EQ((*watcher)->bump(), start + 4);
+}
+
+// Format 2 (issue 5): the store writes a manifest's entries as chunk blobs; an incremental commit on
+// the live release writes only the chunks that changed and names the rest again; a changed or missing
+// chunk makes the release unreadable (never read as fewer files), so it cannot be served or made live.
+TEST_F(ReleaseStoreTest, ChunkedManifestsShareUnchangedChunksAndAChangedChunkIsRefused) {
+  Manifest first = pages(site_, "v1", 400);
+  Manifest committed_first;
+  auto a = store_->commit(first, "full", ReleaseStore::CommitOptions{.committed = &committed_first});
+  ASSERT_TRUE(a) << a.error().to_string();
+  ASSERT_GT(committed_first.chunks.size(), 2u);
+  auto document = blobs_->get(store_->get(*a)->manifest_digest);
+  ASSERT_TRUE(document);
+  EXPECT_TRUE(document->starts_with("{\"format\":2,"));
+  auto loaded = store_->load(*a);
+  ASSERT_TRUE(loaded) << loaded.error().to_string();
+  EXPECT_EQ(loaded->entries.size(), 400u);
+  EXPECT_EQ(loaded->chunks, committed_first.chunks);
+
+  // One page changed, built on the live release as the builder does.
+  Manifest next = *loaded;
+  next.chunks.clear();
+  next.created_at.clear();
+  next.base = store_->get(*a)->manifest_digest.to_string();
+  const std::string bytes = "<p>page 7, corrected</p>";
+  auto& seven = *std::find_if(next.entries.begin(), next.entries.end(),
+                              [](const ManifestEntry& e) { return e.path == "/p/7.html"; });
+  seven.digest = *blobs_->put(bytes);
+  seven.size = bytes.size();
+  Manifest committed_next;
+  auto b = store_->commit(next, "incremental",
+                          ReleaseStore::CommitOptions{.checked_base = &*loaded, .committed = &committed_next});
+  ASSERT_TRUE(b) << b.error().to_string();
+  std::size_t shared = 0;
+  for (const auto& c : committed_next.chunks)
+    shared += std::count(committed_first.chunks.begin(), committed_first.chunks.end(), c) > 0 ? 1 : 0;
+  EXPECT_GE(shared + 2, committed_next.chunks.size()) << "only the changed page's chunk is new";
+  EXPECT_LT(shared, committed_next.chunks.size());
+  auto second = store_->load(*b);
+  ASSERT_TRUE(second) << second.error().to_string();
+  EXPECT_EQ(second->find("/p/7.html")->digest, seven.digest);
+  EXPECT_EQ(second->entries.size(), 400u);
+
+  // A chunk of release a that b does not share, defaced: a no longer loads or goes live; b is whole.
+  const ManifestChunk* own = nullptr;
+  for (const auto& c : committed_first.chunks)
+    if (std::count(committed_next.chunks.begin(), committed_next.chunks.end(), c) == 0) own = &c;
+  ASSERT_NE(own, nullptr);
+  const auto own_path = *blobs_->path_of(own->digest);
+  std::string chunk = *blobs_->get(own->digest);
+  chunk.replace(chunk.find("\"size\":"), 8, "\"size\":1");
+  overwrite(own_path, chunk);
+  auto changed = store_->load(*a);
+  ASSERT_FALSE(changed);
+  EXPECT_EQ(changed.error().code, "store.blob_corrupt");
+  auto s = store_->switch_live(site_, *a, "cli:root", "go back");
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, "store.blob_corrupt");
+  EXPECT_TRUE(store_->load(*b));
+  std::filesystem::remove(own_path);
+  auto missing = store_->load(*a);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, "store.blob_missing");
+}
+
+// Releases committed before format 2 (the entries in the signed document) still load.
+TEST_F(ReleaseStoreTest, AFormatOneDocumentStillLoads) {
+  Manifest m = pages(site_, "old", 5);
+  m.created_at = "2026-11-26T10:00:00Z";
+  auto document = sign_manifest(m, suite_, key_);
+  ASSERT_TRUE(document);
+  ASSERT_TRUE(document->starts_with("{\"format\":1,"));
+  auto digest = blobs_->put(*document);
+  ASSERT_TRUE(digest);
+  auto loaded = store_->load_document(*digest);
+  ASSERT_TRUE(loaded) << loaded.error().to_string();
+  EXPECT_EQ(loaded->entries.size(), 5u);
+  EXPECT_TRUE(loaded->chunks.empty());
 }
 
 TEST(LiveGeneration, FileIsPrivateAndABadFileIsRefused) {
