@@ -163,8 +163,16 @@ Status Manifest::normalise() {
   for (const auto& e : entries)
     if (auto s = check_path(e.path); !s) return s;
   const auto by_path = [](const auto& a, const auto& b) { return a.path < b.path; };
-  // A build assembles its entries mostly in order (an incremental one: the base's, then the few added).
-  if (!std::is_sorted(entries.begin(), entries.end(), by_path)) std::sort(entries.begin(), entries.end(), by_path);
+  // A build assembles its entries mostly in order (an incremental one: the few added, then the base's
+  // in order): the unsorted head is sorted and merged into the sorted tail, instead of sorting ~10,000
+  // entries for every article.
+  if (!std::is_sorted(entries.begin(), entries.end(), by_path)) {
+    std::size_t tail = entries.size() - 1;
+    while (tail > 0 && !by_path(entries[tail], entries[tail - 1])) --tail;
+    const auto middle = entries.begin() + static_cast<std::ptrdiff_t>(tail);
+    std::sort(entries.begin(), middle, by_path);
+    std::inplace_merge(entries.begin(), middle, entries.end(), by_path);
+  }
   for (std::size_t i = 1; i < entries.size(); ++i)
     if (entries[i - 1].path == entries[i].path) return invalid("duplicate path \"" + entries[i].path + "\"");
   return ok();

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 
 #include <nlohmann/json.hpp>
@@ -354,6 +355,28 @@ TEST(Manifest, ChunkBoundariesDependOnThePathsOnly) {
   for (auto& e : m.entries) e.digest = k.suite.hash(e.path + "v2");
   EXPECT_EQ(manifest_chunk_ends(m.entries), ends);
   EXPECT_TRUE(manifest_chunk_ends({}).empty());
+}
+
+
+// normalise() sorts a build's entries (a few added, then the base's in order) by merging, and still
+// finds a duplicate between the two parts.
+TEST(Manifest, NormaliseSortsAnUnsortedHeadIntoASortedTail) {
+  Keys k;
+  Manifest base = site_of(k.suite, 300);
+  Manifest built;
+  for (const char* p : {"/z.html", "/articles/150.5.html", "/a.html", "/articles/0.html"})
+    built.entries.push_back(entry(k.suite, p, p));
+  for (const auto& e : base.entries) built.entries.push_back(e);
+  ASSERT_TRUE(built.normalise());
+  EXPECT_TRUE(std::is_sorted(built.entries.begin(), built.entries.end(),
+                             [](const auto& a, const auto& b) { return a.path < b.path; }));
+  EXPECT_EQ(built.entries.size(), base.entries.size() + 4);
+  EXPECT_EQ(built.entries.front().path, "/a.html");
+  EXPECT_EQ(built.entries.back().path, "/z.html");
+  built.entries.insert(built.entries.begin(), entry(k.suite, "/articles/77.html", "again"));
+  auto duplicate = built.normalise();
+  ASSERT_FALSE(duplicate);
+  EXPECT_NE(duplicate.error().message.find("/articles/77.html"), std::string::npos);
 }
 
 }  // namespace
