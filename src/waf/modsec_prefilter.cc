@@ -7,6 +7,7 @@
 #include <modsecurity/modsecurity.h>
 #include <modsecurity/rule_with_actions.h>
 #include <modsecurity/rule_with_operator.h>
+#include <modsecurity/rules_exceptions.h>
 #include <modsecurity/rules_set.h>
 #include <modsecurity/transaction.h>
 #include <modsecurity/variable_value.h>
@@ -230,6 +231,50 @@ void add_phrase_pieces(std::string_view text, std::vector<std::string>& out) {
   if (!piece.empty()) out.push_back(std::move(piece));
 }
 
+// True when one of `patterns` matches a value every ordinary request carries (a method, a path, a
+// browser's header values). Used only to leave such chain heads with the engine — covering them would
+// send every request to the full engine — so it decides speed, never soundness.
+bool ordinary_match(const std::vector<std::string>& patterns, const std::vector<unsigned>& flags) {
+  static const std::vector<std::string> ordinary = {
+      "GET", "HEAD", "POST", "/", "/index.html", "index.html", "/p/001/", "/?q=%E8%81%8C&page=2", "q=%E8%81%8C&page=2",
+      "HTTP/1.1", "GET / HTTP/1.1", "POST /index.html HTTP/1.1", "localhost", "example.cn",
+      "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36",
+      "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "*/*", "zh-CN,zh;q=0.9,en;q=0.8",
+      "gzip, deflate", "gzip, deflate, br", "keep-alive", "close", "application/x-www-form-urlencoded",
+      "application/json", "text/plain;charset=UTF-8", "0", "12", "lang=zh-CN; theme=light", "zh-CN", "light"};
+  std::vector<const char*> expressions;
+  std::vector<unsigned> ids;
+  for (std::size_t i = 0; i < patterns.size(); ++i) {
+    expressions.push_back(patterns[i].c_str());
+    ids.push_back(static_cast<unsigned>(i));
+  }
+  hs_database_t* db = nullptr;
+  hs_compile_error_t* e = nullptr;
+  if (hs_compile_multi(expressions.data(), flags.data(), ids.data(), static_cast<unsigned>(expressions.size()),
+                       HS_MODE_BLOCK, nullptr, &db, &e) != HS_SUCCESS) {
+    hs_free_compile_error(e);
+    return true;
+  }
+  hs_scratch_t* scratch = nullptr;
+  bool matched = false;
+  if (hs_alloc_scratch(db, &scratch) != HS_SUCCESS) {
+    matched = true;
+  } else {
+    auto on = [](unsigned, unsigned long long, unsigned long long, unsigned, void* c) -> int {
+      *static_cast<bool*>(c) = true;
+      return 1;
+    };
+    for (const auto& value : ordinary) {
+      if (matched) break;
+      hs_error_t rc = hs_scan(db, value.data(), static_cast<unsigned>(value.size()), 0, scratch, on, &matched);
+      if (rc != HS_SUCCESS && rc != HS_SCAN_TERMINATED) matched = true;
+    }
+    hs_free_scratch(scratch);
+  }
+  hs_free_database(db);
+  return matched;
+}
+
 struct Group {
   std::size_t chain = 0;  // index in Impl::chains: the rule whose transformations the group's rules share
   std::set<std::string> variables;
@@ -379,9 +424,11 @@ std::unique_ptr<Prefilter> Prefilter::build(modsecurity::RulesSet& full, const f
   std::vector<std::int64_t> covered_ids;
   for (const auto& r : rules) {
     if (r.chained_link || r.negated || r.id == 0) continue;
-    // A chain head stays with the engine: its chain is evaluated exactly in the reduced set (heads such
-    // as 920170's ^(?:GET|HEAD)$ match ordinary requests, so covering them would pass nothing).
-    if (has_action(r.actions, "chain")) continue;
+    // A chain acts only when its head matches (the links are evaluated after a head match, and the
+    // head's actions run only then), so a chain is covered by its head: removed from the reduced set by
+    // the head's id, the head scanned like any covered rule. Heads that match ordinary requests (920170's
+    // ^(?:GET|HEAD)$, 920440's extension of REQUEST_BASENAME) stay with the engine: see ordinary_match.
+    const bool chain_head = has_action(r.actions, "chain");
     // Above the site's paranoia level CRS skips the rule (skipAfter markers): covering it would only make
     // ordinary requests "may match" (942432's \W{4} on any Chinese text is PL2). Left uncovered it stays
     // in the reduced set, where the engine skips it exactly as in the full set.
@@ -391,6 +438,10 @@ std::unique_ptr<Prefilter> Prefilter::build(modsecurity::RulesSet& full, const f
     // Bookkeeping rules (nolog: CRS initialisation such as 901318's ^.*$ on the User-Agent) match on
     // ordinary requests; they stay in the reduced set, evaluated by ModSecurity.
     if (has_action(r.actions, "nolog")) continue;
+    // Removed by the configuration itself (941310 by default, the site's ruleRemoveById exclusions are
+    // ctl: actions and stay covered): the engine never evaluates it in either set, so covering it would
+    // only make requests "may match" (941310 matches Chinese full-width punctuation).
+    if (full.m_exceptions.contains(static_cast<int>(r.id))) continue;
     auto* compiled = compiled_rule(full, r.id);
     if (compiled == nullptr) continue;  // not in a request phase (or not loaded): stays with the engine
     // The patterns this rule contributes; a rule whose patterns do not all compile stays uncovered.
@@ -449,6 +500,7 @@ std::unique_ptr<Prefilter> Prefilter::build(modsecurity::RulesSet& full, const f
       }
     }
     if (!usable) continue;
+    if (chain_head && (r.op == "detectSQLi" || r.op == "detectXSS" || ordinary_match(patterns, flags))) continue;
     // chain_key: phase, the rule's t: actions in order, multiMatch — same key, same transformations (the
     // group's values are transformed once per chain and request, whichever group asks first). key: the
     // chain and the variables — one vectorscan database per key (variables are not merged: a pattern
@@ -526,7 +578,6 @@ std::unique_ptr<Prefilter> Prefilter::build(modsecurity::RulesSet& full, const f
   impl->removal = "SecRuleRemoveById";
   for (auto id : covered_ids) impl->removal += " " + std::to_string(id);
   impl->removal += "\n";
-  if (std::getenv("SW_TMP_PRINT_REMOVAL")) std::fprintf(stderr, "%s", impl->removal.c_str());  // TMP
   return std::unique_ptr<Prefilter>(new Prefilter(std::move(impl)));
 }
 

@@ -1,14 +1,17 @@
 // The vectorscan prefilter of the WAF (internal to src/waf; issue 6; docs/modules/waf.md "The vectorscan
 // prefilter"). Built as C++20 with modsec_engine.cc, as it reads libmodsecurity's objects.
 //
-// Shape: the CRS rules are split into *covered* rules — chain heads in phase 1/2 whose operator is
+// Shape: the CRS rules are split into *covered* rules — rules and chain heads (a chain acts only when its
+// head matches; heads that match ordinary requests are left out) in phase 1/2 whose operator is
 // @rx, @pm, @pmFromFile, @detectSQLi or @detectXSS (not negated, no run-time macro) and whose variables
 // are all plain request collections — and the others. A second rule set is compiled with the covered
 // rules removed (`SecRuleRemoveById`, removal_directive()). Per request the *reduced* transaction runs
 // (ModSecurity parses the request and evaluates every rule that is not covered, exactly), then
-// may_match() reads the values of that transaction's collections, applies each covered rule's own
-// transformations (ModSecurity's objects, every intermediate value), and scans them with one vectorscan
-// database per transformation chain: the @rx patterns compiled with HS_FLAG_PREFILTER (a superset of
+// may_match() reads the values of that transaction's collections (each variable once), applies each
+// covered rule's own transformations (ModSecurity's executeTransformations: exactly the strings the
+// operator would see; once per distinct value and transformation chain, shared by the groups of that
+// chain), and scans them with one vectorscan database per group (phase, transformation chain, multiMatch,
+// variables), one scratch per thread: the @rx patterns compiled with HS_FLAG_PREFILTER (a superset of
 // PCRE's matches), the @pm phrases as caseless literals (split into pieces, a superset), libinjection
 // called as the operators call it. When no covered rule may match, the full run would be the reduced
 // run plus rules that do not match and so do nothing: the reduced outcome is the full outcome.

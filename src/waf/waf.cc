@@ -30,7 +30,6 @@ namespace {
 constexpr std::size_t kMaxMatchedData = 200;     // bytes of logdata kept per rule in an event
 constexpr std::size_t kMaxIpsPerSite = 10'000;   // distinct client IPs counted per site
 constexpr std::int64_t kFirstExclusionRuleId = 10'000;  // local rule id range of generated exclusions
-constexpr std::int64_t kUsAsciiXssRemovalRuleId = 9'001;
 
 std::string_view conf_file(std::string_view name) {
   for (const auto& [file, text] : conf_files()) {
@@ -178,10 +177,6 @@ std::string rules_text(const WafOptions& options, const SiteSettings& settings) 
   if (options.arg_name_length > 0) action(900310, "setvar:tx.arg_name_length=" + std::to_string(options.arg_name_length));
   if (options.arg_length > 0) action(900320, "setvar:tx.arg_length=" + std::to_string(options.arg_length));
   if (options.validate_utf8) action(900950, "setvar:tx.crs_validate_utf8_encoding=1");
-  if (!options.us_ascii_xss_rule) {
-    out += "SecAction \"id:" + std::to_string(kUsAsciiXssRemovalRuleId) +
-           ",phase:1,pass,nolog,t:none,ctl:ruleRemoveById=941310\"\n";
-  }
   // Exclusions run in phase 1 before every CRS rule, so they apply to the rules of all phases.
   std::int64_t id = kFirstExclusionRuleId;
   for (const auto& e : settings.exclusions) {
@@ -195,6 +190,10 @@ std::string rules_text(const WafOptions& options, const SiteSettings& settings) 
     }
   }
   out += "Include " + (options.crs_dir / "rules" / "*.conf").string() + "\n";
+  // After the rules it names (ModSecurity 2's order; 3.0.9 applies it wherever it stands). A load-time
+  // removal rather than a ctl: action run on every request, and one the prefilter can see: it does not
+  // cover a rule the configuration removes (modsec_prefilter.cc).
+  if (!options.us_ascii_xss_rule) out += "SecRuleRemoveById 941310\n";
   return out;
 }
 
