@@ -130,8 +130,7 @@ Result<std::unique_ptr<Platform>> open_platform(const fs::path& config_file) {
   p->registry = registry::Registry::open(*p->db, *p->audit, registry::rules_from(p->config));
   SW_TRY(blobs, store::BlobStore::open(dir / "blobs", *p->suite));
   p->blobs = std::make_unique<store::BlobStore>(std::move(blobs));
-  SW_TRY(scanner, review::Scanner::create(review::builtin_lexicon()));
-  p->scanner = std::make_unique<review::Scanner>(std::move(scanner));
+  p->scanner = std::make_unique<review::Scanner>(review::Scanner::shipped());
   p->content = content::ContentService::open(*p->db, *p->audit, *p->suite, *p->scanner, *p->blobs);
   return p;
 }

@@ -4,7 +4,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
+#include <mutex>
 
 #include "review/aggregate.h"
 #include "review/normaliser.h"
@@ -95,11 +98,34 @@ Severity ScanReport::highest() const {
 
 Result<Scanner> Scanner::create(const Lexicon& lexicon, ScanOptions options) {
   SW_TRY(matcher, Matcher::compile(lexicon));
-  return Scanner(std::move(matcher), std::move(options));
+  return Scanner(std::move(matcher), nullptr, std::move(options));
+}
+
+struct Scanner::Deferred {
+  std::once_flag once;
+  std::shared_ptr<const Matcher> matcher;
+};
+
+Scanner Scanner::shipped(ScanOptions options) {
+  return Scanner(nullptr, std::make_shared<Deferred>(), std::move(options));
+}
+
+const Matcher& Scanner::matcher() const {
+  if (matcher_) return *matcher_;
+  std::call_once(deferred_->once, [this] {
+    auto compiled = Matcher::compile(builtin_lexicon());
+    if (!compiled) {
+      std::fprintf(stderr, "sitewarden: the shipped lexicon does not compile: %s\n", compiled.error().to_string().c_str());
+      std::abort();
+    }
+    deferred_->matcher = std::move(*compiled);
+  });
+  return *deferred_->matcher;
 }
 
 void Scanner::scan_segments(const std::vector<Segment>& segments, ScanReport& report) const {
-  const auto& entries = matcher_->lexicon().entries;
+  const Matcher& m = matcher();
+  const auto& entries = m.lexicon().entries;
   std::map<std::string, std::map<PersonalDataKind, std::size_t>> personal_per_path;
   for (const auto& s : segments) {
     const auto first = report.findings.size();
@@ -111,7 +137,7 @@ void Scanner::scan_segments(const std::vector<Segment>& segments, ScanReport& re
     };
     thread_local NormalisedText normalised;  // reused: the offset map is 8 bytes per byte of text
     normalise_into(s.text, normalised);
-    for (const auto& hit : matcher_->scan(normalised)) {
+    for (const auto& hit : m.scan(normalised)) {
       const auto& e = entries[hit.entry];
       const auto [begin, end] = normalised.original_range(hit.from, hit.to);
       auto f = base(e.severity, begin, end);

@@ -66,6 +66,11 @@ class Scanner {
  public:
   // `lexicon`: builtin plus site files plus near-miss entries, merged by the caller.
   static Result<Scanner> create(const Lexicon& lexicon, ScanOptions options = {});
+  // The scanner over the shipped lexicon (builtin_lexicon()) whose Matcher is compiled on first use,
+  // not here: most CLI commands open the platform and never scan, and the compile is most of their
+  // start. Thread-safe; copies share the one compile. (A shipped lexicon vectorscan refuses is a bug
+  // lexicon_test catches; it aborts the process like builtin_lexicon() does.)
+  static Scanner shipped(ScanOptions options = {});
 
   // A file on disk or bytes with a name. Never fails: problems go in the report.
   ScanReport scan_file(const std::filesystem::path& path) const;
@@ -75,11 +80,14 @@ class Scanner {
   // Segments already extracted.
   void scan_segments(const std::vector<Segment>& segments, ScanReport& report) const;
 
-  const Matcher& matcher() const { return *matcher_; }
+  const Matcher& matcher() const;
 
  private:
-  Scanner(std::shared_ptr<const Matcher> m, ScanOptions o) : matcher_(std::move(m)), options_(std::move(o)) {}
-  std::shared_ptr<const Matcher> matcher_;
+  struct Deferred;
+  Scanner(std::shared_ptr<const Matcher> m, std::shared_ptr<Deferred> d, ScanOptions o)
+      : matcher_(std::move(m)), deferred_(std::move(d)), options_(std::move(o)) {}
+  std::shared_ptr<const Matcher> matcher_;  // compiled by create(), or null and compiled by deferred_
+  std::shared_ptr<Deferred> deferred_;
   ScanOptions options_;
 };
 

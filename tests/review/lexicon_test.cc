@@ -6,6 +6,8 @@
 
 #include <set>
 
+#include "review/matcher.h"
+
 namespace sw::review {
 namespace {
 
@@ -219,6 +221,28 @@ TEST(BuiltinLexicon, LoadsWithEveryCategory) {
   EXPECT_EQ(builtin.names.size(), 5u);
   EXPECT_FALSE(builtin.whitelist.empty());
   EXPECT_EQ(&builtin, &builtin_lexicon());
+}
+
+// The shipped files are not checked regex by regex when a process starts (builtin_lexicon()); this is
+// where each of their regexes is, so a shipped regex vectorscan refuses is named by its file and line.
+TEST(BuiltinLexicon, EveryShippedRegexIsOneVectorscanTakes) {
+  std::size_t regexes = 0;
+  for (const auto& e : builtin_lexicon().entries) {
+    if (!e.regex) continue;
+    ++regexes;
+    EXPECT_TRUE(check_regex(e.pattern).has_value()) << e.source << ": " << e.pattern;
+  }
+  EXPECT_GE(regexes, 10u);
+}
+
+// A file given by an operator is still checked when it is read: the error names its line.
+TEST(Lexicon, ARefusedRegexIsNamedByItsLine) {
+  const auto parsed = parse_lexicon("[lexicon]\nname = \"t\"\ncategory = \"internal\"\n\n[[entry]]\nword = \"内部资料\"\n\n"
+                                    "[[entry]]\nregex = \"(?<=a)b\"\n",
+                                    "site.toml");
+  ASSERT_FALSE(parsed.has_value());
+  EXPECT_NE(parsed.error().message.find("site.toml:9: regex '(?<=a)b' refused"), std::string::npos)
+      << parsed.error().message;
 }
 
 TEST(BuiltinLexicon, SecretMarkingsAreCriticalAndSecretNeedsAContext) {
