@@ -665,6 +665,10 @@ Result<SanitiseResult> sanitise_html(std::string_view html, const SanitiseOption
   }
   Removals removals;
   SW_TRY(current, sanitise_once(html, options, removals));
+  // Input that comes out unchanged is already the fixed point: sanitise_once is a function of its
+  // input and the options, so another round would only repeat this one. A body stored by the editor
+  // was sanitised when it was saved, so publishing it again (defence in depth) costs one parse, not two.
+  if (current == html) return SanitiseResult{std::move(current), removals.list()};
   // The fixed point: what a browser parses from our output is what we wrote. Later rounds only ever
   // see allowlisted markup; a change there is the parser restructuring it (a heading in a heading ...).
   for (int round = 1; round < kMaxRounds; ++round) {

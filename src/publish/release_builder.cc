@@ -33,6 +33,11 @@ std::string media_type(std::string_view content_type) {
 
 }  // namespace
 
+bool worth_brotli(std::uint64_t brotli_size, std::uint64_t fallback_size) {
+  // brotli_size <= 97 % of fallback_size, in integers (sizes are far below 2^57).
+  return brotli_size * 100 <= fallback_size * (100 - kMinBrotliGainPercent);
+}
+
 int brotli_quality_for(std::size_t size, int configured) {
   if (size >= (std::size_t{1} << 20)) return std::min(configured, 5);
   if (size >= (std::size_t{128} << 10)) return std::min(configured, 7);
@@ -216,7 +221,7 @@ Status ReleaseBuilder::compress_into(ManifestEntry& entry, std::string_view byte
     entry.gzip = Variant{std::move(digest), gz.size()};
   }
   SW_TRY(br, brotli_compress(bytes, brotli_quality_for(bytes.size(), options_.brotli_quality)));
-  if (br.size() < bytes.size()) {
+  if (worth_brotli(br.size(), entry.gzip ? entry.gzip->size : bytes.size())) {
     SW_TRY(digest, store(br));
     entry.brotli = Variant{std::move(digest), br.size()};
   }

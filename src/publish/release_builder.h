@@ -1,7 +1,7 @@
 // ReleaseBuilder: turns a site's rendered files into a committed release (issue 5 "Publishing",
 // N7.1). The renderer add()s every file it rendered (bytes, or a blob already in the store such as
-// an attachment); the builder stores each as a blob, precompresses the compressible ones (gzip and
-// brotli, kept only when smaller) on a small pool of worker threads, and commit() signs the manifest
+// an attachment); the builder stores each as a blob, precompresses the compressible ones (gzip kept
+// only when smaller, brotli only when kMinBrotliGainPercent smaller than gzip) on a small pool of worker threads, and commit() signs the manifest
 // and makes it live through the ReleaseStore.
 //
 // Incremental builds start from a base release (usually the live one): every base entry that is
@@ -72,6 +72,16 @@ struct BuildStats {
 // +xml/+json feeds (rss, atom, manifest). Parameters (";charset=...") and case are ignored.
 bool is_compressible(std::string_view content_type);
 
+// A brotli variant is stored only when it is at least this much smaller than what the guard would
+// send without it (the gzip variant, or the identity bytes when there is none): a variant that saves
+// a byte or two costs a file, a manifest entry and a digest for nothing. Measured on the seeded
+// 10,000-article site (docs/modules/publish.md "Full publish speed"), brotli is 18-22 % smaller than
+// gzip on every page, so every page keeps both.
+inline constexpr std::uint64_t kMinBrotliGainPercent = 3;
+// True when a brotli variant of `brotli_size` bytes is worth storing beside a fallback of
+// `fallback_size` bytes (kMinBrotliGainPercent).
+bool worth_brotli(std::uint64_t brotli_size, std::uint64_t fallback_size);
+
 // The brotli quality used for a file of `size` bytes when `configured` is asked for: the configured
 // quality up to 128 KiB, at most 7 below 1 MiB, at most 5 above (a 3 MB file at 9 takes ~1 s here,
 // at 5 ~30 ms, some 10 % larger). Deterministic: the same bytes get the same variant.
@@ -81,10 +91,11 @@ class ReleaseBuilder {
  public:
   struct Options {
     int gzip_level = 9;           // 1..9 (libdeflate, publish/compress.h)
-    // 0..11. 9 is within a few per cent of 11's size at ~1/150 of its time (0.2 ms against 30 ms
-    // for an 8 KB page here), which a 10,000-article full build needs. Larger files get a lower
-    // quality (brotli_quality_for): at most 7 from 128 KiB, at most 5 from 1 MiB.
-    int brotli_quality = 9;
+    // 0..11. 8 is within a few per cent of 11's size at ~1/100 of its time, which a 10,000-article
+    // full build needs; on the seeded site's pages (4.6 KB) it gives the same size as 9 (25.77 %
+    // against 25.76 % of the identity) in ~3/4 of 9's time. Larger files get a lower quality
+    // (brotli_quality_for): at most 7 from 128 KiB, at most 5 from 1 MiB.
+    int brotli_quality = 8;
     std::size_t threads = 2;      // compression workers (both cores of the reference machine)
     std::size_t max_queued_files = 64;     // add() blocks beyond this (bounded memory)
     std::size_t min_compress_bytes = 256;  // smaller files are not worth a variant
