@@ -8,6 +8,7 @@ set -euo pipefail
 PACKAGES=(
   # toolchain
   build-essential cmake ninja-build ccache pkg-config git
+  lld  # the linker (CMakeLists.txt: about a third of ld.bfd's time per executable)
   # libraries (DESIGN.md "Libraries")
   libboost-dev libssl-dev openssl libsodium-dev libsqlite3-dev sqlite3
   libspdlog-dev libfmt-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev
