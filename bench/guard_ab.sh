@@ -15,6 +15,7 @@ set -euo pipefail
 [ $# -ge 4 ] || { echo "usage: $0 ROUNDS SECONDS URL_PATH CONTESTANT..." >&2; exit 2; }
 rounds="$1" secs="$2" url_path="$3"; shift 3
 threads="${THREADS:-2}" conns="${CONNS:-64}"
+. "$(dirname "$0")/nginx_static.sh"
 work="$(mktemp -d)"
 pids=()
 cleanup() {
@@ -34,28 +35,7 @@ for c in "$@"; do
     [ -d "$work/c1/www" ] || { echo "nginx needs a guard_node contestant first (its files)" >&2; exit 2; }
     port="$(free_port)"
     chmod 755 "$work" "$work/c1"; chmod -R a+rX "$work/c1/www"
-    cat >"$dir/nginx.conf" <<CONF
-worker_processes $threads;
-pid $dir/nginx.pid;
-error_log $dir/error.log;
-events { worker_connections 4096; }
-http {
-  types { text/html html; application/octet-stream bin; }
-  access_log $dir/access.log combined buffer=64k flush=1s;
-  client_body_temp_path $dir/body;
-  proxy_temp_path $dir/proxy;
-  fastcgi_temp_path $dir/fastcgi;
-  uwsgi_temp_path $dir/uwsgi;
-  scgi_temp_path $dir/scgi;
-  sendfile on;
-  tcp_nopush on;
-  open_file_cache max=10000 inactive=60s;
-  open_file_cache_valid 60s;
-  keepalive_timeout 65;
-  keepalive_requests 1000000;
-  server { listen 127.0.0.1:$port; root $work/c1/www; index index.html; }
-}
-CONF
+    write_nginx_static_conf "$dir/nginx.conf" "$dir" "$work/c1/www" "$port" "$threads"
     "$(command -v nginx || echo /usr/sbin/nginx)" -c "$dir/nginx.conf" -g 'daemon off;' 2>"$dir/stderr" &
     pid=$!
     for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done

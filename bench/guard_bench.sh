@@ -23,6 +23,7 @@ duration="${2:-10}"
 threads="${THREADS:-2}"
 case "$threads" in ''|*[!0-9]*|0) echo "THREADS must be a positive number, not '$threads'" >&2; exit 2 ;; esac
 here="$(cd "$(dirname "$0")" && pwd)"
+. "$here/nginx_static.sh"
 node_bin="$build_dir/bench/guard_node"
 for tool in wrk nginx; do
   command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/sbin/$tool" ] || { echo "$tool is not installed: skipped"; exit 0; }
@@ -54,32 +55,7 @@ guard_port="$(awk '/^port /{print $2}' "$work/guard.out")"
 nginx_port="$(free_port)"
 chmod 755 "$work"; chmod -R a+rX "$work/www"
 mkdir -p "$work/nginx"
-cat >"$work/nginx/nginx.conf" <<CONF
-worker_processes $threads;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log;
-events { worker_connections 4096; }
-http {
-  types { text/html html; application/octet-stream bin; }
-  access_log $work/nginx/access.log combined buffer=64k flush=1s;
-  client_body_temp_path $work/nginx/body;
-  proxy_temp_path $work/nginx/proxy;
-  fastcgi_temp_path $work/nginx/fastcgi;
-  uwsgi_temp_path $work/nginx/uwsgi;
-  scgi_temp_path $work/nginx/scgi;
-  sendfile on;
-  tcp_nopush on;
-  open_file_cache max=10000 inactive=60s;
-  open_file_cache_valid 60s;
-  keepalive_timeout 65;
-  keepalive_requests 1000000;
-  server {
-    listen 127.0.0.1:$nginx_port;
-    root $work/www;
-    index index.html;
-  }
-}
-CONF
+write_nginx_static_conf "$work/nginx/nginx.conf" "$work/nginx" "$work/www" "$nginx_port" "$threads"
 "$nginx_bin" -c "$work/nginx/nginx.conf" -g 'daemon off;' 2>"$work/nginx/stderr" &
 nginx_pid=$!
 for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:$nginx_port/" && break; sleep 0.1; done
