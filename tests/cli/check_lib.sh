@@ -48,6 +48,33 @@ stop_pid() {  # stop_pid PID
   wait "$1" 2>/dev/null
   return 0
 }
+# Starts Debian's nginx serving the directory WWW on a free loopback port (plain HTTP, one worker, no
+# access log) and waits until it answers; sets PORT and NGINX_PID (stop it with stop_pid). Run it through
+# check so a failure counts: check "nginx is up" 0 start_static_nginx "$WWW"
+start_static_nginx() {  # start_static_nginx WWW
+  PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
+  mkdir -p "$DIR/tmp"
+  local user_line=""
+  [ "$(id -u)" -eq 0 ] && user_line="user root;"
+  cat >"$DIR/nginx.conf" <<NGINX
+$user_line
+worker_processes 1;
+error_log $DIR/error.log;
+pid $DIR/nginx.pid;
+events { worker_connections 64; }
+http {
+  access_log off;
+  client_body_temp_path $DIR/tmp; proxy_temp_path $DIR/tmp; fastcgi_temp_path $DIR/tmp;
+  uwsgi_temp_path $DIR/tmp; scgi_temp_path $DIR/tmp;
+  types { text/html html; }
+  server { listen 127.0.0.1:$PORT default_server; root $1; }
+}
+NGINX
+  nginx -p "$DIR/" -c "$DIR/nginx.conf" -g 'daemon off;' &
+  NGINX_PID=$!
+  for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$PORT/" && return 0; sleep 0.1; done
+  return 1
+}
 check() {  # check NAME EXPECTED_EXIT COMMAND...
   local name="$1" expected="$2"
   shift 2

@@ -112,8 +112,7 @@ zone 1 10.0.0.1
 check "nsd is up" 0 start_nsd
 
 # --- nginx serving the external site ----------------------------------------------------------
-PORT="$(free_port tcp)"
-mkdir -p "$WWW" "$DIR/tmp"
+mkdir -p "$WWW"
 page() {  # page TEXT LINK
   cat >"$WWW/index.html" <<HTML
 <html><head><title>测试工会网</title></head><body>
@@ -122,26 +121,7 @@ page() {  # page TEXT LINK
 HTML
 }
 page "职工之家 维护职工合法权益 竭诚服务职工群众 工会新闻 通知公告 劳模风采 法律援助 困难帮扶" "/news.html"
-USER_LINE=""
-[ "$(id -u)" -eq 0 ] && USER_LINE="user root;"
-cat >"$DIR/nginx.conf" <<NGINX
-$USER_LINE
-worker_processes 1;
-error_log $DIR/error.log;
-pid $DIR/nginx.pid;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path $DIR/tmp; proxy_temp_path $DIR/tmp; fastcgi_temp_path $DIR/tmp;
-  uwsgi_temp_path $DIR/tmp; scgi_temp_path $DIR/tmp;
-  types { text/html html; }
-  server { listen 127.0.0.1:$PORT default_server; root $WWW; }
-}
-NGINX
-nginx -p "$DIR/" -c "$DIR/nginx.conf" -g 'daemon off;' &
-NGINX_PID=$!
-up() { for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$PORT/" && return 0; sleep 0.1; done; return 1; }
-check "nginx is up" 0 up
+check "nginx is up" 0 start_static_nginx "$WWW"
 
 # --- the node ---------------------------------------------------------------------------------
 check "init" 0 "$SW" init --data-dir "$NODE" --demo

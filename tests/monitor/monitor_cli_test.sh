@@ -20,34 +20,14 @@ NODE="$DIR/node"
 CONF="$NODE/sitewarden.toml"
 WWW="$DIR/www"
 
-PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
-mkdir -p "$WWW" "$DIR/tmp"
+mkdir -p "$WWW"
 cat >"$WWW/index.html" <<'HTML'
 <html><head><title>南京市总工会</title></head><body>
 <a href="/news.html">工会新闻</a> <a href="/gone.html">已删除的通知</a> <a href="http://partner.example.com/">合作单位</a>
 </body></html>
 HTML
 echo '<html><head><title>工会新闻</title></head><body><a href="/">首页</a></body></html>' >"$WWW/news.html"
-USER_LINE=""
-[ "$(id -u)" -eq 0 ] && USER_LINE="user root;"
-cat >"$DIR/nginx.conf" <<NGINX
-$USER_LINE
-worker_processes 1;
-error_log $DIR/error.log;
-pid $DIR/nginx.pid;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path $DIR/tmp; proxy_temp_path $DIR/tmp; fastcgi_temp_path $DIR/tmp;
-  uwsgi_temp_path $DIR/tmp; scgi_temp_path $DIR/tmp;
-  types { text/html html; }
-  server { listen 127.0.0.1:$PORT default_server; root $WWW; }
-}
-NGINX
-nginx -p "$DIR/" -c "$DIR/nginx.conf" -g 'daemon off;' &
-NGINX_PID=$!
-up() { for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$PORT/" && return 0; sleep 0.1; done; return 1; }
-check "nginx is up" 0 up
+check "nginx is up" 0 start_static_nginx "$WWW"
 
 check "init" 0 "$SW" init --data-dir "$NODE" --demo
 # Every site's traffic on port 80 goes to the nginx; plain HTTP; one attempt; no politeness.
