@@ -4,37 +4,18 @@
 #
 # A program run by check is bounded: one that outlives CHECK_TIMEOUT seconds (default 120) has its threads'
 # stacks printed (when gdb is there) and is killed, and the check fails with exit 124 naming the command —
-# a hang is a failure that says where, not a test that runs into ctest's timeout. Shell functions run as
+# a hang is a failure that says where, not a test that runs into ctest's timeout. Shell functions and builtins run as
 # they are.
 pass=0
 failed=0
-bounded() {  # bounded COMMAND... — its exit status, or 124 when it had to be killed
-  if declare -F "$1" >/dev/null; then
+CHECK_LIB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+bounded() {  # bounded COMMAND... — its exit status, or 124 when it had to be killed (bounded.sh)
+  # Shell functions and builtins (test, true, ...) run in this shell, as they are.
+  if [ "$(type -t "$1")" != file ]; then
     "$@"
     return
   fi
-  local limit="${CHECK_TIMEOUT:-120}"
-  "$@" &
-  local pid=$!
-  (
-    sleep "$limit" >/dev/null 2>&1 &
-    nap=$!
-    trap 'kill "$nap" 2>/dev/null; exit 0' TERM
-    wait "$nap"
-    kill -0 "$pid" 2>/dev/null || exit 0
-    echo "HUNG: still running after ${limit} s: $*" >&2
-    if command -v gdb >/dev/null; then
-      timeout 60 gdb -p "$pid" -batch -ex "thread apply all bt" 2>&1 | grep -E '^(Thread|#)' | head -300 >&2
-    fi
-    kill -KILL "$pid" 2>/dev/null
-  ) &
-  local watchdog=$!
-  wait "$pid"
-  local rc=$?
-  kill -TERM "$watchdog" 2>/dev/null
-  wait "$watchdog" 2>/dev/null
-  [ "$rc" -eq 137 ] && rc=124
-  return "$rc"
+  bash "$CHECK_LIB_DIR/bounded.sh" "${CHECK_TIMEOUT:-120}" "$@"
 }
 # Stops a peer started in the background (nginx, nsd, ...): SIGTERM, up to 10 s to go, then SIGKILL.
 stop_pid() {  # stop_pid PID
