@@ -243,6 +243,11 @@ echo
 awk -v g="$(cat "$work/guard-waf/rps")" -v n="$(cat "$work/nginx-modsec/rps")" \
     -v gc="$(cat "$work/guard-waf/per_cpu")" -v nc="$(cat "$work/nginx-modsec/per_cpu")" \
     'BEGIN{ printf "guard+waf / nginx+modsec = %.2fx req/s, %.2fx req/CPU-s (first target >= 1x, goal >= 5x)\n", g/n, gc/nc }'
+# The WAF's counters over the whole run (pre-check, warm-up and load): the harness prints them when stopped.
+gpid="$(cat "$work/guard-waf/pid")"
+kill "$gpid" 2>/dev/null || true
+wait "$gpid" 2>/dev/null || true
+echo "guard+waf counters: $(grep -E '^waf_(prefilter_total|requests_total)' "$work/guard-waf/out" | tr '\n' ' ')"
 # With `-- --prefilter-check`: how many requests of the run the prefilter would have passed without the
 # full rule set, and on how many of those the full engine differed (must be 0; docs/modules/waf.md).
 if grep -q '"waf.prefilter_' "$work/guard-waf/err"; then

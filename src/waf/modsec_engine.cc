@@ -16,6 +16,7 @@ struct CompiledRules {
   modsecurity::RulesSet rules;
   std::unique_ptr<Prefilter> prefilter;     // over `rules`; null without a prefilter
   std::unique_ptr<modsecurity::RulesSet> reduced;  // `rules` without the prefilter's covered rules
+  std::unique_ptr<modsecurity::RulesSet> original;  // check mode: the text `rules` must equal
 };
 
 namespace {
@@ -80,20 +81,28 @@ int anomaly_score(modsecurity::Transaction& tx) {
 
 std::shared_ptr<CompiledRules> compile(const std::string& text, std::string& error,
                                        const std::filesystem::path& prefilter_rules_dir, std::string* prefilter_note,
-                                       int paranoia) {
+                                       int paranoia, const ReducedText& reduced_text, const std::string& original_text) {
   modsec();  // the engine exists before any rule set
   auto compiled = std::make_shared<CompiledRules>();
   if (compiled->rules.load(text.c_str(), "sitewarden-waf.conf") < 0) {
     error = compiled->rules.getParserError();
     return nullptr;
   }
+  if (!original_text.empty()) {
+    compiled->original = std::make_unique<modsecurity::RulesSet>();
+    if (compiled->original->load(original_text.c_str(), "sitewarden-waf-original.conf") < 0) {
+      error = "the original text did not load: " + compiled->original->getParserError();
+      return nullptr;
+    }
+  }
   if (!prefilter_rules_dir.empty()) {
     std::string why;
     auto prefilter = Prefilter::build(compiled->rules, prefilter_rules_dir, paranoia, why);
     if (prefilter) {
       auto reduced = std::make_unique<modsecurity::RulesSet>();
-      std::string reduced_text = text + "\n" + prefilter->removal_directive();
-      if (reduced->load(reduced_text.c_str(), "sitewarden-waf-reduced.conf") < 0) {
+      std::string generated = reduced_text ? reduced_text(prefilter->covered_ids()) : std::string();
+      std::string reduced_rules = generated.empty() ? text + "\n" + prefilter->removal_directive() : generated;
+      if (reduced->load(reduced_rules.c_str(), "sitewarden-waf-reduced.conf") < 0) {
         why = "the reduced rule set did not load: " + reduced->getParserError();
       } else {
         compiled->prefilter = std::move(prefilter);
@@ -115,9 +124,42 @@ std::vector<std::int64_t> ids_of(const Outcome& o) {
   return ids;
 }
 
+std::string ids_text(const Outcome& o) {
+  std::string out;
+  for (auto i : ids_of(o)) out += " " + std::to_string(i);
+  return out;
+}
+
+Outcome run_rules(CompiledRules& rules, const guard::FilterRequest& request, PrefilterUse use);
+
 }  // namespace
 
 Outcome run(CompiledRules& rules, const guard::FilterRequest& request, PrefilterUse use) {
+  Outcome outcome = run_rules(rules, request, use);
+  if (rules.original) {
+    Outcome original;
+    std::string id(request.request_id);
+    {
+      modsecurity::Transaction tx(&modsec(), rules.original.get(), id.data(), &original);
+      original.status = run_phases(tx, request, original);
+      original.anomaly_score = anomaly_score(tx);
+    }
+    outcome.text_checked = true;
+    outcome.text_miss = original.status != outcome.status || ids_of(original) != ids_of(outcome) ||
+                        original.anomaly_score != outcome.anomaly_score;
+    if (outcome.text_miss) {
+      outcome.text_miss_detail = "status " + std::to_string(original.status) + "/" + std::to_string(outcome.status) +
+                                 " score " + std::to_string(original.anomaly_score) + "/" +
+                                 std::to_string(outcome.anomaly_score) + " ids original:" + ids_text(original) +
+                                 " generated:" + ids_text(outcome);
+    }
+  }
+  return outcome;
+}
+
+namespace {
+
+Outcome run_rules(CompiledRules& rules, const guard::FilterRequest& request, PrefilterUse use) {
   std::string id(request.request_id);
   if (use != PrefilterUse::off && rules.prefilter) {
     Outcome reduced;
@@ -159,5 +201,7 @@ Outcome run(CompiledRules& rules, const guard::FilterRequest& request, Prefilter
   outcome.anomaly_score = anomaly_score(tx);
   return outcome;
 }
+
+}  // namespace
 
 }  // namespace sw::waf::engine

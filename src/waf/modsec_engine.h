@@ -5,7 +5,9 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -19,9 +21,16 @@ struct CompiledRules;  // a loaded, read-only ModSecurity rule set
 // With `prefilter_rules_dir` (the CRS rules/ directory the text includes) it also builds the vectorscan
 // prefilter and the reduced rule set (modsec_prefilter.h); when that cannot be built the rules work
 // without it and `prefilter_note` says why.
+// `reduced_text` (optional) gives the reduced set's text from the prefilter's covered rule ids (the
+// generated CRS text without those rules, crs_text.h); without it, or when it returns "", the reduced set
+// is `text` plus `SecRuleRemoveById <covered ids>`. `original_text` (optional, check mode): a text that
+// must behave exactly as `text` (the plain CRS Include when `text` is the generated one); it is compiled
+// too, and run() runs it on every request and compares (Outcome::text_miss).
+using ReducedText = std::function<std::string(const std::set<std::int64_t>& covered)>;
 std::shared_ptr<CompiledRules> compile(const std::string& text, std::string& error,
                                        const std::filesystem::path& prefilter_rules_dir = {},
-                                       std::string* prefilter_note = nullptr, int paranoia = 4);
+                                       std::string* prefilter_note = nullptr, int paranoia = 4,
+                                       const ReducedText& reduced_text = {}, const std::string& original_text = {});
 bool has_prefilter(const CompiledRules& rules);
 
 struct Match {
@@ -41,6 +50,9 @@ struct Outcome {
                                  // mode: would have been; the full outcome is returned)
   bool prefilter_miss = false;   // check mode: the prefilter said "cannot match" and the full run differed
   std::string prefilter_miss_detail;  // for a miss: statuses, scores and rule ids of both runs (full/reduced)
+  bool text_checked = false;  // the original text ran too (compile's original_text)
+  bool text_miss = false;     // and gave another status, rule ids or anomaly score than this outcome
+  std::string text_miss_detail;
 };
 
 enum class PrefilterUse {

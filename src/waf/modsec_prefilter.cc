@@ -366,6 +366,7 @@ struct Prefilter::Impl {
   // executeTransformations() is ModSecurity's own transformation of a value for every rule of that chain.
   std::vector<modsecurity::RuleWithActions*> chains;
   std::string removal;
+  std::set<std::int64_t> ids;
   std::size_t covered = 0;
   // Scratch space large enough for every group's database, allocated once at build; each thread scans
   // with its own clone (thread_scratch), so no scan call allocates or re-checks scratch sizes.
@@ -409,6 +410,7 @@ hs_scratch_t* thread_scratch(const Prefilter::Impl& impl) {
 Prefilter::Prefilter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Prefilter::~Prefilter() = default;
 const std::string& Prefilter::removal_directive() const { return impl_->removal; }
+const std::set<std::int64_t>& Prefilter::covered_ids() const { return impl_->ids; }
 std::size_t Prefilter::covered_rules() const { return impl_->covered; }
 
 std::unique_ptr<Prefilter> Prefilter::build(modsecurity::RulesSet& full, const fs::path& crs_rules_dir, int paranoia,
@@ -575,6 +577,7 @@ std::unique_ptr<Prefilter> Prefilter::build(modsecurity::RulesSet& full, const f
   }
   impl->serial = next_serial.fetch_add(1);
   impl->covered = covered_ids.size();
+  impl->ids.insert(covered_ids.begin(), covered_ids.end());
   impl->removal = "SecRuleRemoveById";
   for (auto id : covered_ids) impl->removal += " " + std::to_string(id);
   impl->removal += "\n";

@@ -21,7 +21,9 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <cstdint>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -46,6 +48,7 @@ class Prefilter {
   // "SecRuleRemoveById <ids>" for the covered rules: appended to the rules text for the reduced set.
   const std::string& removal_directive() const;
   std::size_t covered_rules() const;
+  const std::set<std::int64_t>& covered_ids() const;  // the ids removal_directive() names
 
   // After the reduced transaction ran the request phases: false only when no covered rule can match.
   bool may_match(modsecurity::Transaction& reduced) const;

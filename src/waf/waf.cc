@@ -17,6 +17,7 @@
 
 #include "base/log.h"
 #include "http/message.h"
+#include "waf/crs_text.h"
 #include "waf/inspect_pool.h"
 #include "waf/modsec_engine.h"
 
@@ -269,9 +270,22 @@ class Waf::Impl {
       if (auto it = by_text_.find(text); it != by_text_.end()) return it->second;
     }
     std::string error, prefilter_note;
+    std::string load_text = text;
+    engine::ReducedText reduced_text;
+    if (options_.trim_rules) {
+      auto trimmed = trimmed_text(text, settings);
+      if (trimmed) {
+        load_text = std::move(trimmed->first);
+        reduced_text = std::move(trimmed->second);
+      } else {
+        log::warn("waf.trim_unavailable", {{"reason", trimmed.error().to_string()}});
+      }
+    }
     auto compiled = engine::compile(
-        text, error, options_.prefilter == WafOptions::Prefilter::off ? std::filesystem::path() : options_.crs_dir / "rules",
-        &prefilter_note, settings.paranoia);
+        load_text, error,
+        options_.prefilter == WafOptions::Prefilter::off ? std::filesystem::path() : options_.crs_dir / "rules",
+        &prefilter_note, settings.paranoia, reduced_text,
+        options_.trim_check && load_text != text ? text : std::string());
     if (compiled && options_.prefilter != WafOptions::Prefilter::off && !engine::has_prefilter(*compiled)) {
       log::warn("waf.prefilter_unavailable", {{"reason", prefilter_note}});
     }
@@ -282,6 +296,35 @@ class Waf::Impl {
     std::unique_lock lock(mu_);
     auto [it, inserted] = by_text_.emplace(std::move(text), compiled);
     return it->second;
+  }
+
+  // The text ModSecurity loads for `text` (rules_text of `settings`): its CRS Include replaced by the
+  // generated CRS text (crs_text.h), and the reduced set's text from the prefilter's covered ids. An
+  // error when the argument of crs_text.h does not hold for this configuration (an exclusion names a
+  // rule of 900000-901999, a paranoia marker or a package guard) or the files are not as expected.
+  Result<std::pair<std::string, engine::ReducedText>> trimmed_text(const std::string& text,
+                                                                   const SiteSettings& settings) const {
+    const std::string include = "Include " + (options_.crs_dir / "rules" / "*.conf").string() + "\n";
+    auto at = text.find(include);
+    if (at == std::string::npos || text.find(include, at + 1) != std::string::npos) {
+      return fail("waf.crs_text", "the rules text does not include the CRS exactly once");
+    }
+    const bool packages = text.find("crs_exclusions") != std::string::npos;
+    const auto dir = options_.crs_dir / "rules";
+    SW_TRY(crs, generate_crs_text(dir, settings.paranoia, packages));
+    for (const auto& e : settings.exclusions) {
+      if ((e.rule_id >= 900000 && e.rule_id <= 901999) || crs.touched.contains(e.rule_id)) {
+        return fail("waf.crs_text", "exclusion of rule " + std::to_string(e.rule_id) +
+                                        " touches the paranoia or package skips the trimmed text relies on");
+      }
+    }
+    std::string head = text.substr(0, at), tail = text.substr(at + include.size());
+    int paranoia = settings.paranoia;
+    engine::ReducedText reduced = [dir, paranoia, packages, head, tail](const std::set<std::int64_t>& covered) {
+      auto generated = generate_crs_text(dir, paranoia, packages, covered);
+      return generated ? head + generated->text + tail : std::string();
+    };
+    return std::pair{head + crs.text + tail, std::move(reduced)};
   }
 
   Status set_site(std::int64_t site_id, const SiteSettings& settings) {
@@ -325,6 +368,14 @@ class Waf::Impl {
       prefilter_passed_.fetch_add(1, std::memory_order_relaxed);
       if (use == engine::PrefilterUse::check) {
         log::info("waf.prefilter_check_pass", {{"request_id", std::string(request.request_id)}});
+      }
+    }
+    if (outcome.text_checked) {
+      text_checked_.fetch_add(1, std::memory_order_relaxed);
+      if (outcome.text_miss) {
+        text_misses_.fetch_add(1, std::memory_order_relaxed);
+        log::error("waf.text_miss", {{"request_id", std::string(request.request_id)},
+                                     {"detail", outcome.text_miss_detail}});
       }
     }
     if (outcome.prefilter_miss) {
@@ -382,6 +433,12 @@ class Waf::Impl {
            "# TYPE waf_prefilter_total counter\n";
     out += "waf_prefilter_total{outcome=\"prefilter_pass\"} " + std::to_string(prefilter_passed_.load()) + "\n";
     out += "waf_prefilter_total{outcome=\"miss\"} " + std::to_string(prefilter_misses_.load()) + "\n";
+    if (options_.trim_check) {
+      out += "# HELP waf_text_check_total Requests run on both the generated and the Include rule text, and those where they differed.\n"
+             "# TYPE waf_text_check_total counter\n";
+      out += "waf_text_check_total{outcome=\"checked\"} " + std::to_string(text_checked_.load()) + "\n";
+      out += "waf_text_check_total{outcome=\"miss\"} " + std::to_string(text_misses_.load()) + "\n";
+    }
     if (pool_) {
       out += "# HELP waf_queue_refused_total Requests answered 503 because the WAF's queue was full.\n"
              "# TYPE waf_queue_refused_total counter\n";
@@ -489,6 +546,8 @@ class Waf::Impl {
   std::atomic<std::uint64_t> passed_{0};
   std::atomic<std::uint64_t> prefilter_passed_{0};
   std::atomic<std::uint64_t> prefilter_misses_{0};
+  std::atomic<std::uint64_t> text_checked_{0};
+  std::atomic<std::uint64_t> text_misses_{0};
   mutable std::mutex events_mu_;  // everything below
   std::uint64_t detected_ = 0;
   std::uint64_t blocked_ = 0;

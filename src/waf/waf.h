@@ -75,6 +75,17 @@ struct WafOptions {
   // and waf_prefilter_check prove it).
   enum class Prefilter { off, on, check };
   Prefilter prefilter = Prefilter::off;
+  // Load the CRS rules as text generated from the CRS files (crs_text.h: paranoia markers with the rules
+  // they skip at the site's level, and the application-exclusion packages the configuration does not
+  // enable, left out; for the prefilter's reduced set the covered rules' text left out) instead of
+  // `Include rules/*.conf` — the same verdicts, fewer rules for ModSecurity to walk per request. Falls
+  // back to the Include (logged waf.trim_unavailable) when an exclusion names a rule the argument
+  // rests on or the files are not as expected. rules_text() and --print-rules keep the Include.
+  bool trim_rules = true;
+  // Check mode of the above: the Include text is compiled too and run on every request; a request where
+  // it gives another status, rule ids or anomaly score is logged waf.text_miss and counted (how the CRS
+  // runner proves the trimmed text equivalent: --harness-option=--trim-check).
+  bool trim_check = false;
   // Threads that run inspect() for the guard, off its event threads (InspectPool); 0: inspect() runs
   // on the caller's thread. At most max_queued requests wait for them; more are answered 503.
   std::size_t threads = 0;

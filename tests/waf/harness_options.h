@@ -4,7 +4,8 @@
 // --site-dir DIR (serve every file under DIR instead of the one-line index.html), --no-waf (the guard
 // without the WAF filter), --waf-threads N (the WAF's own inspection threads, default 2; 0: inspect on
 // the guard's event threads); --prefilter (the vectorscan prefilter on), --prefilter-check (both engines on
-// every request, misses logged as waf.prefilter_miss).
+// every request, misses logged as waf.prefilter_miss); --no-trim (load the CRS by Include, not the generated
+// text), --trim-check (run the Include text too on every request, differences logged as waf.text_miss).
 // --crs-regression: the settings the CRS 3.3.4 suite assumes (its README): paranoia 4, detection-only,
 // rule 910000 removed, crs_validate_utf8_encoding=1, arg_name_length=100, arg_length=400; and rule 941310
 // kept (sitewarden removes it by default, see WafOptions::us_ascii_xss_rule).
@@ -68,6 +69,10 @@ inline bool parse_harness_options(int argc, char** argv, HarnessOptions& out) {
       out.no_waf = true;
     } else if (a == "--prefilter") {
       out.waf.prefilter = WafOptions::Prefilter::on;
+    } else if (a == "--no-trim") {
+      out.waf.trim_rules = false;
+    } else if (a == "--trim-check") {
+      out.waf.trim_check = true;
     } else if (a == "--prefilter-check") {
       out.waf.prefilter = WafOptions::Prefilter::check;
     } else {

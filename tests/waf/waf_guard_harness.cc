@@ -1,7 +1,8 @@
 // waf_guard_harness: the real guard (sw::guard::Guard) on loopback with the WAF as its request filter,
 // serving one site (hosts "localhost" and "127.0.0.1") whose live release holds index.html — what the
 // CRS runner (tests/waf/crs_runner.py) sends the regression suite to; with --site-dir, every file under
-// that directory instead (bench/waf_bench.sh). Options: harness_options.h. Runs until SIGTERM or SIGINT.
+// that directory instead (bench/waf_bench.sh). Options: harness_options.h. Runs until SIGTERM or SIGINT,
+// then prints the WAF's /metrics text on stdout.
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -51,7 +52,8 @@ int main(int argc, char** argv) {
   guard_options.max_body_bytes = sw::waf::testing::kHarnessBodyLimit;
   guard_options.header_timeout = std::chrono::milliseconds(2000);
   guard_options.body_timeout = std::chrono::milliseconds(2000);
-  if (!options.no_waf) guard_options.filters.push_back(std::shared_ptr<sw::waf::Waf>(std::move(waf)));
+  std::shared_ptr<sw::waf::Waf> shared_waf(std::move(waf));
+  if (!options.no_waf) guard_options.filters.push_back(shared_waf);
   sw::guard::Guard guard(guard_options, source, [](const sw::guard::TamperReport&) {});
   if (auto started = guard.start(); !started) {
     std::cerr << "waf_guard_harness: " << started.error().to_string() << "\n";
@@ -63,5 +65,12 @@ int main(int argc, char** argv) {
   sigwait(&stop_signals, &signal);
   guard.stop();
   guard.wait();
+  // The WAF's counters on stdout at the end (bench/waf_bench.sh prints waf_prefilter_total and
+  // waf_requests_total from them: how many requests the prefilter passed under the load).
+  if (!options.no_waf) {
+    std::string metrics;
+    shared_waf->append_metrics(metrics);
+    std::cout << metrics << std::flush;
+  }
   return 0;
 }
