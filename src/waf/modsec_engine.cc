@@ -7,6 +7,7 @@
 #include <modsecurity/transaction.h>
 
 #include <algorithm>
+#include <strings.h>
 
 #include "waf/modsec_prefilter.h"
 
@@ -132,6 +133,18 @@ std::string ids_text(const Outcome& o) {
 
 Outcome run_rules(CompiledRules& rules, const guard::FilterRequest& request, PrefilterUse use);
 
+// The body when it is an urlencoded form (the routing guess reads its values); "" otherwise.
+std::string_view form_body(const guard::FilterRequest& request) {
+  for (const auto& h : request.headers) {
+    if (h.name.size() != 12 || strncasecmp(h.name.data(), "content-type", 12) != 0) continue;
+    std::string_view v = h.value;
+    constexpr std::string_view kForm = "application/x-www-form-urlencoded";
+    return v.size() >= kForm.size() && strncasecmp(v.data(), kForm.data(), kForm.size()) == 0 ? request.body
+                                                                                              : std::string_view();
+  }
+  return {};
+}
+
 }  // namespace
 
 Outcome run(CompiledRules& rules, const guard::FilterRequest& request, PrefilterUse use) {
@@ -161,6 +174,15 @@ namespace {
 
 Outcome run_rules(CompiledRules& rules, const guard::FilterRequest& request, PrefilterUse use) {
   std::string id(request.request_id);
+  if (use == PrefilterUse::on && rules.prefilter && guess_attack(request.target, form_body(request))) {
+    // Routing: the cost only. The full run is the prefilter-off path, exact whatever the guess.
+    Outcome full;
+    full.routed_full = true;
+    modsecurity::Transaction tx(&modsec(), &rules.rules, id.data(), &full);
+    full.status = run_phases(tx, request, full);
+    full.anomaly_score = anomaly_score(tx);
+    return full;
+  }
   if (use != PrefilterUse::off && rules.prefilter) {
     Outcome reduced;
     bool may_match = true;

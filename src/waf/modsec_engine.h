@@ -48,6 +48,7 @@ struct Outcome {
   std::string intervention_log;  // ModSecurity's text of the disruptive rule ("... [id \"949110\"] ...")
   bool prefilter_pass = false;   // no covered rule could match: the reduced run's outcome was used (check
                                  // mode: would have been; the full outcome is returned)
+  bool routed_full = false;      // on: the routing guess sent the request to the full set only
   bool prefilter_miss = false;   // check mode: the prefilter said "cannot match" and the full run differed
   std::string prefilter_miss_detail;  // for a miss: statuses, scores and rule ids of both runs (full/reduced)
   bool text_checked = false;  // the original text ran too (compile's original_text)
@@ -57,7 +58,8 @@ struct Outcome {
 
 enum class PrefilterUse {
   off,    // the full transaction only
-  on,     // the reduced transaction; the full one only when a covered rule may match
+  on,     // the reduced transaction; the full one only when a covered rule may match (and, for a request
+          // the routing guess takes for an attack, guess_attack in modsec_prefilter.h, the full one only)
   check,  // both, always; the full outcome is returned and a disagreement is flagged (prefilter_miss)
 };
 

@@ -584,6 +584,57 @@ std::unique_ptr<Prefilter> Prefilter::build(modsecurity::RulesSet& full, const f
   return std::unique_ptr<Prefilter>(new Prefilter(std::move(impl)));
 }
 
+namespace {
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// One application/x-www-form-urlencoded value decoded: '+' is a space, %XX a byte (a bad escape kept).
+std::string form_decoded(std::string_view v) {
+  std::string out;
+  out.reserve(v.size());
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (v[i] == '+') {
+      out += ' ';
+    } else if (v[i] == '%' && i + 2 < v.size() && hex_digit(v[i + 1]) >= 0 && hex_digit(v[i + 2]) >= 0) {
+      out += static_cast<char>(hex_digit(v[i + 1]) * 16 + hex_digit(v[i + 2]));
+      i += 2;
+    } else {
+      out += v[i];
+    }
+  }
+  return out;
+}
+
+bool any_value_injection(std::string_view pairs) {
+  std::size_t start = 0;
+  while (start < pairs.size()) {
+    auto amp = pairs.find('&', start);
+    std::string_view pair = pairs.substr(start, amp == std::string_view::npos ? std::string_view::npos : amp - start);
+    start = amp == std::string_view::npos ? pairs.size() : amp + 1;
+    auto eq = pair.find('=');
+    if (eq == std::string_view::npos) continue;
+    std::string value = form_decoded(pair.substr(eq + 1));
+    if (value.empty()) continue;
+    char fingerprint[8] = {};
+    if (libinjection_sqli(value.data(), value.size(), fingerprint) != 0) return true;
+    if (libinjection_xss(value.data(), value.size()) != 0) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool guess_attack(std::string_view target, std::string_view form_body) {
+  auto q = target.find('?');
+  if (q != std::string_view::npos && any_value_injection(target.substr(q + 1))) return true;
+  return any_value_injection(form_body);
+}
+
 bool Prefilter::may_match(modsecurity::Transaction& tx) const {
   // XML and multipart bodies fill XML:/*, FILES and the multipart collections, not read here.
   std::string processor = tx.m_variableReqbodyProcessor.m_value;

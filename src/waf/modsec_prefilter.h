@@ -34,6 +34,14 @@ class Transaction;
 
 namespace sw::waf::engine {
 
+// The routing guess (issue 6, "Routing" in docs/modules/waf.md): true when a value of the query string or
+// of an urlencoded form body (`form_body`, "" for other bodies), URL-decoded once, is SQL injection or
+// XSS to libinjection. With the prefilter on, such a request runs the FULL rule set only, skipping the
+// reduced run it would otherwise pay before a "may match". The guess decides cost only, never a
+// verdict: guessed attack -> the full run (the prefilter-off path, always exact); guessed clean -> the
+// reduced run, the exact prefilter, and on "may match" the full run, as without the guess.
+bool guess_attack(std::string_view target, std::string_view form_body);
+
 class Prefilter {
  public:
   // Reads the CRS rule files under `crs_rules_dir` (the rules/ directory the text includes) and finds

@@ -370,6 +370,7 @@ class Waf::Impl {
         log::info("waf.prefilter_check_pass", {{"request_id", std::string(request.request_id)}});
       }
     }
+    if (outcome.routed_full) routed_full_.fetch_add(1, std::memory_order_relaxed);
     if (outcome.text_checked) {
       text_checked_.fetch_add(1, std::memory_order_relaxed);
       if (outcome.text_miss) {
@@ -429,10 +430,11 @@ class Waf::Impl {
     out += "waf_requests_total{outcome=\"pass\"} " + std::to_string(passed_.load()) + "\n";
     out += "waf_requests_total{outcome=\"detected\"} " + std::to_string(detected_) + "\n";
     out += "waf_requests_total{outcome=\"blocked\"} " + std::to_string(blocked_) + "\n";
-    out += "# HELP waf_prefilter_total Requests the prefilter passed without the full rule set, and its misses (check mode).\n"
+    out += "# HELP waf_prefilter_total Requests the prefilter passed without the full rule set, its misses (check mode), and requests the routing guess sent to the full set only.\n"
            "# TYPE waf_prefilter_total counter\n";
     out += "waf_prefilter_total{outcome=\"prefilter_pass\"} " + std::to_string(prefilter_passed_.load()) + "\n";
     out += "waf_prefilter_total{outcome=\"miss\"} " + std::to_string(prefilter_misses_.load()) + "\n";
+    out += "waf_prefilter_total{outcome=\"routed_full\"} " + std::to_string(routed_full_.load()) + "\n";
     if (options_.trim_check) {
       out += "# HELP waf_text_check_total Requests run on both the generated and the Include rule text, and those where they differed.\n"
              "# TYPE waf_text_check_total counter\n";
@@ -547,6 +549,7 @@ class Waf::Impl {
   std::atomic<std::uint64_t> prefilter_passed_{0};
   std::atomic<std::uint64_t> prefilter_misses_{0};
   std::atomic<std::uint64_t> text_checked_{0};
+  std::atomic<std::uint64_t> routed_full_{0};
   std::atomic<std::uint64_t> text_misses_{0};
   mutable std::mutex events_mu_;  // everything below
   std::uint64_t detected_ = 0;

@@ -181,3 +181,37 @@ TEST(CrsTextWaf, AnExclusionOfTheInitialisationFallsBackToTheInclude) {
 
 }  // namespace
 }  // namespace sw::waf
+
+namespace sw::waf {
+namespace {
+
+// Routing (modsec_prefilter.h guess_attack): the guess decides which runs a request pays, never its
+// verdict. Guessed attack (libinjection on a query value) -> the full set only: blocked. Guessed clean
+// but an attack (LFI, which libinjection does not see) -> reduced run, the prefilter's "may match", the
+// full run: blocked. Clean -> passed by the prefilter. Same verdicts as with the prefilter off.
+TEST(PrefilterRouting, AWrongGuessEitherWayStillGivesTheFullRunsVerdict) {
+  for (auto prefilter : {WafOptions::Prefilter::off, WafOptions::Prefilter::on}) {
+    WafOptions options;
+    options.prefilter = prefilter;
+    auto waf = Waf::create(options);
+    ASSERT_TRUE(waf.has_value()) << waf.error().to_string();
+    const bool on = prefilter == WafOptions::Prefilter::on;
+    EXPECT_EQ(inspect(**waf, "GET", "/?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E", "", "", "xss").action,
+              guard::FilterVerdict::Action::block);
+    std::string metrics;
+    (*waf)->append_metrics(metrics);
+    EXPECT_EQ(metric(metrics, "waf_prefilter_total{outcome=\"routed_full\"}"), on ? "1" : "0");
+    EXPECT_EQ(inspect(**waf, "GET", "/?file=..%2F..%2F..%2Fetc%2Fpasswd", "", "", "lfi").action,
+              guard::FilterVerdict::Action::block);
+    EXPECT_EQ(inspect(**waf, "POST", "/contact", "application/x-www-form-urlencoded",
+                      "name=%E5%BC%A0%E4%B8%89&msg=%E4%BD%A0%E5%A5%BD", "clean").action,
+              guard::FilterVerdict::Action::pass);
+    metrics.clear();
+    (*waf)->append_metrics(metrics);
+    EXPECT_EQ(metric(metrics, "waf_prefilter_total{outcome=\"routed_full\"}"), on ? "1" : "0");  // LFI not guessed
+    EXPECT_EQ(metric(metrics, "waf_prefilter_total{outcome=\"prefilter_pass\"}"), on ? "1" : "0");
+  }
+}
+
+}  // namespace
+}  // namespace sw::waf

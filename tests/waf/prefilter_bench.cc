@@ -164,6 +164,7 @@ int main(int argc, char** argv) {
   };
   std::string passed = counter("waf_prefilter_total{outcome=\"prefilter_pass\"} ");
   std::string misses = counter("waf_prefilter_total{outcome=\"miss\"} ");
+  std::string routed = counter("waf_prefilter_total{outcome=\"routed_full\"} ");
   std::string text_misses = counter("waf_text_check_total{outcome=\"miss\"} ");
   double total = clean_cpu + attack_cpu;
   std::printf("mode %s paranoia %d: load %.2f s CPU; %zu requests, %.1f us CPU/request (clean %.1f us, attack %.1f us), "
@@ -171,6 +172,7 @@ int main(int argc, char** argv) {
               mode.c_str(), paranoia, load_cpu, clean + attacks, 1e6 * total / static_cast<double>(clean + attacks),
               1e6 * clean_cpu / static_cast<double>(clean), 1e6 * attack_cpu / static_cast<double>(attacks),
               static_cast<double>(clean + attacks) / total, passed.c_str(), misses.c_str(), wrong);
+  std::printf("routed to the full set by the guess: %s\n", routed.c_str());
   if (trim_check) std::printf("trim check: generated and Include text differed on %s requests\n", text_misses.c_str());
   return wrong != 0 || misses != "0" || text_misses != "0" ? 1 : 0;
 }
