@@ -462,14 +462,19 @@ std::unique_ptr<Prefilter> Prefilter::build(modsecurity::RulesSet& full, const f
       }
       if (unescaped != r.param) variants.push_back(unescaped);  // either reading of \" : both scanned
       for (auto& v : variants) {
-        hs_database_t* probe = nullptr;
+        // Whether vectorscan accepts the pattern, from its parser and analysis (hs_expression_info), not a
+        // whole compile of the pattern alone (that doubled the build: every pattern was compiled again
+        // in its group). A pattern accepted here that its group's compile still refuses makes the whole
+        // prefilter unavailable (build() fails: sound, the full set runs), and waf_prefilter_patterns
+        // checks every PL1 pattern compiles.
+        hs_expr_info_t* info = nullptr;
         hs_compile_error_t* e = nullptr;
-        if (hs_compile(v.c_str(), rx_flags, HS_MODE_BLOCK, nullptr, &probe, &e) != HS_SUCCESS) {
+        if (hs_expression_info(v.c_str(), rx_flags, &info, &e) != HS_SUCCESS) {
           hs_free_compile_error(e);
           usable = false;
           break;
         }
-        hs_free_database(probe);
+        std::free(info);
         patterns.push_back(v);
         flags.push_back(rx_flags);
       }
