@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -103,8 +104,18 @@ inline constexpr std::size_t kMaxHtmlNesting = 512;
 inline constexpr std::size_t kMaxHtmlMarkup = 500000;
 // HTML (already UTF-8) parsed with gumbo: visible text (part "html:body", locator "line N" of the
 // source), <title>, and the hidden parts listed above, each reported with its place.
+// Most pages (everything the publisher renders) are read by a one-pass reader that takes only markup
+// whose tree is its source order and gives exactly gumbo's segments; gumbo reads the rest.
 Result<std::vector<Segment>> extract_html(std::string_view path, std::string_view utf8_html,
                                           const ExtractLimits& limits, ExtractBudget& budget);
+namespace detail {
+// extract_html's two readers, for the test that compares them (check_markup not applied): the
+// one-pass reader (nullopt when the page is outside what it takes, the budget then unchanged) and gumbo.
+std::optional<std::vector<Segment>> extract_html_simple(std::string_view path, std::string_view utf8_html,
+                                                        const ExtractLimits& limits, ExtractBudget& budget);
+Result<std::vector<Segment>> extract_html_gumbo(std::string_view path, std::string_view utf8_html,
+                                                const ExtractLimits& limits, ExtractBudget& budget);
+}  // namespace detail
 
 // ---- archives, OOXML and PDF (zip_reader.cc, ooxml.cc, pdf.cc) ----
 // Called for each member of a zip that is itself worth extracting: (member path, bytes, depth).
