@@ -271,9 +271,7 @@ class Publisher::Impl {
     report.site_id = site_id;
     if (!base) {
       report.mode = PublishMode::full;
-      auto full = publish_full(actor, site_id, std::move(frame), renderer, report);
-      spans.mark("full_ms");
-      return full;
+      return publish_full(actor, site_id, std::move(frame), renderer, report, spans);
     }
     report.mode = PublishMode::incremental;
     const SearchIndex* index = &*base->index;
@@ -356,8 +354,9 @@ class Publisher::Impl {
   // render and scan the article pages; every file goes to the builder as soon as it passed the scan
   // (a page that does not pass is never stored, and the build is abandoned: nothing goes live).
   Result<PublishReport> publish_full(const Actor& actor, std::int64_t site_id, const SiteFrame& frame,
-                                     SiteRenderer& renderer, PublishReport& report) {
+                                     SiteRenderer& renderer, PublishReport& report, Spans& spans) {
     SW_TRY(articles, read_articles(site_id, {}, false));
+    spans.mark("read_ms");
     SW_TRY(builder, ReleaseBuilder::start(*s_.releases, *s_.blobs, ReleaseBuilder::Plan{site_id, actor.principal.name}));
     std::vector<std::unique_ptr<SiteRenderer>> renderers;
     for (std::size_t i = 0; i < kRenderThreads; ++i) {
@@ -401,11 +400,13 @@ class Publisher::Impl {
         if (Status done = store(std::move(f)); !done) failed(done.error());
       }
     }  // the workers join here
+    spans.mark("render_scan_ms");
     if (error) return std::unexpected(*error);
     report.rendered = paths.size();
     std::ranges::sort(paths);
     report.changed = std::move(paths);
     SW_TRY(id, builder->commit());
+    spans.mark("build_ms");
     SW_TRY(info, s_.releases->get(id));
     SearchIndex index{renderer.frame_fingerprint(), {}};  // what the release's search index holds
     index.entries.reserve(articles.size());
