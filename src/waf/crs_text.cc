@@ -188,6 +188,48 @@ bool package_guard(const Rule& r) {
   return skip;
 }
 
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+// The variable a setvar action sets ("setvar:'tx.name=value'" or "setvar:tx.name=value"), lowercase; ""
+// when the action is not such a plain assignment.
+std::string setvar_target(const std::string& action) {
+  if (action.rfind("setvar:", 0) != 0) return {};
+  std::string v = action.substr(7);
+  if (!v.empty() && v.front() == '\'') v = v.substr(1);
+  if (lower(v.substr(0, 3)) != "tx.") return {};
+  auto eq = v.find('=');
+  if (eq == std::string::npos || eq <= 3) return {};
+  std::string name = v.substr(3, eq - 3);
+  if (!std::all_of(name.begin(), name.end(), [](unsigned char c) { return std::isalnum(c) || c == '_'; })) return {};
+  return lower(name);
+}
+
+// A 901 initialisation guard `SecRule &TX:name "@eq 0" "id,phase:1,pass,nolog,ver,setvar:tx.x=..."` (no
+// other actions): the lowercase name, or "" when the rule is not one.
+std::string initialisation_guard(const Rule& r) {
+  if (r.kind != Rule::Kind::rule || r.op != "@eq 0" || r.chains || r.variables.rfind("&TX:", 0) != 0) return {};
+  std::string name = r.variables.substr(4);
+  if (name.empty() ||
+      !std::all_of(name.begin(), name.end(), [](unsigned char c) { return std::isalnum(c) || c == '_'; })) {
+    return {};
+  }
+  bool sets = false;
+  for (const auto& a : r.actions) {
+    if (a.rfind("setvar:", 0) == 0) {
+      if (setvar_target(a).empty()) return {};
+      sets = true;
+    } else if (!(a.rfind("id:", 0) == 0 || a == "phase:1" || a == "pass" || a == "nolog" || a == "t:none" ||
+                 a.rfind("ver:", 0) == 0)) {
+      return {};
+    }
+  }
+  return sets ? lower(name) : std::string();
+}
+
 // The raw text with the data-file operators' file names made absolute.
 std::string with_absolute_files(std::string raw, const fs::path& dir) {
   for (std::string_view op : {"@pmFromFile ", "@ipMatchFromFile "}) {
@@ -205,7 +247,8 @@ std::string with_absolute_files(std::string raw, const fs::path& dir) {
 }  // namespace
 
 Result<CrsText> generate_crs_text(const fs::path& rules_dir, int paranoia, bool exclusion_packages_enabled,
-                                  const std::set<std::int64_t>& drop_ids) {
+                                  const std::set<std::int64_t>& drop_ids, const std::string* configuration) {
+  const std::string config = configuration != nullptr ? lower(*configuration) : std::string();
   auto bad = [&](const std::string& what) { return fail("waf.crs_text", what); };
   std::string dir = rules_dir.string();
   if (dir.empty() || dir.find_first_of(" \t\"'\\\n") != std::string::npos) {
@@ -228,6 +271,18 @@ Result<CrsText> generate_crs_text(const fs::path& rules_dir, int paranoia, bool 
     if (!in && !in.eof()) return bad("cannot read " + file.string());
     auto directives = directives_of(buffer.str());
     std::map<int, std::string> skipping;  // phase -> the SecMarker its firing skip ends at
+    // The run of consecutive 901 initialisation guards being merged into one SecAction (see the header).
+    std::size_t run_at = std::string::npos;
+    std::string run_id, run_setvars;
+    std::set<std::string> surely_set, maybe_set;  // by merged guards / by guards kept as written
+    auto flush_run = [&] {
+      if (run_at == std::string::npos) return;
+      out.text.insert(run_at, "SecAction \"id:" + run_id + ",phase:1,pass,nolog" + run_setvars + "\"\n\n");
+      ++out.kept_rules;
+      run_at = std::string::npos;
+      run_setvars.clear();
+    };
+    const bool merge_guards = configuration != nullptr && file.filename().string().rfind("REQUEST-901-", 0) == 0;
     out.text += "# " + file.filename().string() + " (generated from the CRS file, docs/modules/waf.md)\n";
     for (std::size_t i = 0; i < directives.size();) {
       Rule head = parse(directives[i].joined);
@@ -243,6 +298,42 @@ Result<CrsText> generate_crs_text(const fs::path& rules_dir, int paranoia, bool 
       std::size_t links = end - i;
       i = end;
 
+      if (merge_guards && links == 1) {
+        std::string name = initialisation_guard(head);
+        if (!name.empty()) {
+          std::int64_t gid = id_of(head);
+          if (surely_set.contains(name)) {  // set by a merged guard before it: never matches, no effect
+            out.touched.insert(gid);
+            ++out.dropped_rules;
+            continue;
+          }
+          if (config.find(name) == std::string::npos && !maybe_set.contains(name)) {
+            // Unset here (nothing before it can set it): it matches on every request; its setvars join the run.
+            out.touched.insert(gid);
+            if (run_at == std::string::npos) {
+              run_at = out.text.size();
+              run_id = std::to_string(gid);
+            }
+            for (const auto& a : head.actions) {
+              if (a.rfind("setvar:", 0) == 0) {
+                run_setvars += "," + a;
+                surely_set.insert(setvar_target(a));
+              }
+            }
+            ++out.dropped_rules;
+            continue;
+          }
+          // Named by the configuration (maybe set there): kept as written, and the run ends before it.
+          flush_run();
+          for (const auto& a : head.actions) {
+            if (a.rfind("setvar:", 0) == 0) maybe_set.insert(setvar_target(a));
+          }
+          out.text += unit;
+          ++out.kept_rules;
+          continue;
+        }
+      }
+      flush_run();
       if (head.kind == Rule::Kind::marker) {
         for (auto it = skipping.begin(); it != skipping.end();) {
           it = it->second == head.marker_name ? skipping.erase(it) : std::next(it);
@@ -283,6 +374,7 @@ Result<CrsText> generate_crs_text(const fs::path& rules_dir, int paranoia, bool 
         out.text += with_absolute_files(unit, rules_dir);
       }
     }
+    flush_run();
     if (!skipping.empty()) {
       return bad(file.filename().string() + ": the skip to " + skipping.begin()->second + " does not end in the file");
     }

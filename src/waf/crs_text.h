@@ -17,6 +17,13 @@
 //    `SecRule &TX:crs_exclusions_X|TX:crs_exclusions_X "@eq 0" "...,pass,nolog,skipAfter:M"`, which
 //    matches unless the configuration sets tx.crs_exclusions_X (the caller passes
 //    `exclusion_packages_enabled` when its text mentions crs_exclusions): handled like a firing marker.
+//  - The 901 initialisation guards `SecRule &TX:name "@eq 0" "id,phase:1,pass,nolog,ver,setvar:..."`
+//    (no other actions), given the configuration text: REQUEST-901 is the first CRS file, so before a
+//    guard only the configuration and the guards before it can have set tx.name. A guard whose name the
+//    configuration never mentions, nor a guard kept before it sets, matches on every request: a run of
+//    consecutive such guards becomes one SecAction with their setvars in order (the first guard's id),
+//    and a guard on a name a merged guard already set never matches (dropped). A guard whose name the
+//    configuration mentions is kept as written and ends the run.
 //  - For the reduced rule set of the prefilter, the rules in `drop_ids` (head and chain links), which is
 //    what `SecRuleRemoveById` would do, without a per-rule lookup in the removal list at run time.
 //
@@ -44,7 +51,10 @@ struct CrsText {
 
 // Reads `rules_dir`/*.conf. @pmFromFile/@ipMatchFromFile names are made absolute (the text is loaded
 // from memory, not from rules_dir). Fails with "waf.crs_text" naming the file and the problem.
+// With `configuration` (the text loaded before the CRS: engine settings, setup, the 900xxx SecActions,
+// the site's exclusions), the 901 initialisation guards are merged as well (see above).
 Result<CrsText> generate_crs_text(const std::filesystem::path& rules_dir, int paranoia,
-                                  bool exclusion_packages_enabled, const std::set<std::int64_t>& drop_ids = {});
+                                  bool exclusion_packages_enabled, const std::set<std::int64_t>& drop_ids = {},
+                                  const std::string* configuration = nullptr);
 
 }  // namespace sw::waf

@@ -311,17 +311,17 @@ class Waf::Impl {
     }
     const bool packages = text.find("crs_exclusions") != std::string::npos;
     const auto dir = options_.crs_dir / "rules";
-    SW_TRY(crs, generate_crs_text(dir, settings.paranoia, packages));
+    std::string head = text.substr(0, at), tail = text.substr(at + include.size());
+    SW_TRY(crs, generate_crs_text(dir, settings.paranoia, packages, {}, &head));
     for (const auto& e : settings.exclusions) {
       if ((e.rule_id >= 900000 && e.rule_id <= 901999) || crs.touched.contains(e.rule_id)) {
         return fail("waf.crs_text", "exclusion of rule " + std::to_string(e.rule_id) +
                                         " touches the paranoia or package skips the trimmed text relies on");
       }
     }
-    std::string head = text.substr(0, at), tail = text.substr(at + include.size());
     int paranoia = settings.paranoia;
     engine::ReducedText reduced = [dir, paranoia, packages, head, tail](const std::set<std::int64_t>& covered) {
-      auto generated = generate_crs_text(dir, paranoia, packages, covered);
+      auto generated = generate_crs_text(dir, paranoia, packages, covered, &head);
       return generated ? head + generated->text + tail : std::string();
     };
     return std::pair{head + crs.text + tail, std::move(reduced)};

@@ -215,3 +215,29 @@ TEST(PrefilterRouting, AWrongGuessEitherWayStillGivesTheFullRunsVerdict) {
 
 }  // namespace
 }  // namespace sw::waf
+
+namespace sw::waf {
+namespace {
+
+TEST(CrsText, InitialisationGuardsTheConfigurationDoesNotNameBecomeOneSecAction) {
+  const std::string configuration =
+      "SecAction \"id:900990,phase:1,nolog,pass,t:none,setvar:tx.crs_setup_version=334\"\n"
+      "SecAction \"id:900000,phase:1,nolog,pass,t:none,setvar:tx.paranoia_level=1\"\n";
+  auto crs = generate_crs_text(kCrsRules, 1, false, {}, &configuration);
+  ASSERT_TRUE(crs.has_value()) << crs.error().to_string();
+  // 901100 (inbound threshold) onwards, up to the first guard the configuration names, in one SecAction.
+  EXPECT_TRUE(has(crs->text, "SecAction \"id:901100,phase:1,pass,nolog,setvar:'tx.inbound_anomaly_score_threshold=5',"
+                             "setvar:'tx.outbound_anomaly_score_threshold=4'"));
+  EXPECT_TRUE(has(crs->text, "SecRule &TX:paranoia_level \"@eq 0\""));        // named: kept as written
+  EXPECT_TRUE(has(crs->text, "SecRule &TX:crs_setup_version \"@eq 0\""));     // not a plain guard (deny)
+  EXPECT_FALSE(has(crs->text, "SecRule &TX:executing_paranoia_level \"@eq 0\""));  // merged
+  EXPECT_TRUE(has(crs->text, "setvar:'tx.executing_paranoia_level=%{TX.PARANOIA_LEVEL}'"));
+  EXPECT_FALSE(has(crs->text, "SecRule &TX:static_extensions \"@eq 0\""));
+  EXPECT_TRUE(crs->touched.contains(901125));
+  auto plain = generate_crs_text(kCrsRules, 1, false);  // without the configuration: guards as written
+  ASSERT_TRUE(plain.has_value());
+  EXPECT_TRUE(has(plain->text, "SecRule &TX:static_extensions \"@eq 0\""));
+}
+
+}  // namespace
+}  // namespace sw::waf
