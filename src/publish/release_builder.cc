@@ -166,7 +166,14 @@ void ReleaseBuilder::work() {
 // other writer's dirty pages, or one fsync after another. A full build stores thousands: unsynced,
 // then one syncfs.
 Result<crypto::Digest> ReleaseBuilder::store(std::string_view bytes) {
-  SW_TRY(digest, blobs_->put_unsynced(bytes));
+  constexpr unsigned kNewInARow = 4;  // a first publish writes all new blobs, a republish almost none
+  bool written = false;
+  SW_TRY(digest, blobs_->put_unsynced(bytes, new_in_a_row_.load(std::memory_order_relaxed) >= kNewInARow, &written));
+  if (written) {
+    new_in_a_row_.fetch_add(1, std::memory_order_relaxed);
+  } else {
+    new_in_a_row_.store(0, std::memory_order_relaxed);
+  }
   if (base_) {
     SW_TRY(path, blobs_->path_of(digest));
     std::lock_guard lock(mutex_);
@@ -253,7 +260,8 @@ Result<std::int64_t> ReleaseBuilder::commit() {
   }
   ReleaseStore::CommitOptions commit_options{.checked_base = base_ ? &*base_ : nullptr,
                                              .unsynced = std::move(unsynced_),
-                                             .committed = &committed_manifest_};
+                                             .committed = &committed_manifest_,
+                                             .stored_paths = &added_paths_};
   SW_TRY(id, releases_->commit(std::move(manifest), base_ ? kIncremental : kFull, std::move(commit_options)));
   has_committed_ = true;
   return id;

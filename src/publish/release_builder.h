@@ -25,6 +25,7 @@
 // uses (does not own) the ReleaseStore and BlobStore, which must outlive it.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -182,6 +183,8 @@ class ReleaseBuilder {
   BuildStats stats_;
   std::vector<std::jthread> workers_;
   std::vector<std::filesystem::path> unsynced_;  // an incremental build's new blobs, synced at commit
+  // New blobs written in a row: past a few, the next is expected new too (BlobStore::put_unsynced).
+  std::atomic<unsigned> new_in_a_row_{0};
   Manifest committed_manifest_;
   bool has_committed_ = false;
 };

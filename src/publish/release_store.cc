@@ -107,8 +107,10 @@ Status ReleaseStore::bump_generation() {
   return ok();
 }
 
-// `checked`: entries equal to one of its entries are skipped (both sorted by path: one merge walk).
-Status ReleaseStore::check_blobs(const Manifest& manifest, const Manifest* checked) const {
+// `checked`: entries equal to one of its entries are skipped (both sorted by path: one merge walk);
+// so are those at `stored_paths` (CommitOptions::stored_paths).
+Status ReleaseStore::check_blobs(const Manifest& manifest, const Manifest* checked,
+                                 const std::set<std::string>* stored_paths) const {
   const auto missing = [&](const ManifestEntry& e, std::string_view form) {
     return fail("publish.blob_missing", "release of site " + std::to_string(manifest.site_id) + ": the " +
                                             std::string(form) + " bytes of \"" + e.path +
@@ -120,6 +122,7 @@ Status ReleaseStore::check_blobs(const Manifest& manifest, const Manifest* check
       while (known != checked->entries.end() && known->path < e.path) ++known;
       if (known != checked->entries.end() && *known == e) continue;
     }
+    if (stored_paths != nullptr && stored_paths->contains(e.path)) continue;
     if (!blobs_->contains(e.digest)) return missing(e, "identity");
     if (e.gzip && !blobs_->contains(e.gzip->digest)) return missing(e, "gzip");
     if (e.brotli && !blobs_->contains(e.brotli->digest)) return missing(e, "brotli");
@@ -187,7 +190,7 @@ Result<std::int64_t> ReleaseStore::commit(Manifest manifest, std::string_view ki
   const auto ms_since = [](std::chrono::steady_clock::time_point t) {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
   };
-  SW_CHECK(check_blobs(manifest, checked_base));
+  SW_CHECK(check_blobs(manifest, checked_base, options.stored_paths));
   SW_CHECK(open_generation());
   SW_TRY(site, db_->query_one("SELECT id FROM sites WHERE id = ?", {manifest.site_id}));
   if (!site) return fail("publish.site_not_found", "no site " + std::to_string(manifest.site_id) + " to publish");

@@ -85,16 +85,19 @@ Status stream(int in, const std::filesystem::path& in_path, crypto::Hasher& hash
 // The fast way to write a new blob whose fan-out directory exists (a full publish writes ~30,000):
 // an unnamed file (O_TMPFILE) in that directory, written, then linked under the blob's name. Fewer
 // system calls than a named temp file and a rename (no directory checks, no random temp name, one
-// directory entry made instead of two), and a writer killed midway leaves nothing behind. False when
-// the caller must take the named-temp-file path: no such directory yet, O_TMPFILE not supported by
-// the filesystem, no /proc, the name already taken (a corrupt copy the caller replaces, or another
-// writer of the same bytes), or a write error (which that path reports by name).
-bool write_linked(const std::filesystem::path& path, std::string_view bytes) {
+// directory entry made instead of two), and a writer killed midway leaves nothing behind.
+// `taken`: the name exists (a sound copy, a corrupt one the caller replaces, or another writer's of
+// the same bytes). `unavailable`: the caller must take the named-temp-file path — no such directory
+// yet, O_TMPFILE not supported by the filesystem, no /proc, or a write error (which that path reports
+// by name).
+enum class Linked { done, taken, unavailable };
+Linked write_linked(const std::filesystem::path& path, std::string_view bytes) {
   FileDescriptor out(::open(path.parent_path().c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600));
-  if (!out.valid()) return false;
-  if (!write_all(out.get(), bytes, path)) return false;
+  if (!out.valid()) return Linked::unavailable;
+  if (!write_all(out.get(), bytes, path)) return Linked::unavailable;
   const std::string self = "/proc/self/fd/" + std::to_string(out.get());
-  return ::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, path.c_str(), AT_SYMLINK_FOLLOW) == 0;
+  if (::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, path.c_str(), AT_SYMLINK_FOLLOW) == 0) return Linked::done;
+  return errno == EEXIST ? Linked::taken : Linked::unavailable;
 }
 
 std::unexpected<Error> corrupt(const crypto::Digest& digest, const std::filesystem::path& path) {
@@ -171,27 +174,32 @@ Result<crypto::Digest> BlobStore::put(std::string_view bytes) {
   return digest;
 }
 
-Result<crypto::Digest> BlobStore::put_unsynced(std::string_view bytes) {
+Result<crypto::Digest> BlobStore::put_unsynced(std::string_view bytes, bool expect_new, bool* written) {
   crypto::Digest digest = suite_->hash(bytes);
   SW_TRY(path, path_of(digest));
+  if (written != nullptr) *written = true;
+  if (expect_new && write_linked(path, bytes) == Linked::done) return digest;
   SW_TRY(present, present_and_sound(digest));
-  if (present) return digest;
-  if (write_linked(path, bytes)) return digest;
+  if (present) {
+    if (written != nullptr) *written = false;
+    return digest;
+  }
+  if (write_linked(path, bytes) == Linked::done) return digest;
   SW_CHECK(ensure_dir(path.parent_path().parent_path()));
   SW_CHECK(ensure_dir(path.parent_path()));
   // The name write_file_atomic gives its temp files, so remove_temp_files() finds a killed writer's.
   const std::filesystem::path temp = path.parent_path() / ("." + path.filename().string() + ".tmp-" +
                                                            crypto::to_hex(crypto::random_bytes(kTempNameRandomBytes)));
-  Status written = [&]() -> Status {
+  Status renamed = [&]() -> Status {
     FileDescriptor out(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
     if (!out.valid()) return io_error("cannot create", temp);
     SW_CHECK(write_all(out.get(), bytes, temp));
     if (::rename(temp.c_str(), path.c_str()) != 0) return io_error("cannot rename into", path);
     return ok();
   }();
-  if (!written) {
+  if (!renamed) {
     ::unlink(temp.c_str());
-    return std::unexpected(written.error());
+    return std::unexpected(renamed.error());
   }
   return digest;
 }

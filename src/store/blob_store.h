@@ -47,7 +47,12 @@ class BlobStore {
   // not survive a power loss until sync() returns. For bulk writers — a release build writes
   // thousands of blobs — that call sync() once before recording anything that names them, instead
   // of two fsyncs per blob.
-  Result<crypto::Digest> put_unsynced(std::string_view bytes);
+  // `expect_new`: the caller's guess that the blob is not in the store yet (a build that has just
+  // written several new blobs in a row): the bytes are then linked into place first, without the
+  // lookup that would find nothing, and only if the name is taken is the copy there checked as
+  // usual. A wrong guess costs one unnamed file, never a wrong result. `*written` (when given) says
+  // whether these bytes were written (false: a sound copy was already there).
+  Result<crypto::Digest> put_unsynced(std::string_view bytes, bool expect_new = false, bool* written = nullptr);
 
   // Makes every blob written so far durable (syncfs(2) of the store's filesystem). "store.io".
   Status sync() const;

@@ -218,6 +218,42 @@ TEST_P(BlobStoreTest, BulkPutsReadBackWholeAndLeaveNoStrayFiles) {
   EXPECT_EQ(store().get(digests[7]), "页面 7");
 }
 
+// A writer's guess that blobs are new (put_unsynced's expect_new, as a build that has just written
+// several new blobs in a row passes it) changes only how the bytes get there: a new blob is written,
+// a sound copy already there is kept (and reported as not written), a corrupt one is replaced — the
+// same outcomes as without the guess, and no stray file either way.
+TEST_P(BlobStoreTest, GuessingABlobIsNewNeverChangesTheOutcome) {
+  ASSERT_TRUE(store().put_unsynced("first, so the fan-out directories exist"));
+  for (const bool expect_new : {false, true}) {
+    SCOPED_TRACE(expect_new ? "guessed new" : "no guess");
+    const std::string bytes = std::string("页面 ") + (expect_new ? "甲" : "乙");
+    bool written = false;
+    auto digest = store().put_unsynced(bytes, expect_new, &written);
+    ASSERT_TRUE(digest) << digest.error().to_string();
+    EXPECT_TRUE(written);
+    struct stat before {};
+    ASSERT_EQ(::stat(store().path_of(*digest)->c_str(), &before), 0);
+    // Present and sound: kept as it is, not written again.
+    auto again = store().put_unsynced(bytes, expect_new, &written);
+    ASSERT_TRUE(again);
+    EXPECT_EQ(*again, *digest);
+    EXPECT_FALSE(written);
+    struct stat after {};
+    ASSERT_EQ(::stat(store().path_of(*digest)->c_str(), &after), 0);
+    EXPECT_EQ(after.st_ino, before.st_ino);
+    // Corrupt: replaced by the good bytes.
+    const fs::path path = *store().path_of(*digest);
+    fs::permissions(path, fs::perms::owner_write, fs::perm_options::add);
+    write_file(path, "tampered");
+    ASSERT_TRUE(store().put_unsynced(bytes, expect_new, &written));
+    EXPECT_TRUE(written);
+    EXPECT_EQ(store().get(*digest), bytes);
+  }
+  for (const auto& entry : fs::recursive_directory_iterator(store().root())) {
+    EXPECT_NE(entry.path().filename().string().front(), '.') << "a temp file left: " << entry.path();
+  }
+}
+
 TEST_P(BlobStoreTest, PutFileLeavesNoTemporaryFiles) {
   const fs::path source = dir_.path() / "a.txt";
   write_file(source, "content");
