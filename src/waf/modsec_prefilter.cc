@@ -640,6 +640,25 @@ bool guess_attack(std::string_view target, std::string_view form_body) {
   return any_value_injection(form_body);
 }
 
+namespace {
+
+// The (group, value) pairs a thread's prefilter found no match in: a group's verdict on a value is a
+// function of the value (ModSecurity's transformations depend only on the value and the rule set's
+// settings, vectorscan and libinjection are deterministic), so a pair seen clean before is clean again
+// and needs neither the transformations nor the scans. Header values (User-Agent, Accept, cookies) and
+// common form values repeat across requests. Only "no match" is remembered; bounded per thread (cleared
+// when full); one per prefilter (serial), like the scratch.
+struct CleanCache {
+  std::uint64_t serial = 0;
+  std::unordered_set<std::string> pairs;
+  std::size_t bytes = 0;
+};
+constexpr std::size_t kCleanCacheMaxValue = 512;           // longer values are not remembered
+constexpr std::size_t kCleanCacheMaxBytes = 4u << 20;      // per thread
+thread_local CleanCache clean_cache;
+
+}  // namespace
+
 bool Prefilter::may_match(modsecurity::Transaction& tx) const {
   // XML and multipart bodies fill XML:/*, FILES and the multipart collections, not read here.
   std::string processor = tx.m_variableReqbodyProcessor.m_value;
@@ -675,7 +694,15 @@ bool Prefilter::may_match(modsecurity::Transaction& tx) const {
   // of the chain (the keys view the values in `resolved`, alive until the end).
   std::vector<std::unordered_map<std::string_view, modsecurity::TransformationResults>> transformed(
       impl_->chains.size());
-  for (const auto& g : impl_->groups) {
+  CleanCache& cache = clean_cache;
+  if (cache.serial != impl_->serial || cache.bytes > kCleanCacheMaxBytes) {
+    cache.pairs.clear();
+    cache.bytes = 0;
+    cache.serial = impl_->serial;
+  }
+  std::string key;
+  for (std::size_t gi = 0; gi < impl_->groups.size(); ++gi) {
+    const auto& g = impl_->groups[gi];
     auto scan = [&](const std::string& s) {
       if (g.db != nullptr) {
         bool matched = false;
@@ -702,6 +729,12 @@ bool Prefilter::may_match(modsecurity::Transaction& tx) const {
       for (const auto* value : values(spec)) {
         const std::string& raw = value->getValue();
         if (!seen.insert(raw).second) continue;
+        const bool rememberable = raw.size() <= kCleanCacheMaxValue;
+        if (rememberable) {
+          key.assign(reinterpret_cast<const char*>(&gi), sizeof gi);
+          key += raw;
+          if (cache.pairs.contains(key)) continue;  // this group found nothing in this value before
+        }
         // Exactly the strings ModSecurity gives the operator: the result of the chain, and with multiMatch
         // the value before and after every transformation that changed it (RuleWithOperator::evaluate
         // runs the operator on each element of executeTransformations' results, nothing else).
@@ -709,6 +742,10 @@ bool Prefilter::may_match(modsecurity::Transaction& tx) const {
         if (fresh) impl_->chains[g.chain]->executeTransformations(&tx, raw, cached->second);
         for (const auto& r : cached->second) {
           if (r.first && scan(*r.first)) return true;
+        }
+        if (rememberable) {
+          cache.bytes += key.size() + 64;
+          cache.pairs.insert(key);
         }
       }
     }

@@ -241,3 +241,34 @@ TEST(CrsText, InitialisationGuardsTheConfigurationDoesNotNameBecomeOneSecAction)
 
 }  // namespace
 }  // namespace sw::waf
+
+namespace sw::waf {
+namespace {
+
+// The prefilter remembers (group, value) pairs it found clean (per thread): a repeated clean request
+// is passed again, and an attack among the same remembered header values is still blocked; LFI (not
+// routed by the guess) goes through the prefilter's scans with every header value remembered.
+TEST(PrefilterCleanCache, RememberedCleanValuesDoNotHideAnAttack) {
+  WafOptions options;
+  options.prefilter = WafOptions::Prefilter::on;
+  auto waf = Waf::create(options);
+  ASSERT_TRUE(waf.has_value()) << waf.error().to_string();
+  const std::string form = "application/x-www-form-urlencoded";
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(inspect(**waf, "POST", "/contact", form, "name=%E5%BC%A0%E4%B8%89&msg=%E4%BD%A0%E5%A5%BD", "c").action,
+              guard::FilterVerdict::Action::pass);
+  }
+  EXPECT_EQ(inspect(**waf, "GET", "/?file=..%2F..%2F..%2Fetc%2Fpasswd", "", "", "lfi").action,
+            guard::FilterVerdict::Action::block);
+  EXPECT_EQ(inspect(**waf, "POST", "/contact", form, "name=%E5%BC%A0%E4%B8%89&msg=..%2F..%2F..%2Fetc%2Fpasswd", "lfi2").action,
+            guard::FilterVerdict::Action::block);
+  EXPECT_EQ(inspect(**waf, "POST", "/contact", form, "name=%E5%BC%A0%E4%B8%89&msg=%E4%BD%A0%E5%A5%BD", "c2").action,
+            guard::FilterVerdict::Action::pass);
+  std::string metrics;
+  (*waf)->append_metrics(metrics);
+  EXPECT_EQ(metric(metrics, "waf_prefilter_total{outcome=\"prefilter_pass\"}"), "4");
+  EXPECT_EQ(metric(metrics, "waf_prefilter_total{outcome=\"routed_full\"}"), "0");
+}
+
+}  // namespace
+}  // namespace sw::waf
