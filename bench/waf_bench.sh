@@ -2,6 +2,7 @@
 # The WAF benchmark (issue 6; docs/benchmarks.md "WAF against nginx + ModSecurity", docs/modules/waf.md).
 #
 #   bash bench/waf_bench.sh BUILD_DIR [DURATION_SECONDS] [-- extra waf_guard_harness options]
+#   WAF_MIX_VARY=1 bash bench/waf_bench.sh ...   every request carries a query argument with a new value
 #
 # Four servers on loopback serve the same generated site (index.html and 200 pages of about 5 KB of
 # Chinese text), each started here and stopped by PID:

@@ -38,8 +38,16 @@ function setup(thread)
   table.insert(threads, thread)
 end
 
+-- With WAF_MIX_VARY=1 each request carries one more query argument whose value is new on every request
+-- (v=<thread>_<counter>): a mix whose values do not all repeat (the prefilter remembers the values it
+-- found clean, so the plain cycle of 20 identical requests is its best case; docs/modules/waf.md).
+local vary = os.getenv("WAF_MIX_VARY") == "1"
+local mix = {}
+local counter = 0
+
 function init(args)
   for _, r in ipairs(load_mix()) do
+    table.insert(mix, r)
     table.insert(requests, wrk.format(r.method, r.target, r.headers, r.body))
     total = total + 1
     if r.kind == "attack" then attacks = attacks + 1 end
@@ -51,6 +59,12 @@ end
 
 function request()
   n = n % #requests + 1
+  if vary then
+    counter = counter + 1
+    local r = mix[n]
+    local sep = string.find(r.target, "?", 1, true) and "&" or "?"
+    return wrk.format(r.method, r.target .. sep .. "v=" .. id .. "_" .. counter, r.headers, r.body)
+  end
   return requests[n]
 end
 
