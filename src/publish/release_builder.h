@@ -160,6 +160,7 @@ class ReleaseBuilder {
   Status compress_into(ManifestEntry& entry, std::string_view bytes);
   Status first_error() const;  // requires mutex_
   void stop_workers();
+  void flush_while_building(std::stop_token stop);
 
   ReleaseStore* releases_;
   store::BlobStore* blobs_;
@@ -185,6 +186,9 @@ class ReleaseBuilder {
   std::vector<std::filesystem::path> unsynced_;  // an incremental build's new blobs, synced at commit
   // New blobs written in a row: past a few, the next is expected new too (BlobStore::put_unsynced).
   std::atomic<unsigned> new_in_a_row_{0};
+  // A full build's early flushes (flush_while_building): bytes written since the last one.
+  std::atomic<std::size_t> unflushed_bytes_{0};
+  std::jthread flusher_;
   Manifest committed_manifest_;
   bool has_committed_ = false;
 };
