@@ -100,7 +100,8 @@ void ReleaseBuilder::stop_workers() {
     std::lock_guard lock(mutex_);
     closing_ = true;
   }
-  queue_changed_.notify_all();
+  work_ready_.notify_all();
+  room_.notify_all();
   for (auto& w : workers_)
     if (w.joinable()) w.join();
   if (flusher_.joinable()) {
@@ -144,13 +145,13 @@ Status ReleaseBuilder::add(ReleaseFile file) {
   std::unique_lock lock(mutex_);
   if (!added_paths_.insert(file.path).second)
     return fail("publish.manifest_invalid", "release manifest: path \"" + file.path + "\" added twice");
-  queue_changed_.wait(lock, [&] { return error_ || queue_.size() < options_.max_queued_files; });
+  room_.wait(lock, [&] { return error_ || queue_.size() < options_.max_queued_files; });
   SW_CHECK(first_error());
   ++stats_.files_added;
   stats_.bytes_added += file.blob ? 0 : file.bytes.size();
   queue_.push_back(Job{std::move(file)});
   lock.unlock();
-  queue_changed_.notify_all();
+  work_ready_.notify_one();
   return ok();
 }
 
@@ -167,24 +168,29 @@ Status ReleaseBuilder::remove(std::string_view path) {
 void ReleaseBuilder::work() {
   for (;;) {
     std::unique_lock lock(mutex_);
-    queue_changed_.wait(lock, [&] { return closing_ || !queue_.empty(); });
+    work_ready_.wait(lock, [&] { return closing_ || !queue_.empty(); });
     if (queue_.empty() || error_) {
       if (closing_) return;
       queue_.clear();
+      lock.unlock();
+      room_.notify_all();  // producers waiting for room see the error
       continue;
     }
     Job job = std::move(queue_.front());
     queue_.pop_front();
     ++busy_;
     lock.unlock();
-    queue_changed_.notify_all();  // room in the queue for add()
+    // One slot more: one waiting add() may go on (a bounded buffer's notify_one per pop and per push;
+    // broadcasting every change woke every thread for each of ~10,000 files).
+    room_.notify_one();
     auto entry = build_entry(std::move(job.file));
     lock.lock();
     --busy_;
-    if (!entry && !error_) error_ = entry.error();
+    const bool failed = !entry && !error_;
+    if (failed) error_ = entry.error();
     if (entry) built_.push_back(std::move(*entry));
     lock.unlock();
-    queue_changed_.notify_all();
+    if (failed) room_.notify_all();
   }
 }
 

@@ -175,7 +175,8 @@ class ReleaseBuilder {
   bool committed_ = false;
 
   mutable std::mutex mutex_;
-  std::condition_variable queue_changed_;
+  std::condition_variable work_ready_;  // a job queued, or closing
+  std::condition_variable room_;        // room in the queue, or an error
   std::deque<Job> queue_;
   std::size_t busy_ = 0;
   bool closing_ = false;
