@@ -3,6 +3,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
 namespace sw::content {
 namespace {
 
@@ -27,7 +32,7 @@ Result<std::vector<PublishedVersion>> PublishedReader::site_articles(std::int64_
   std::string sql =
       "SELECT a.id, a.column_id, v.n, v.title, v.summary, v.body_html, v.byline, v.source, v.publish_date, "
       "v.original_author, v.original_url, v.created_at, t.file_name, t.blob_hash, t.size_bytes, t.detected_type, "
-      "t.mime FROM articles a JOIN article_versions v ON v.article_id = a.id AND v.n = " +
+      "t.mime, t.position FROM articles a JOIN article_versions v ON v.article_id = a.id AND v.n = " +
       std::string(kShownVersion) +
       " LEFT JOIN article_attachments t ON t.article_id = v.article_id AND t.version_n = v.n WHERE " +
       std::string(kLive);
@@ -37,12 +42,17 @@ Result<std::vector<PublishedVersion>> PublishedReader::site_articles(std::int64_
     sql += " AND a.id IN (SELECT value FROM json_each(?2))";
     params.emplace_back(nlohmann::json(std::vector<std::int64_t>(only.begin(), only.end())).dump());
   }
-  sql += " ORDER BY a.id, t.position";
+  // No ORDER BY: SQLite sorted every row with its body in a temporary B-tree, which cost more than
+  // the query (10,000 articles: 0.25 s against 0.09 s). The rows are put in order here instead —
+  // articles by id, each one's attachments by position — whatever order the plan gives them in.
   SW_TRY(statement, db_->prepare(sql));
   std::vector<PublishedVersion> out;
+  std::unordered_map<std::int64_t, std::size_t> index_of;  // article id -> its place in `out`
+  std::vector<std::vector<std::pair<std::int64_t, Attachment>>> attachments;  // by place, with position
   SW_CHECK(statement.for_each(params, [&](const store::RowView& r) {
     const std::int64_t id = r.integer(0);
-    if (out.empty() || out.back().article_id != id) {
+    auto [at, added] = index_of.try_emplace(id, out.size());
+    if (added) {
       PublishedVersion p;
       p.article_id = id;
       p.column_id = r.integer(1);
@@ -52,6 +62,7 @@ Result<std::vector<PublishedVersion>> PublishedReader::site_articles(std::int64_
                                std::string(r.text(9)), std::string(r.text(10))};
       p.created_at = time_of(r, 11).value_or(TimePoint{});
       out.push_back(std::move(p));
+      attachments.emplace_back();
     }
     if (!r.is_null(12)) {
       Attachment a;
@@ -60,10 +71,16 @@ Result<std::vector<PublishedVersion>> PublishedReader::site_articles(std::int64_
       a.size = r.integer(14);
       a.type = std::string(r.text(15));
       a.mime = std::string(r.text(16));
-      out.back().attachments.push_back(std::move(a));
+      attachments[at->second].emplace_back(r.integer(17), std::move(a));
     }
     return true;
   }));
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    auto& list = attachments[i];
+    std::ranges::sort(list, {}, &std::pair<std::int64_t, Attachment>::first);
+    for (auto& [position, a] : list) out[i].attachments.push_back(std::move(a));
+  }
+  std::ranges::sort(out, {}, &PublishedVersion::article_id);
   return out;
 }
 
