@@ -28,8 +28,30 @@ trap cleanup EXIT
 NODE="$DIR/node"
 CONF="$NODE/sitewarden.toml"
 WWW="$DIR/www"
-free_port() {  # $1: tcp or udp
-  python3 -c "import socket,sys; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM if sys.argv[1]=='udp' else socket.SOCK_STREAM); s.bind(('127.0.0.1',0)); print(s.getsockname()[1]); s.close()" "$1"
+# A port free now on 127.0.0.1: $1 tcp, udp, or both (free for UDP and TCP alike — nsd binds both,
+# and a port free for UDP only made it exit at once while other tests' servers held the TCP one).
+free_port() {
+  python3 - "$1" <<'PY'
+import socket, sys
+kind = sys.argv[1]
+for _ in range(100):
+    first = socket.socket(socket.AF_INET, socket.SOCK_STREAM if kind == "tcp" else socket.SOCK_DGRAM)
+    first.bind(("127.0.0.1", 0))
+    port = first.getsockname()[1]
+    if kind == "both":
+        tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            tcp.bind(("127.0.0.1", port))
+        except OSError:
+            first.close()
+            continue
+        finally:
+            tcp.close()
+    first.close()
+    print(port)
+    sys.exit(0)
+sys.exit("no free port")
+PY
 }
 TODAY="$(date -u +%Y-%m-%d)"
 # How many audit events of an action (and outcome) the log holds now.
@@ -63,7 +85,7 @@ expect_count() {  # expect_count NAME ACTION OUTCOME EXPECTED
 }
 
 # --- nsd serving njgh.org.cn -------------------------------------------------------------------
-DNS_PORT="$(free_port udp)"
+DNS_PORT="$(free_port both)"
 zone() {  # zone SERIAL ADDRESS
   cat >"$DIR/njgh.zone" <<ZONE
 \$TTL 300
@@ -75,7 +97,8 @@ njgh.org.cn. IN MX 10 mail.njgh.org.cn.
 njgh.org.cn. IN CAA 0 issue "letsencrypt.org"
 ZONE
 }
-cat >"$DIR/nsd.conf" <<NSD
+write_nsd_conf() {
+  cat >"$DIR/nsd.conf" <<NSD
 server:
   ip-address: 127.0.0.1@$DNS_PORT
   port: $DNS_PORT
@@ -97,19 +120,37 @@ zone:
   name: njgh.org.cn
   zonefile: njgh.zone
 NSD
+}
+write_nsd_conf
+# Starts nsd and waits until it answers — at most 15 s an attempt, and not at all once nsd has exited
+# (its port taken since it was picked): then it is started again, on a new port while the node does
+# not know the port yet ($1 = new-port-ok), else on the same one after a pause. (Polling an nsd that
+# had exited 100 times, 3 s each, was the ctest timeout of an earlier CI run.)
 start_nsd() {
-  stop_nsd
-  rm -f "$DIR/nsd-zone.list"
-  /usr/sbin/nsd -d -c "$DIR/nsd.conf" &
-  NSD_PID=$!
-  for _ in $(seq 1 100); do
-    timeout 3 drill -p "$DNS_PORT" njgh.org.cn A @127.0.0.1 2>/dev/null | grep -q "^njgh.org.cn.*IN.*A" && return 0
-    sleep 0.1
+  local attempt deadline
+  for attempt in 1 2 3 4 5; do
+    stop_nsd
+    rm -f "$DIR/nsd-zone.list" "$DIR/nsd.log"
+    /usr/sbin/nsd -d -c "$DIR/nsd.conf" &
+    NSD_PID=$!
+    deadline=$((SECONDS + 15))
+    while [ "$SECONDS" -lt "$deadline" ] && kill -0 "$NSD_PID" 2>/dev/null &&
+      ! grep -q "could not be started" "$DIR/nsd.log" 2>/dev/null; do
+      timeout 3 drill -p "$DNS_PORT" njgh.org.cn A @127.0.0.1 2>/dev/null | grep -q "^njgh.org.cn.*IN.*A" && return 0
+      sleep 0.1
+    done
+    echo "nsd on port $DNS_PORT did not come up (attempt $attempt): $(tail -2 "$DIR/nsd.log" 2>/dev/null)" >&2
+    if [ "${1:-}" = new-port-ok ]; then
+      DNS_PORT="$(free_port both)"
+      write_nsd_conf
+    else
+      sleep 1
+    fi
   done
   return 1
 }
 zone 1 10.0.0.1
-check "nsd is up" 0 start_nsd
+check "nsd is up" 0 start_nsd new-port-ok
 
 # --- nginx serving the external site ----------------------------------------------------------
 mkdir -p "$WWW"
