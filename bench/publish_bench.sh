@@ -46,6 +46,16 @@ measure() {
   printf '%-44s %8.2f s wall %8.2f s CPU  %6s MiB peak RSS\n' "$label" "$wall" "$cpu" "$rss"
 }
 
+# Before each timed build: dirty pages written out and a few seconds' pause, so neither build pays
+# for the other's (or the seeding's, or an earlier run's cleanup's) writeback. On a journal-less ext4
+# (this machine's) every inode a build creates is also checked against inodes deleted in the last
+# seconds — minutes while their table blocks are still dirty — which made the same publish 4-5.5 s
+# depending on what had been deleted just before (docs/modules/publish.md).
+settle() {
+  sync
+  sleep 5
+}
+
 # The publish itself as the console and the scheduler run it inside serve (the CLI's "published …,
 # N s" line: the publisher's own wall time, without opening the node).
 in_process() {
@@ -64,8 +74,10 @@ site="$(echo "$seeded" | sed -E 's/.*"site":([0-9]+).*/\1/')"
 echo "seeded: $seeded"
 
 echo "load average before the runs: $(cut -d' ' -f1-3 /proc/loadavg) (the figures are for an idle machine only if this is ~0)"
+settle
 measure "sitewarden publish --full" "$bin" publish --config "$config" --site "$site" --full
 in_process "full"
+settle
 measure "hugo (full build to disk)" hugo --source "$tmp/hugo" --destination "$tmp/hugo-public" --quiet
 echo "hugo files: $(find "$tmp/hugo-public" -type f | wc -l), $(du -sm "$tmp/hugo-public" | cut -f1) MiB"
 
@@ -80,6 +92,7 @@ in_process "incremental, compared"
 # Hugo has no incremental build to disk: one more article means building the site again.
 section="$(ls "$tmp/hugo/content" | head -1)"
 printf -- '---\ntitle: "one more"\ndate: 2030-01-01T00:00:00Z\n---\n<p>one more</p>\n' >"$tmp/hugo/content/$section/one-more.html"
+settle
 measure "hugo (rebuild after one change)" hugo --source "$tmp/hugo" --destination "$tmp/hugo-public" --quiet
 
 # What a reviewer waits for in `serve` (issue 5: incremental < 200 ms): the node opened once, as serve
