@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "waf/rule_syntax.h"
+
 namespace sw::waf {
 
 namespace fs = std::filesystem;
@@ -52,22 +54,6 @@ std::vector<Directive> directives_of(const std::string& text) {
   }
   if (open) out.push_back(std::move(*open));
   return out;
-}
-
-// A double-quoted argument starting at or after `i` (backslash escapes kept as written); false when
-// there is none.
-bool read_quoted(const std::string& s, std::size_t& i, std::string& out) {
-  while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
-  if (i >= s.size() || s[i] != '"') return false;
-  ++i;
-  out.clear();
-  while (i < s.size() && s[i] != '"') {
-    if (s[i] == '\\' && i + 1 < s.size()) out += s[i++];
-    out += s[i++];
-  }
-  if (i >= s.size()) return false;
-  ++i;
-  return true;
 }
 
 struct Rule {
@@ -245,6 +231,20 @@ std::string with_absolute_files(std::string raw, const fs::path& dir) {
 }
 
 }  // namespace
+
+bool read_quoted(std::string_view s, std::size_t& i, std::string& out) {
+  while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+  if (i >= s.size() || s[i] != '"') return false;
+  ++i;
+  out.clear();
+  while (i < s.size() && s[i] != '"') {
+    if (s[i] == '\\' && i + 1 < s.size()) out += s[i++];
+    out += s[i++];
+  }
+  if (i >= s.size()) return false;
+  ++i;
+  return true;
+}
 
 Result<CrsText> generate_crs_text(const fs::path& rules_dir, int paranoia, bool exclusion_packages_enabled,
                                   const std::set<std::int64_t>& drop_ids, const std::string* configuration) {

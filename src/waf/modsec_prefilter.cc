@@ -24,6 +24,8 @@
 #include <sstream>
 #include <vector>
 
+#include "waf/rule_syntax.h"
+
 // libinjection as libmodsecurity 3.0.9 exports it (its DetectSQLi/DetectXSS operators call these).
 extern "C" int libinjection_sqli(const char* s, std::size_t slen, char fingerprint[]);
 extern "C" int libinjection_xss(const char* s, std::size_t slen);
@@ -61,21 +63,6 @@ std::string trim(std::string_view s) {
   if (b == std::string_view::npos) return {};
   auto e = s.find_last_not_of(" \t\r\n");
   return std::string(s.substr(b, e - b + 1));
-}
-
-// Reads a double-quoted string at s[i] (backslash escapes kept as written); false when there is none.
-bool read_quoted(std::string_view s, std::size_t& i, std::string& out) {
-  while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
-  if (i >= s.size() || s[i] != '"') return false;
-  ++i;
-  out.clear();
-  while (i < s.size() && s[i] != '"') {
-    if (s[i] == '\\' && i + 1 < s.size()) out += s[i++];
-    out += s[i++];
-  }
-  if (i >= s.size()) return false;
-  ++i;
-  return true;
 }
 
 bool has_action(const std::string& actions, std::string_view word) {
