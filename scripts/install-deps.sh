@@ -26,7 +26,7 @@ PACKAGES=(
   gdb  # a CLI shell test whose command hangs prints its threads' stacks (tests/cli/check_lib.sh)
   # WAF (issue 6): libmodsecurity 3 and the OWASP CRS 3.3.4 rules; the CRS runner's YAML parser and its
   # nginx + ModSecurity peer (tests/waf/crs_runner.py)
-  libmodsecurity-dev modsecurity-crs python3-yaml libnginx-mod-http-modsecurity
+  libmodsecurity-dev libpcre2-dev modsecurity-crs python3-yaml libnginx-mod-http-modsecurity
   # benchmark peers (make bench: console login page against nginx serving the same HTML)
   nginx-light wrk
   python3-ahocorasick  # make bench: plain Aho-Corasick baseline for the review scanner
