@@ -321,6 +321,8 @@ const std::vector<Key>& schema() {
               "requests waiting for a WAF thread; more are answered 503 (busy page)"),
       text("waf", "prefilter", field(&Config::waf, &WafConfig::prefilter), {"off", "check", "on"},
            "on: requests no CRS pattern rule can match skip the full rule set; check: both, misses logged"),
+      text("waf", "prefilter_cache_dir", field(&Config::waf, &WafConfig::prefilter_cache_dir), {},
+           "the prefilter's compiled databases between starts, relative to data_dir; off: none"),
       boolean("limits", "enabled", field(&Config::limits, &LimitsConfig::enabled),
               "N7.3: rate limits, bans and overload mode before the WAF"),
       integer("limits", "rate_per_ip", field(&Config::limits, &LimitsConfig::rate_per_ip), 1, 1'000'000,

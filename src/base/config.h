@@ -220,6 +220,7 @@ struct WafConfig {
   std::int64_t threads = 0;       // threads inspecting off the guard's event threads; 0: one per core
   std::int64_t max_queued = 256;  // requests waiting for them; more are answered 503
   std::string prefilter = "off";  // "off" | "check" | "on": the vectorscan prefilter (docs/modules/waf.md)
+  std::string prefilter_cache_dir = "cache/waf-prefilter";  // its compiled databases; "" or "off": none
 };
 
 // [limits] (issue 6, N7.3 防瘫痪): the guard's anti-DoS filter, run before the WAF on every public request

@@ -82,7 +82,8 @@ int anomaly_score(modsecurity::Transaction& tx) {
 
 std::shared_ptr<CompiledRules> compile(const std::string& text, std::string& error,
                                        const std::filesystem::path& prefilter_rules_dir, std::string* prefilter_note,
-                                       int paranoia, const ReducedText& reduced_text, const std::string& original_text) {
+                                       int paranoia, const ReducedText& reduced_text, const std::string& original_text,
+                                       const std::filesystem::path& prefilter_cache_dir) {
   modsec();  // the engine exists before any rule set
   auto compiled = std::make_shared<CompiledRules>();
   if (compiled->rules.load(text.c_str(), "sitewarden-waf.conf") < 0) {
@@ -98,7 +99,7 @@ std::shared_ptr<CompiledRules> compile(const std::string& text, std::string& err
   }
   if (!prefilter_rules_dir.empty()) {
     std::string why;
-    auto prefilter = Prefilter::build(compiled->rules, prefilter_rules_dir, paranoia, why);
+    auto prefilter = Prefilter::build(compiled->rules, prefilter_rules_dir, paranoia, why, prefilter_cache_dir);
     if (prefilter) {
       auto reduced = std::make_unique<modsecurity::RulesSet>();
       std::string generated = reduced_text ? reduced_text(prefilter->covered_ids()) : std::string();

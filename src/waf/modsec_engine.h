@@ -25,12 +25,14 @@ struct CompiledRules;  // a loaded, read-only ModSecurity rule set
 // generated CRS text without those rules, crs_text.h); without it, or when it returns "", the reduced set
 // is `text` plus `SecRuleRemoveById <covered ids>`. `original_text` (optional, check mode): a text that
 // must behave exactly as `text` (the plain CRS Include when `text` is the generated one); it is compiled
-// too, and run() runs it on every request and compares (Outcome::text_miss).
+// too, and run() runs it on every request and compares (Outcome::text_miss). `prefilter_cache_dir`: the
+// prefilter's disk cache (prefilter_cache.h); empty: none.
 using ReducedText = std::function<std::string(const std::set<std::int64_t>& covered)>;
 std::shared_ptr<CompiledRules> compile(const std::string& text, std::string& error,
                                        const std::filesystem::path& prefilter_rules_dir = {},
                                        std::string* prefilter_note = nullptr, int paranoia = 4,
-                                       const ReducedText& reduced_text = {}, const std::string& original_text = {});
+                                       const ReducedText& reduced_text = {}, const std::string& original_text = {},
+                                       const std::filesystem::path& prefilter_cache_dir = {});
 bool has_prefilter(const CompiledRules& rules);
 
 struct Match {

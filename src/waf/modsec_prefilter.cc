@@ -18,12 +18,14 @@
 #include <unordered_set>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
 #include <vector>
 
+#include "waf/prefilter_cache.h"
 #include "waf/rule_syntax.h"
 
 // libinjection as libmodsecurity 3.0.9 exports it (its DetectSQLi/DetectXSS operators call these).
@@ -220,8 +222,10 @@ void add_phrase_pieces(std::string_view text, std::vector<std::string>& out) {
 
 // True when one of `patterns` matches a value every ordinary request carries (a method, a path, a
 // browser's header values). Used only to leave such chain heads with the engine — covering them would
-// send every request to the full engine — so it decides speed, never soundness.
-bool ordinary_match(const std::vector<std::string>& patterns, const std::vector<unsigned>& flags) {
+// send every request to the full engine — so it decides speed, never soundness. The probe's database
+// comes from `cache` like a group's (prefilter_cache.h).
+bool ordinary_match(const std::vector<std::string>& patterns, const std::vector<unsigned>& flags,
+                    PrefilterCache& cache) {
   static const std::vector<std::string> ordinary = {
       "GET", "HEAD", "POST", "/", "/index.html", "index.html", "/p/001/", "/?q=%E8%81%8C&page=2", "q=%E8%81%8C&page=2",
       "HTTP/1.1", "GET / HTTP/1.1", "POST /index.html HTTP/1.1", "localhost", "example.cn",
@@ -229,19 +233,9 @@ bool ordinary_match(const std::vector<std::string>& patterns, const std::vector<
       "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "*/*", "zh-CN,zh;q=0.9,en;q=0.8",
       "gzip, deflate", "gzip, deflate, br", "keep-alive", "close", "application/x-www-form-urlencoded",
       "application/json", "text/plain;charset=UTF-8", "0", "12", "lang=zh-CN; theme=light", "zh-CN", "light"};
-  std::vector<const char*> expressions;
-  std::vector<unsigned> ids;
-  for (std::size_t i = 0; i < patterns.size(); ++i) {
-    expressions.push_back(patterns[i].c_str());
-    ids.push_back(static_cast<unsigned>(i));
-  }
-  hs_database_t* db = nullptr;
-  hs_compile_error_t* e = nullptr;
-  if (hs_compile_multi(expressions.data(), flags.data(), ids.data(), static_cast<unsigned>(expressions.size()),
-                       HS_MODE_BLOCK, nullptr, &db, &e) != HS_SUCCESS) {
-    hs_free_compile_error(e);
-    return true;
-  }
+  std::string refused;
+  hs_database_t* db = cache.database(patterns, flags, refused);
+  if (db == nullptr) return true;
   hs_scratch_t* scratch = nullptr;
   bool matched = false;
   if (hs_alloc_scratch(db, &scratch) != HS_SUCCESS) {
@@ -400,9 +394,26 @@ const std::string& Prefilter::removal_directive() const { return impl_->removal;
 const std::set<std::int64_t>& Prefilter::covered_ids() const { return impl_->ids; }
 std::size_t Prefilter::covered_rules() const { return impl_->covered; }
 
+namespace {
+
+// This thread's CPU time in milliseconds: the build's phases, printed with SW_WAF_PREFILTER_DEBUG.
+double thread_cpu_ms() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_nsec) / 1e6;
+}
+
+}  // namespace
+
 std::unique_ptr<Prefilter> Prefilter::build(modsecurity::RulesSet& full, const fs::path& crs_rules_dir, int paranoia,
-                                            std::string& error) {
+                                            std::string& error, const fs::path& cache_dir) {
+  const double start_ms = thread_cpu_ms();
+  double analysis_ms = 0, probe_ms = 0;
+  // The vectorscan verdicts and databases, from the disk cache when it holds them (prefilter_cache.h):
+  // the same inputs give the same verdicts and databases, so the same rules are covered either way.
+  PrefilterCache cache(cache_dir);
   auto rules = read_rule_files(crs_rules_dir, error);
+  const double read_ms = thread_cpu_ms() - start_ms;
   if (rules.empty()) {
     if (error.empty()) error = "no rules read from " + crs_rules_dir.string();
     return nullptr;
@@ -453,15 +464,11 @@ std::unique_ptr<Prefilter> Prefilter::build(modsecurity::RulesSet& full, const f
         // whole compile of the pattern alone (that doubled the build: every pattern was compiled again
         // in its group). A pattern accepted here that its group's compile still refuses makes the whole
         // prefilter unavailable (build() fails: sound, the full set runs), and waf_prefilter_patterns
-        // checks every PL1 pattern compiles.
-        hs_expr_info_t* info = nullptr;
-        hs_compile_error_t* e = nullptr;
-        if (hs_expression_info(v.c_str(), rx_flags, &info, &e) != HS_SUCCESS) {
-          hs_free_compile_error(e);
-          usable = false;
-          break;
-        }
-        std::free(info);
+        // checks every PL1 pattern compiles. The verdict is remembered in the disk cache (prefilter_cache.h).
+        const double at_ms = thread_cpu_ms();
+        usable = cache.expression_usable(v, rx_flags);
+        analysis_ms += thread_cpu_ms() - at_ms;
+        if (!usable) break;
         patterns.push_back(v);
         flags.push_back(rx_flags);
       }
@@ -494,7 +501,12 @@ std::unique_ptr<Prefilter> Prefilter::build(modsecurity::RulesSet& full, const f
       }
     }
     if (!usable) continue;
-    if (chain_head && (r.op == "detectSQLi" || r.op == "detectXSS" || ordinary_match(patterns, flags))) continue;
+    if (chain_head) {
+      const double at_ms = thread_cpu_ms();
+      const bool ordinary = r.op == "detectSQLi" || r.op == "detectXSS" || ordinary_match(patterns, flags, cache);
+      probe_ms += thread_cpu_ms() - at_ms;
+      if (ordinary) continue;
+    }
     // chain_key: phase, the rule's t: actions in order, multiMatch — same key, same transformations (the
     // group's values are transformed once per chain and request, whichever group asks first). key: the
     // chain and the variables — one vectorscan database per key (variables are not merged: a pattern
@@ -537,21 +549,24 @@ std::unique_ptr<Prefilter> Prefilter::build(modsecurity::RulesSet& full, const f
     if (r.op == "detectXSS") g.xss = true;
     covered_ids.push_back(r.id);
   }
+  const double databases_start_ms = thread_cpu_ms();
   for (auto& g : impl->groups) {
     if (g.patterns.empty()) continue;
-    std::vector<const char*> expressions;
-    std::vector<unsigned> ids;
-    for (std::size_t i = 0; i < g.patterns.size(); ++i) {
-      expressions.push_back(g.patterns[i].c_str());
-      ids.push_back(static_cast<unsigned>(i));
-    }
-    hs_compile_error_t* e = nullptr;
-    if (hs_compile_multi(expressions.data(), g.flags.data(), ids.data(), static_cast<unsigned>(expressions.size()),
-                         HS_MODE_BLOCK, nullptr, &g.db, &e) != HS_SUCCESS) {
-      error = std::string("vectorscan refused a prefilter database: ") + (e != nullptr ? e->message : "?");
-      hs_free_compile_error(e);
+    std::string refused;
+    g.db = cache.database(g.patterns, g.flags, refused);
+    if (g.db == nullptr) {
+      error = "vectorscan refused a prefilter database: " + refused;
       return nullptr;
     }
+  }
+  cache.finish();
+  if (debug_enabled()) {
+    const double now_ms = thread_cpu_ms();
+    std::fprintf(stderr,
+                 "prefilter: build %.0f ms CPU: rule files and cache verdicts %.0f, pattern analysis %.0f, chain-head probes %.0f, "
+                 "%zu group databases %.0f (%zu from the cache, %zu compiled)\n",
+                 now_ms - start_ms, read_ms, analysis_ms, probe_ms, impl->groups.size(), now_ms - databases_start_ms,
+                 cache.databases_from_cache(), cache.databases_compiled());
   }
   if (covered_ids.empty()) {
     error = "no CRS rule could be covered by the prefilter";

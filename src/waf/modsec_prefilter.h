@@ -49,8 +49,10 @@ class Prefilter {
   // nullptr with `error` set when nothing could be covered or a database did not compile.
   // Rules tagged paranoia-level/N above `paranoia` are not covered (the engine skips them at this level;
   // left in the reduced set they are skipped there too, so not covering them is exact).
+  // `cache_dir`: the disk cache of vectorscan's verdicts and databases (prefilter_cache.h); empty: none.
   static std::unique_ptr<Prefilter> build(modsecurity::RulesSet& full, const std::filesystem::path& crs_rules_dir,
-                                          int paranoia, std::string& error);
+                                          int paranoia, std::string& error,
+                                          const std::filesystem::path& cache_dir = {});
   ~Prefilter();
 
   // "SecRuleRemoveById <ids>" for the covered rules: appended to the rules text for the reduced set.

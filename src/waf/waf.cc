@@ -285,7 +285,7 @@ class Waf::Impl {
         load_text, error,
         options_.prefilter == WafOptions::Prefilter::off ? std::filesystem::path() : options_.crs_dir / "rules",
         &prefilter_note, settings.paranoia, reduced_text,
-        options_.trim_check && load_text != text ? text : std::string());
+        options_.trim_check && load_text != text ? text : std::string(), options_.prefilter_cache_dir);
     if (compiled && options_.prefilter != WafOptions::Prefilter::off && !engine::has_prefilter(*compiled)) {
       log::warn("waf.prefilter_unavailable", {{"reason", prefilter_note}});
     }

@@ -75,6 +75,10 @@ struct WafOptions {
   // and waf_prefilter_check prove it).
   enum class Prefilter { off, on, check };
   Prefilter prefilter = Prefilter::off;
+  // Where the prefilter keeps its compiled vectorscan databases between starts (docs/modules/waf.md "The
+  // prefilter's disk cache"): a cold build costs ~1.9 s of CPU per rule-set text, a warm one reads them.
+  // Empty: no disk cache. A node's default is <data dir>/cache/waf-prefilter ([waf] prefilter_cache_dir).
+  std::filesystem::path prefilter_cache_dir;
   // Load the CRS rules as text generated from the CRS files (crs_text.h: paranoia markers with the rules
   // they skip at the site's level, and the application-exclusion packages the configuration does not
   // enable, left out; for the prefilter's reduced set the covered rules' text left out) instead of

@@ -11,6 +11,17 @@
 
 namespace sw::waf {
 
+namespace {
+
+// A path key of [waf]: none for "" or "off", else the path, relative ones under the data directory.
+std::filesystem::path data_path(const std::string& value, const std::filesystem::path& data_dir) {
+  if (value.empty() || value == "off") return {};
+  const std::filesystem::path p(value);
+  return p.is_absolute() ? p : data_dir / p;
+}
+
+}  // namespace
+
 Result<WafOptions> waf_options_from(const WafConfig& c, const GuardConfig& guard,
                                     const std::filesystem::path& data_dir) {
   WafOptions o;
@@ -28,10 +39,8 @@ Result<WafOptions> waf_options_from(const WafConfig& c, const GuardConfig& guard
   o.prefilter = c.prefilter == "on"      ? WafOptions::Prefilter::on
                 : c.prefilter == "check" ? WafOptions::Prefilter::check
                                          : WafOptions::Prefilter::off;
-  if (c.event_log != "off" && !c.event_log.empty()) {
-    const std::filesystem::path p(c.event_log);
-    o.event_log = p.is_absolute() ? p : data_dir / p;
-  }
+  o.event_log = data_path(c.event_log, data_dir);
+  o.prefilter_cache_dir = data_path(c.prefilter_cache_dir, data_dir);
   return o;
 }
 

@@ -21,7 +21,7 @@ class AuditLog;
 namespace sw::waf {
 
 // The options the config describes: crs_dir, the default paranoia/mode/threshold, body limits equal to
-// the guard's max_body_bytes, the event log under data_dir ("off": none). "waf.bad_mode" for a mode
+// the guard's max_body_bytes, the event log and the prefilter's disk cache under data_dir ("off": none). "waf.bad_mode" for a mode
 // that is neither "blocking" nor "detection_only".
 Result<WafOptions> waf_options_from(const WafConfig& waf, const GuardConfig& guard,
                                     const std::filesystem::path& data_dir);

@@ -4,8 +4,9 @@
 // and in check mode (docs/modules/waf.md "Prefilter figures and status"). Meant for A/B and for
 // `perf record -e cpu-clock -g` of the prefilter path; timings are printed, never checked.
 //
-//   prefilter_bench [--mode off|on|check] [--rounds N] [--paranoia N] [--no-trim] [--trim-check]
-// (--no-trim: the CRS by Include instead of the generated text; --trim-check: both, compared per request)
+//   prefilter_bench [--mode off|on|check] [--rounds N] [--paranoia N] [--no-trim] [--trim-check] [--cache-dir D]
+// (--no-trim: the CRS by Include instead of the generated text; --trim-check: both, compared per request;
+// --cache-dir: the prefilter's disk cache, none without it — `load` is then a cold or a warm build)
 //
 // Exits 1 when the attacks are not both blocked, anything else is blocked, or (check) a miss is counted.
 #include <sys/resource.h>
@@ -75,7 +76,7 @@ double cpu_seconds() {
 
 int main(int argc, char** argv) {
   bool trim = true, trim_check = false;
-  std::string mode = "on";
+  std::string mode = "on", cache_dir;
   int rounds = 50, paranoia = 1;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -85,8 +86,9 @@ int main(int argc, char** argv) {
     else if (a == "--paranoia") paranoia = std::atoi(next), ++i;
     else if (a == "--no-trim") trim = false;
     else if (a == "--trim-check") trim_check = true;
+    else if (a == "--cache-dir") cache_dir = next, ++i;
     else {
-      std::fprintf(stderr, "usage: %s [--mode off|on|check] [--rounds N] [--paranoia N] [--no-trim] [--trim-check]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--mode off|on|check] [--rounds N] [--paranoia N] [--no-trim] [--trim-check] [--cache-dir D]\n", argv[0]);
       return 2;
     }
   }
@@ -95,6 +97,7 @@ int main(int argc, char** argv) {
   options.trim_rules = trim;
   options.trim_check = trim_check;
   options.defaults.paranoia = paranoia;
+  options.prefilter_cache_dir = cache_dir;
   options.prefilter = mode == "off"  ? sw::waf::WafOptions::Prefilter::off
                       : mode == "on" ? sw::waf::WafOptions::Prefilter::on
                                      : sw::waf::WafOptions::Prefilter::check;
