@@ -7,9 +7,13 @@
 #include <modsecurity/transaction.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <strings.h>
 
+#include "waf/modsec_fast.h"
 #include "waf/modsec_prefilter.h"
+#include "waf/modsec_rule_text.h"
 
 namespace sw::waf::engine {
 
@@ -18,6 +22,12 @@ struct CompiledRules {
   std::unique_ptr<Prefilter> prefilter;     // over `rules`; null without a prefilter
   std::unique_ptr<modsecurity::RulesSet> reduced;  // `rules` without the prefilter's covered rules
   std::unique_ptr<modsecurity::RulesSet> original;  // check mode: the text `rules` must equal
+  // The fast path (modsec_fast.h): the parse set (the configuration and the rules whose ctl: actions change
+  // how the body is parsed) whose transactions give ModSecurity's collections, and the checks of the
+  // reduced set's rules. Null when the fast path cannot decide for this rule set.
+  std::unique_ptr<modsecurity::RulesSet> parse;
+  std::unique_ptr<FastPath> fast;
+  std::string fast_note;  // why there is no fast path
 };
 
 namespace {
@@ -67,6 +77,45 @@ int run_phases(modsecurity::Transaction& tx, const guard::FilterRequest& request
   return intervention(tx, outcome);
 }
 
+// The fast path of a compiled rule set whose prefilter and reduced set exist: the parse set is the reduced
+// set's generated text without every CRS rule but FastPath::parse_rule_ids(); the configuration values come
+// from a probe transaction (a plain GET) over the reduced set.
+void build_fast_path(CompiledRules& c, const ReducedText& reduced_text, const std::filesystem::path& rules_dir) {
+  std::set<std::int64_t> drop;
+  for (int phase = 0; phase < modsecurity::Phases::NUMBER_OF_PHASES; ++phase) {
+    for (auto& held : c.reduced->m_rulesSetPhases[phase]->m_rules) {
+      auto* rule = dynamic_cast<modsecurity::RuleWithActions*>(held.get());
+      if (rule != nullptr && rule->m_ruleId >= 901000 && !FastPath::parse_rule_ids().contains(rule->m_ruleId)) {
+        drop.insert(rule->m_ruleId);
+      }
+    }
+  }
+  drop.insert(c.prefilter->covered_ids().begin(), c.prefilter->covered_ids().end());
+  std::string parse_text = reduced_text(drop);
+  auto parse = std::make_unique<modsecurity::RulesSet>();
+  if (parse_text.empty() || parse->load(parse_text.c_str(), "sitewarden-waf-parse.conf") < 0) {
+    c.fast_note = "the parse rule set did not load: " + (parse_text.empty() ? std::string("no text") : parse->getParserError());
+    return;
+  }
+  std::string error;
+  auto text = read_rule_files(rules_dir, error);
+  if (text.empty()) {
+    c.fast_note = "the CRS files could not be read: " + error;
+    return;
+  }
+  Outcome ignored;
+  char id[] = "fast-path-probe";
+  modsecurity::Transaction probe(&modsec(), c.reduced.get(), id, &ignored);
+  probe.processConnection("127.0.0.1", 40000, "127.0.0.1", 80);
+  probe.processURI("/", "GET", "1.1");
+  const std::string host = "Host", localhost = "localhost";
+  probe.addRequestHeader(host, localhost);
+  probe.processRequestHeaders();
+  probe.processRequestBody();
+  c.fast = FastPath::build(*c.reduced, text, probe, c.fast_note);
+  if (c.fast) c.parse = std::move(parse);
+}
+
 int anomaly_score(modsecurity::Transaction& tx) {
   int best = 0;
   for (const char* name : {"anomaly_score", "inbound_anomaly_score"}) {
@@ -109,6 +158,8 @@ std::shared_ptr<CompiledRules> compile(const std::string& text, std::string& err
       } else {
         compiled->prefilter = std::move(prefilter);
         compiled->reduced = std::move(reduced);
+        if (!generated.empty()) build_fast_path(*compiled, reduced_text, prefilter_rules_dir);
+        else compiled->fast_note = "the reduced set is not generated text";
       }
     }
     if (!compiled->prefilter && prefilter_note != nullptr) *prefilter_note = why;
@@ -117,6 +168,8 @@ std::shared_ptr<CompiledRules> compile(const std::string& text, std::string& err
 }
 
 bool has_prefilter(const CompiledRules& rules) { return rules.prefilter != nullptr; }
+bool has_fast_path(const CompiledRules& rules) { return rules.fast != nullptr; }
+const std::string& fast_path_note(const CompiledRules& rules) { return rules.fast_note; }
 
 namespace {
 
@@ -184,6 +237,25 @@ Outcome run_rules(CompiledRules& rules, const guard::FilterRequest& request, Pre
     full.anomaly_score = anomaly_score(tx);
     return full;
   }
+  // The fast path: ModSecurity parses the request over the parse set (no CRS rule runs), FastPath::quiet
+  // decides the reduced set's rules and the prefilter the covered ones, on the same collections.
+  bool fast_clean = false;
+  std::string fast_why;
+  if (use != PrefilterUse::off && rules.fast) {
+    Outcome parsed;  // the parse set's own outcome: its refusals are among what quiet() checks
+    modsecurity::Transaction tx(&modsec(), rules.parse.get(), id.data(), &parsed);
+    run_phases(tx, request, parsed);
+    static const bool debug = std::getenv("SW_WAF_PREFILTER_DEBUG") != nullptr;
+    const bool quiet = rules.fast->quiet(tx, debug ? &fast_why : nullptr);
+    if (debug && !quiet) std::fprintf(stderr, "fast path: refused by %s: %s\n", fast_why.c_str(), id.c_str());
+    fast_clean = quiet && !rules.prefilter->may_match(tx);
+    if (fast_clean && use == PrefilterUse::on) {
+      Outcome clean;
+      clean.prefilter_pass = true;
+      clean.fast_path = true;
+      return clean;
+    }
+  }
   if (use != PrefilterUse::off && rules.prefilter) {
     Outcome reduced;
     bool may_match = true;
@@ -202,6 +274,16 @@ Outcome run_rules(CompiledRules& rules, const guard::FilterRequest& request, Pre
       modsecurity::Transaction tx(&modsec(), &rules.rules, id.data(), &full);
       full.status = run_phases(tx, request, full);
       full.anomaly_score = anomaly_score(tx);
+    }
+    if (fast_clean) {
+      // check mode: the fast path would have answered "clean" (status 0, no rule, score 0)
+      full.fast_path = true;
+      if (full.status != 0 || !full.matches.empty() || full.anomaly_score != 0) {
+        full.prefilter_miss = true;
+        full.prefilter_miss_detail = "fast path: status " + std::to_string(full.status) + " score " +
+                                     std::to_string(full.anomaly_score) + " ids full:" + ids_text(full);
+        return full;
+      }
     }
     if (!may_match) {
       full.prefilter_pass = true;  // check mode: the prefilter would have answered with the reduced run

@@ -34,6 +34,9 @@ std::shared_ptr<CompiledRules> compile(const std::string& text, std::string& err
                                        const ReducedText& reduced_text = {}, const std::string& original_text = {},
                                        const std::filesystem::path& prefilter_cache_dir = {});
 bool has_prefilter(const CompiledRules& rules);
+// The prefilter's fast path (modsec_fast.h), and why a rule set with a prefilter has none.
+bool has_fast_path(const CompiledRules& rules);
+const std::string& fast_path_note(const CompiledRules& rules);
 
 struct Match {
   std::int64_t id = 0;
@@ -51,6 +54,8 @@ struct Outcome {
   bool prefilter_pass = false;   // no covered rule could match: the reduced run's outcome was used (check
                                  // mode: would have been; the full outcome is returned)
   bool routed_full = false;      // on: the routing guess sent the request to the full set only
+  bool fast_path = false;        // the fast path found the request clean without the reduced run (check
+                                 // mode: would have; a disagreement with the full run is a prefilter_miss)
   bool prefilter_miss = false;   // check mode: the prefilter said "cannot match" and the full run differed
   std::string prefilter_miss_detail;  // for a miss: statuses, scores and rule ids of both runs (full/reduced)
   bool text_checked = false;  // the original text ran too (compile's original_text)

@@ -288,6 +288,10 @@ class Waf::Impl {
         options_.trim_check && load_text != text ? text : std::string(), options_.prefilter_cache_dir);
     if (compiled && options_.prefilter != WafOptions::Prefilter::off && !engine::has_prefilter(*compiled)) {
       log::warn("waf.prefilter_unavailable", {{"reason", prefilter_note}});
+    } else if (compiled && options_.prefilter != WafOptions::Prefilter::off && !engine::has_fast_path(*compiled)) {
+      // Sound either way: without the fast path a passed request pays the reduced transaction.
+      log::info("waf.fast_path_unavailable", {{"paranoia", std::to_string(settings.paranoia)},
+                                              {"reason", engine::fast_path_note(*compiled)}});
     }
     if (!compiled) {
       return fail("waf.rules",
@@ -367,10 +371,12 @@ class Waf::Impl {
     if (outcome.prefilter_pass) {
       prefilter_passed_.fetch_add(1, std::memory_order_relaxed);
       if (use == engine::PrefilterUse::check) {
-        log::info("waf.prefilter_check_pass", {{"request_id", std::string(request.request_id)}});
+        log::info("waf.prefilter_check_pass", {{"request_id", std::string(request.request_id)},
+                                               {"fast_path", outcome.fast_path ? "yes" : "no"}});
       }
     }
     if (outcome.routed_full) routed_full_.fetch_add(1, std::memory_order_relaxed);
+    if (outcome.fast_path) fast_passed_.fetch_add(1, std::memory_order_relaxed);
     if (outcome.text_checked) {
       text_checked_.fetch_add(1, std::memory_order_relaxed);
       if (outcome.text_miss) {
@@ -435,6 +441,7 @@ class Waf::Impl {
     out += "waf_prefilter_total{outcome=\"prefilter_pass\"} " + std::to_string(prefilter_passed_.load()) + "\n";
     out += "waf_prefilter_total{outcome=\"miss\"} " + std::to_string(prefilter_misses_.load()) + "\n";
     out += "waf_prefilter_total{outcome=\"routed_full\"} " + std::to_string(routed_full_.load()) + "\n";
+    out += "waf_prefilter_total{outcome=\"fast_pass\"} " + std::to_string(fast_passed_.load()) + "\n";
     if (options_.trim_check) {
       out += "# HELP waf_text_check_total Requests run on both the generated and the Include rule text, and those where they differed.\n"
              "# TYPE waf_text_check_total counter\n";
@@ -550,6 +557,8 @@ class Waf::Impl {
   std::atomic<std::uint64_t> prefilter_misses_{0};
   std::atomic<std::uint64_t> text_checked_{0};
   std::atomic<std::uint64_t> routed_full_{0};
+  std::atomic<std::uint64_t> fast_passed_{0};  // clean by the fast path, without the reduced run (a subset of
+                                              // prefilter_pass; check mode: would have been)
   std::atomic<std::uint64_t> text_misses_{0};
   mutable std::mutex events_mu_;  // everything below
   std::uint64_t detected_ = 0;

@@ -382,6 +382,9 @@ def main():
     ap.add_argument("--checks-only", action="store_true",
                     help="pass/fail on the check modes' counts alone (--prefilter-check, --trim-check), e.g. at "
                          "another paranoia level than the suite's 4, where its expectations do not hold")
+    ap.add_argument("--require-fast-path", action="store_true",
+                    help="with --prefilter-check: fail unless the prefilter's fast path (src/waf/modsec_fast.h) "
+                         "found some requests clean, so its check cannot pass by not running")
     args = ap.parse_args()
 
     if not os.path.isdir(args.suite):
@@ -416,13 +419,14 @@ def main():
     finally:
         for t in targets:
             t.stop()
-        misses, prefilter_passes, text_misses = 0, 0, 0
+        misses, prefilter_passes, fast_passes, text_misses = 0, 0, 0, 0
         for t in targets:
             if isinstance(t, WafTarget):
                 with open(os.path.join(t.dir, "stderr"), encoding="utf-8", errors="replace") as f:
                     for line in f:
                         misses += "waf.prefilter_miss" in line
                         prefilter_passes += "waf.prefilter_check_pass" in line
+                        fast_passes += "waf.prefilter_check_pass" in line and '"fast_path":"yes"' in line
                         text_misses += "waf.text_miss" in line
         if args.keep:
             print("crs_runner: logs kept in %s" % work)
@@ -443,7 +447,12 @@ def main():
     if "--prefilter-check" in args.harness_option:
         print("prefilter check: the prefilter said \"cannot match\" on %d requests; the full engine differed on %d"
               % (prefilter_passes, misses))
+        print("fast path: it found %d of those clean without the reduced rule set (its misses are among the %d)"
+              % (fast_passes, misses))
         ok = misses == 0
+        if args.require_fast_path and fast_passes == 0:
+            print("FAIL: the fast path found no request clean: it did not run (waf.fast_path_unavailable in the log?)")
+            ok = False
     if "--trim-check" in args.harness_option:
         # The generated CRS text (src/waf/crs_text.h) against the plain Include on every request.
         print("trim check: the generated rule text and the CRS Include differed on %d requests" % text_misses)
