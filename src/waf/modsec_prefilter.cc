@@ -25,6 +25,7 @@
 #include <sstream>
 #include <vector>
 
+#include "waf/modsec_rule_text.h"
 #include "waf/prefilter_cache.h"
 #include "waf/rule_syntax.h"
 
@@ -50,22 +51,14 @@ const std::set<std::string>& plain_variables() {
   return names;
 }
 
-struct TextRule {
-  std::int64_t id = 0;
-  std::string variables;
-  bool negated = false;
-  std::string op;     // rx, pm, pmFromFile, detectSQLi, ...
-  std::string param;  // raw text between the quotes after the operator name
-  std::string actions;
-  bool chained_link = false;  // a link of the previous rule's chain
-};
-
 std::string trim(std::string_view s) {
   auto b = s.find_first_not_of(" \t\r\n");
   if (b == std::string_view::npos) return {};
   auto e = s.find_last_not_of(" \t\r\n");
   return std::string(s.substr(b, e - b + 1));
 }
+
+}  // namespace
 
 bool has_action(const std::string& actions, std::string_view word) {
   std::size_t at = 0;
@@ -80,6 +73,8 @@ bool has_action(const std::string& actions, std::string_view word) {
   return false;
 }
 
+namespace {
+
 std::int64_t rule_id(const std::string& actions) {
   auto at = actions.find("id:");
   while (at != std::string::npos && at > 0 && actions[at - 1] != ',' && actions[at - 1] != ' ' &&
@@ -93,6 +88,8 @@ std::int64_t rule_id(const std::string& actions) {
   while (i < actions.size() && std::isdigit(static_cast<unsigned char>(actions[i]))) id = id * 10 + (actions[i++] - '0');
   return id;
 }
+
+}  // namespace
 
 // Every SecRule of the CRS files, in order, continuation lines joined.
 std::vector<TextRule> read_rule_files(const fs::path& dir, std::string& error) {
@@ -168,6 +165,8 @@ std::vector<TextRule> read_rule_files(const fs::path& dir, std::string& error) {
   }
   return rules;
 }
+
+namespace {
 
 // The N of a 'paranoia-level/N' tag; 1 without one.
 int tagged_paranoia(const std::string& actions) {
@@ -563,8 +562,8 @@ std::unique_ptr<Prefilter> Prefilter::build(modsecurity::RulesSet& full, const f
   if (debug_enabled()) {
     const double now_ms = thread_cpu_ms();
     std::fprintf(stderr,
-                 "prefilter: build %.0f ms CPU: rule files and cache verdicts %.0f, pattern analysis %.0f, chain-head probes %.0f, "
-                 "%zu group databases %.0f (%zu from the cache, %zu compiled)\n",
+                 "prefilter: build %.0f ms CPU: rule files and cache verdicts %.0f, pattern analysis %.0f, "
+                 "chain-head probes %.0f, %zu group databases %.0f (%zu from the cache, %zu compiled)\n",
                  now_ms - start_ms, read_ms, analysis_ms, probe_ms, impl->groups.size(), now_ms - databases_start_ms,
                  cache.databases_from_cache(), cache.databases_compiled());
   }
