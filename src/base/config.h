@@ -219,7 +219,7 @@ struct WafConfig {
   std::string event_log = "waf-events.log";  // JSON lines; "off": none
   std::int64_t threads = 0;       // threads inspecting off the guard's event threads; 0: one per core
   std::int64_t max_queued = 256;  // requests waiting for them; more are answered 503
-  std::string prefilter = "off";  // "off" | "check" | "on": the vectorscan prefilter (docs/modules/waf.md)
+  std::string prefilter = "on";  // "off" | "check" | "on": the vectorscan prefilter (docs/modules/waf.md)
   std::string prefilter_cache_dir = "cache/waf-prefilter";  // its compiled databases; "" or "off": none
 };
 

@@ -27,15 +27,17 @@ constexpr std::string_view kEntryMagic = "SWPFHS01";  // a database entry: magic
 constexpr std::size_t kDigestBytes = 32;
 constexpr std::size_t kEntryHeaderBytes = kEntryMagic.size() + kDigestBytes + 8 + kDigestBytes;
 constexpr std::string_view kVerdictsHeader = "sitewarden prefilter expression verdicts 1";
-constexpr std::size_t kMaxVerdicts = 20'000;                      // lines kept in the verdicts file
+constexpr std::size_t kMaxVerdicts = 20'000;  // lines kept in the verdicts file
 constexpr std::uint64_t kMaxVerdictsFileBytes = 16ULL << 20;
-constexpr auto kStaleTemporary = std::chrono::hours(1);           // a crashed writer's temporary file
+constexpr auto kStaleTemporary = std::chrono::hours(1);  // a crashed writer's temporary file
 
 // SHA-256 (OpenSSL EVP). A failed EVP call makes digest() "" and the caller uses no cache: a key that is
 // not the hash of its input could name another input's database.
 class Sha256 {
  public:
-  Sha256() : ctx_(EVP_MD_CTX_new()) { ok_ = ctx_ != nullptr && EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr) == 1; }
+  Sha256() : ctx_(EVP_MD_CTX_new()) {
+    ok_ = ctx_ != nullptr && EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr) == 1;
+  }
   ~Sha256() { EVP_MD_CTX_free(ctx_); }
   Sha256(const Sha256&) = delete;
   Sha256& operator=(const Sha256&) = delete;
@@ -110,7 +112,8 @@ std::string make_private_dirs(const fs::path& dir) {
   if (dir.has_parent_path() && dir.parent_path() != dir) {
     if (auto problem = make_private_dirs(dir.parent_path()); !problem.empty()) return problem;
   }
-  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return "cannot create " + dir.string() + ": " + errno_text();
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+    return "cannot create " + dir.string() + ": " + errno_text();
   ::chmod(dir.c_str(), 0700);
   return "";
 }
@@ -150,8 +153,9 @@ bool read_whole(const fs::path& path, std::uint64_t max_bytes, std::string& out,
 // rename. The directory is fsynced once at the end of the build (PrefilterCache::finish). "" or the problem.
 std::string write_atomic(const fs::path& path, std::string_view bytes) {
   static std::atomic<std::uint64_t> counter{0};
-  const fs::path temporary = path.parent_path() / ("." + path.filename().string() + ".tmp-" +
-                                                   std::to_string(::getpid()) + "-" + std::to_string(counter++));
+  const fs::path temporary =
+      path.parent_path() / ("." + path.filename().string() + ".tmp-" + std::to_string(::getpid()) + "-" +
+                            std::to_string(counter++));
   int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) return "cannot write " + temporary.string() + ": " + errno_text();
   std::string problem;
@@ -160,11 +164,15 @@ std::string write_atomic(const fs::path& path, std::string_view bytes) {
   while (done < bytes.size() && problem.empty()) {
     ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) problem = "cannot write " + temporary.string() + ": " + errno_text();
-    else done += static_cast<std::size_t>(n);
+    if (n <= 0)
+      problem = "cannot write " + temporary.string() + ": " + errno_text();
+    else
+      done += static_cast<std::size_t>(n);
   }
-  if (problem.empty() && ::fsync(fd) != 0) problem = "cannot sync " + temporary.string() + ": " + errno_text();
-  if (::close(fd) != 0 && problem.empty()) problem = "cannot write " + temporary.string() + ": " + errno_text();
+  if (problem.empty() && ::fsync(fd) != 0)
+    problem = "cannot sync " + temporary.string() + ": " + errno_text();
+  if (::close(fd) != 0 && problem.empty())
+    problem = "cannot write " + temporary.string() + ": " + errno_text();
   if (problem.empty() && ::rename(temporary.c_str(), path.c_str()) != 0) {
     problem = "cannot rename " + temporary.string() + ": " + errno_text();
   }
@@ -177,9 +185,9 @@ std::string write_atomic(const fs::path& path, std::string_view bytes) {
 struct PrefilterCache::State {
   fs::path dir;
   PrefilterCacheLimits limits;
-  bool enabled = false;   // the directory is there: entries are read (and written while `writable`)
-  bool writable = true;   // no write has failed in this build (after one failure none is tried)
-  std::string identity;   // vectorscan's version and the platform: part of every database key
+  bool enabled = false;  // the directory is there: entries are read (and written while `writable`)
+  bool writable = true;  // no write has failed in this build (after one failure none is tried)
+  std::string identity;  // vectorscan's version and the platform: part of every database key
   std::string version_tag;
   std::vector<std::string> problems;
   std::size_t hits = 0, compiled = 0, written = 0;
@@ -217,8 +225,9 @@ void PrefilterCache::State::load_verdicts() {
   // Header line, the hex SHA-256 of everything after the second line, then "<64 hex> <0|1>" lines.
   auto first = text.find('\n');
   auto second = first == std::string::npos ? first : text.find('\n', first + 1);
-  bool intact = second != std::string::npos && text.substr(0, first) == kVerdictsHeader &&
-                text.substr(first + 1, second - first - 1) == hex(sha256(std::string_view(text).substr(second + 1)));
+  bool intact =
+      second != std::string::npos && text.substr(0, first) == kVerdictsHeader &&
+      text.substr(first + 1, second - first - 1) == hex(sha256(std::string_view(text).substr(second + 1)));
   std::unordered_map<std::string, bool> loaded;
   for (std::size_t at = intact ? second + 1 : text.size(); intact && at < text.size();) {
     auto end = text.find('\n', at);
@@ -287,8 +296,8 @@ void PrefilterCache::State::scan_directory() {
     return;
   }
   if (foreign > 0) {
-    note(dir.string() + " holds " + std::to_string(foreign) + " file(s) that are not prefilter cache entries, e.g. " +
-         foreign_example + " (left alone)");
+    note(dir.string() + " holds " + std::to_string(foreign) +
+         " file(s) that are not prefilter cache entries, e.g. " + foreign_example + " (left alone)");
   }
   if (written == 0) return;
   std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.used < b.used; });
@@ -370,8 +379,8 @@ bool PrefilterCache::expression_usable(const std::string& pattern, unsigned flag
   return usable;
 }
 
-hs_database_t* PrefilterCache::database(const std::vector<std::string>& patterns, const std::vector<unsigned>& flags,
-                                        std::string& error) {
+hs_database_t* PrefilterCache::database(const std::vector<std::string>& patterns,
+                                        const std::vector<unsigned>& flags, std::string& error) {
   std::string key;
   if (s_->enabled) {
     Sha256 h;
@@ -395,10 +404,11 @@ hs_database_t* PrefilterCache::database(const std::vector<std::string>& patterns
       if (b.size() < kEntryHeaderBytes || b.substr(0, kEntryMagic.size()) != kEntryMagic ||
           b.substr(kEntryMagic.size(), kDigestBytes) != key ||
           get_u64(b.substr(kEntryMagic.size() + kDigestBytes, 8)) != b.size() - kEntryHeaderBytes ||
-          b.substr(kEntryMagic.size() + kDigestBytes + 8, kDigestBytes) != sha256(b.substr(kEntryHeaderBytes))) {
+          b.substr(kEntryMagic.size() + kDigestBytes + 8, kDigestBytes) !=
+              sha256(b.substr(kEntryHeaderBytes))) {
         problem = path.string() + " is truncated or corrupt (ignored, compiled and written again)";
-      } else if (hs_deserialize_database(bytes.data() + kEntryHeaderBytes, bytes.size() - kEntryHeaderBytes, &db) !=
-                 HS_SUCCESS) {
+      } else if (hs_deserialize_database(bytes.data() + kEntryHeaderBytes, bytes.size() - kEntryHeaderBytes,
+                                         &db) != HS_SUCCESS) {
         problem = "vectorscan refused " + path.string() + " (ignored, compiled and written again)";
       } else {
         ++s_->hits;
@@ -415,8 +425,9 @@ hs_database_t* PrefilterCache::database(const std::vector<std::string>& patterns
   }
   hs_database_t* db = nullptr;
   hs_compile_error_t* e = nullptr;
-  if (hs_compile_multi(expressions.data(), flags.data(), ids.data(), static_cast<unsigned>(expressions.size()),
-                       HS_MODE_BLOCK, nullptr, &db, &e) != HS_SUCCESS) {
+  if (hs_compile_multi(expressions.data(), flags.data(), ids.data(),
+                       static_cast<unsigned>(expressions.size()), HS_MODE_BLOCK, nullptr, &db,
+                       &e) != HS_SUCCESS) {
     error = e != nullptr ? e->message : "?";
     hs_free_compile_error(e);
     return nullptr;
@@ -458,14 +469,17 @@ void PrefilterCache::finish() {
     s_->scan_directory();
   }
   if (!s_->problems.empty()) {
-    log::warn("waf.prefilter_cache", {{"dir", s_->dir.string()},
-                                      {"problem", s_->problems.front()},
-                                      {"problems", s_->problems.size()},
-                                      {"effect", "the prefilter's databases were compiled where the cache failed"}});
+    log::warn("waf.prefilter_cache",
+              {{"dir", s_->dir.string()},
+               {"problem", s_->problems.front()},
+               {"problems", s_->problems.size()},
+               {"effect", "the prefilter's databases were compiled where the cache failed"}});
   }
   if (!s_->dir.empty()) {
-    log::info("waf.prefilter_databases",
-              {{"dir", s_->dir.string()}, {"from_cache", s_->hits}, {"compiled", s_->compiled}, {"written", s_->written}});
+    log::info("waf.prefilter_databases", {{"dir", s_->dir.string()},
+                                          {"from_cache", s_->hits},
+                                          {"compiled", s_->compiled},
+                                          {"written", s_->written}});
   }
 }
 

@@ -20,7 +20,8 @@ sed -i 's/^port = 8080 /port = 0 /; s/^admin_port = 8081 /admin_port = 0 /' "$DI
 grep -q '^port = 0 ' "$DIR/node/sitewarden.toml" || fail "the [guard] port line was not found"
 "$SW" guard --config "$DIR/node/sitewarden.toml" >"$DIR/out" 2>&1 &
 PID=$!
-for _ in $(seq 1 100); do grep -q '^sitewarden guard:' "$DIR/out" && break; sleep 0.1; done
+# (up to 30 s: the WAF's prefilter is built at start, ~2 s of CPU on a fresh node, more on a loaded machine)
+for _ in $(seq 1 300); do grep -q '^sitewarden guard:' "$DIR/out" && break; sleep 0.1; done
 line="$(grep '^sitewarden guard:' "$DIR/out")" || fail "no 'sitewarden guard:' line"
 port="$(sed -E 's#.*http://127\.0\.0\.1:([0-9]+)/ .*#\1#' <<<"$line")"
 admin="$(sed -E 's#.*metrics http://127\.0\.0\.1:([0-9]+)/metrics.*#\1#' <<<"$line")"

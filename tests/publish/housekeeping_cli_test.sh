@@ -74,7 +74,8 @@ echo partial >"$NODE/blobs/tmp/fresh-upload"
 GEN_BEFORE="$(od -An -tu8 "$NODE/run/live-generation" | tr -d ' ')"
 "$SW" guard --config "$CONF" >"$DIR/guard.out" 2>&1 &
 PID=$!
-for _ in $(seq 1 100); do grep -q '^sitewarden guard:' "$DIR/guard.out" && break; sleep 0.1; done
+# (up to 30 s: the WAF's prefilter is built at start, ~2 s of CPU on a fresh node, more on a loaded machine)
+for _ in $(seq 1 300); do grep -q '^sitewarden guard:' "$DIR/guard.out" && break; sleep 0.1; done
 ok_if "the guard started" grep -q '^sitewarden guard:' "$DIR/guard.out"
 ok_if "a stale staging file is removed" [ ! -e "$NODE/blobs/tmp/stale-upload" ]
 ok_if "a killed writer's temp file is removed" [ ! -e "$FAN/.0123abcd.tmp-killedwriter" ]

@@ -38,6 +38,9 @@ struct HarnessOptions {
 inline bool parse_harness_options(int argc, char** argv, HarnessOptions& out) {
   out.waf.max_body_bytes = kHarnessBodyLimit;
   out.waf.threads = 2;  // the WAF's own pool, as a node runs it ([waf] threads); --waf-threads 0: inline
+  // The prefilter stays off unless --prefilter or --prefilter-check (WafOptions' default is on): what
+  // bench/waf_bench.sh and crs_runner.py run without those flags is the full rule set, as before.
+  out.waf.prefilter = WafOptions::Prefilter::off;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };

@@ -46,7 +46,9 @@ class TempDir {
 // The log's records while it lives (base/log.h to a file), by event name.
 class LogCapture {
  public:
-  explicit LogCapture(fs::path file) : file_(std::move(file)) { EXPECT_TRUE(log::init(log::Level::info, file_)); }
+  explicit LogCapture(fs::path file) : file_(std::move(file)) {
+    EXPECT_TRUE(log::init(log::Level::info, file_));
+  }
   ~LogCapture() { (void)log::init(log::Level::info); }
   std::vector<nlohmann::json> events(const std::string& name) const {
     std::vector<nlohmann::json> out;
@@ -211,8 +213,10 @@ TEST(PrefilterCache, ExpressionVerdictsAreRememberedAndADamagedFileIsIgnored) {
   // Both verdicts inverted in the file, its checksum left as it was: the file is not trusted.
   std::string swapped = intact;
   for (auto& c : swapped) {
-    if (c == '0' && (&c)[1] == '\n' && (&c)[-1] == ' ') c = '1';
-    else if (c == '1' && (&c)[1] == '\n' && (&c)[-1] == ' ') c = '0';
+    if (c == '0' && (&c)[1] == '\n' && (&c)[-1] == ' ')
+      c = '1';
+    else if (c == '1' && (&c)[1] == '\n' && (&c)[-1] == ' ')
+      c = '0';
   }
   ASSERT_NE(swapped, intact);
   write_bytes(files[0], swapped);
@@ -304,7 +308,8 @@ std::vector<std::string> verdicts(Waf& waf) {
   std::string metrics;
   waf.append_metrics(metrics);
   auto at = metrics.find("waf_prefilter_total{outcome=\"prefilter_pass\"} ");
-  out.push_back(at == std::string::npos ? "no prefilter counter" : metrics.substr(at, metrics.find('\n', at) - at));
+  out.push_back(at == std::string::npos ? "no prefilter counter"
+                                        : metrics.substr(at, metrics.find('\n', at) - at));
   return out;
 }
 
@@ -375,7 +380,8 @@ TEST(PrefilterCacheInAWaf, AWarmBuildCoversTheSameRulesAndGivesTheSameVerdictsAs
 }
 
 // What a bad cache directory does: the Waf starts, one warning names the problem, the prefilter works.
-void expect_one_warning_and_a_working_prefilter(const TempDir& t, const fs::path& cache_dir, const std::string& named) {
+void expect_one_warning_and_a_working_prefilter(const TempDir& t, const fs::path& cache_dir,
+                                                const std::string& named) {
   static int runs = 0;
   LogCapture log(t.path() / ("bad-" + std::to_string(runs++) + ".log"));
   auto waf = Waf::create(prefilter_on(cache_dir, t.path() / "events"));
@@ -435,8 +441,10 @@ TEST(PrefilterCacheInAWaf, ACacheDirFullOfGarbageIsNamedInOneWarningAndRewritten
   }
   auto entries = files_named(dir, "db-");
   ASSERT_GT(entries.size(), 30u);
-  for (std::size_t i = 0; i < entries.size(); ++i) write_bytes(entries[i], std::string(i * 7, static_cast<char>(i)));
-  for (const auto& p : files_named(dir, "expressions-")) write_bytes(p, "sitewarden prefilter expression verdicts 1\nx\n");
+  for (std::size_t i = 0; i < entries.size(); ++i)
+    write_bytes(entries[i], std::string(i * 7, static_cast<char>(i)));
+  for (const auto& p : files_named(dir, "expressions-"))
+    write_bytes(p, "sitewarden prefilter expression verdicts 1\nx\n");
   expect_one_warning_and_a_working_prefilter(t, dir, "corrupt");
   // Written again: the next build reads every database.
   LogCapture log(t.path() / "again.log");

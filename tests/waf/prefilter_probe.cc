@@ -7,9 +7,10 @@
 
 namespace sw::waf::testing {
 
-PrefilterProbe build_prefilter(const std::string& rules_text, const std::filesystem::path& crs_rules_dir, int paranoia,
-                               const std::filesystem::path& cache_dir) {
-  static modsecurity::ModSecurity* engine = new modsecurity::ModSecurity();  // before any rule set, as the WAF
+PrefilterProbe build_prefilter(const std::string& rules_text, const std::filesystem::path& crs_rules_dir,
+                               int paranoia, const std::filesystem::path& cache_dir) {
+  // The engine exists before any rule set, as in the WAF (modsec_engine.cc).
+  static auto* engine = new modsecurity::ModSecurity();
   (void)engine;
   PrefilterProbe out;
   modsecurity::RulesSet rules;

@@ -18,7 +18,7 @@ struct PrefilterProbe {
 
 // Loads `rules_text` into a ModSecurity rule set and builds the prefilter over it (Prefilter::build with
 // the CRS rules directory, the paranoia level and the disk cache directory, "" for none).
-PrefilterProbe build_prefilter(const std::string& rules_text, const std::filesystem::path& crs_rules_dir, int paranoia,
-                               const std::filesystem::path& cache_dir);
+PrefilterProbe build_prefilter(const std::string& rules_text, const std::filesystem::path& crs_rules_dir,
+                               int paranoia, const std::filesystem::path& cache_dir);
 
 }  // namespace sw::waf::testing

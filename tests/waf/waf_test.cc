@@ -77,6 +77,9 @@ class WafTest : public ::testing::Test {
 
   std::unique_ptr<Waf> make(WafOptions options = {}) {
     options.event_log = dir_ / "waf-events.jsonl";
+    // Verdicts, events and settings of the full rule set: the prefilter (on by default; a cold build
+    // costs seconds per test) has its own tests in crs_text_test.cc and prefilter_cache_test.cc.
+    options.prefilter = WafOptions::Prefilter::off;
     auto waf = Waf::create(std::move(options));
     EXPECT_TRUE(waf.has_value()) << (waf ? "" : waf.error().to_string());
     return waf ? std::move(*waf) : nullptr;
