@@ -103,6 +103,21 @@ void build_fast_path(CompiledRules& c, const ReducedText& reduced_text, const st
     c.fast_note = "the CRS files could not be read: " + error;
     return;
   }
+  // The targeted full run (run_rules) finds the covered rules that may match on the parse collections: no
+  // covered rule may change how the request is parsed or evaluated (a ctl: of a matching covered rule would
+  // act before later rules read the collections). CRS's covered rules carry only ctl:auditLogParts (which
+  // audit-log parts to write: no effect on parsing or on any rule).
+  std::int64_t head = 0;
+  for (const auto& r : text) {
+    if (!r.chained_link) head = r.id;
+    if (!c.prefilter->covered_ids().contains(head)) continue;
+    for (auto at = r.actions.find("ctl:"); at != std::string::npos; at = r.actions.find("ctl:", at + 4)) {
+      if (r.actions.compare(at, 17, "ctl:auditLogParts") != 0) {
+        c.fast_note = "covered rule " + std::to_string(head) + " has a ctl: action other than auditLogParts";
+        return;
+      }
+    }
+  }
   Outcome ignored;
   char id[] = "fast-path-probe";
   modsecurity::Transaction probe(&modsec(), c.reduced.get(), id, &ignored);
@@ -226,35 +241,77 @@ Outcome run(CompiledRules& rules, const guard::FilterRequest& request, Prefilter
 
 namespace {
 
+// The full rule set on `request`; with `skip`, without those covered rules (the prefilter found that their
+// heads cannot match, so they would do nothing: Transaction::m_ruleRemoveById skips them unevaluated).
+Outcome run_full(CompiledRules& rules, const guard::FilterRequest& request, std::string& id,
+                 const std::vector<std::int64_t>* skip = nullptr) {
+  Outcome full;
+  modsecurity::Transaction tx(&modsec(), &rules.rules, id.data(), &full);
+  if (skip != nullptr) tx.m_ruleRemoveById.assign(skip->begin(), skip->end());
+  full.status = run_phases(tx, request, full);
+  full.anomaly_score = anomaly_score(tx);
+  return full;
+}
+
+bool differs(const Outcome& a, const Outcome& b) {
+  return a.status != b.status || ids_of(a) != ids_of(b) || a.anomaly_score != b.anomaly_score;
+}
+
+std::string compared(const char* what, const Outcome& full, const Outcome& other) {
+  return std::string(what) + ": status " + std::to_string(full.status) + "/" + std::to_string(other.status) +
+         " score " + std::to_string(full.anomaly_score) + "/" + std::to_string(other.anomaly_score) +
+         " ids full:" + ids_text(full) + " other:" + ids_text(other);
+}
+
 Outcome run_rules(CompiledRules& rules, const guard::FilterRequest& request, PrefilterUse use) {
   std::string id(request.request_id);
-  if (use == PrefilterUse::on && rules.prefilter && guess_attack(request.target, form_body(request))) {
-    // Routing: the cost only. The full run is the prefilter-off path, exact whatever the guess.
-    Outcome full;
-    full.routed_full = true;
-    modsecurity::Transaction tx(&modsec(), &rules.rules, id.data(), &full);
-    full.status = run_phases(tx, request, full);
-    full.anomaly_score = anomaly_score(tx);
-    return full;
-  }
-  // The fast path: ModSecurity parses the request over the parse set (no CRS rule runs), FastPath::quiet
-  // decides the reduced set's rules and the prefilter the covered ones, on the same collections.
-  bool fast_clean = false;
-  std::string fast_why;
+  const bool guessed = use == PrefilterUse::on && rules.prefilter && guess_attack(request.target, form_body(request));
+  // The fast path: ModSecurity parses the request over the parse set (no CRS rule runs); the prefilter
+  // finds the covered rules that may match on those collections, FastPath::quiet decides the reduced
+  // set's rules. When the parse set's collections are the full set's (parses_alike), the prefilter's
+  // verdict holds for the full set too:
+  //   nothing may match and quiet          -> clean, without the reduced run;
+  //   nothing may match, not quiet         -> the reduced run (exact: no covered rule can act);
+  //   some covered rules may match         -> the full set without the others (targeted), exact.
+  bool decided = false, fast_clean = false;
+  std::vector<std::int64_t> skip;
   if (use != PrefilterUse::off && rules.fast) {
     Outcome parsed;  // the parse set's own outcome: its refusals are among what quiet() checks
     modsecurity::Transaction tx(&modsec(), rules.parse.get(), id.data(), &parsed);
     run_phases(tx, request, parsed);
-    static const bool debug = std::getenv("SW_WAF_PREFILTER_DEBUG") != nullptr;
-    const bool quiet = rules.fast->quiet(tx, debug ? &fast_why : nullptr);
-    if (debug && !quiet) std::fprintf(stderr, "fast path: refused by %s: %s\n", fast_why.c_str(), id.c_str());
-    fast_clean = quiet && !rules.prefilter->may_match(tx);
-    if (fast_clean && use == PrefilterUse::on) {
-      Outcome clean;
-      clean.prefilter_pass = true;
-      clean.fast_path = true;
-      return clean;
+    std::vector<std::int64_t> maybe;
+    decided = rules.fast->parses_alike(tx) && rules.prefilter->candidates(tx, maybe);
+    if (decided && !maybe.empty()) {
+      std::sort(maybe.begin(), maybe.end());
+      for (auto covered : rules.prefilter->covered_ids()) {
+        if (!std::binary_search(maybe.begin(), maybe.end(), covered)) skip.push_back(covered);
+      }
+    } else if (decided && !guessed) {
+      static const bool debug = std::getenv("SW_WAF_PREFILTER_DEBUG") != nullptr;
+      std::string why;
+      fast_clean = rules.fast->quiet(tx, debug ? &why : nullptr);
+      if (debug && !fast_clean) std::fprintf(stderr, "fast path: refused by %s: %s\n", why.c_str(), id.c_str());
     }
+    if (use == PrefilterUse::on && decided) {
+      if (fast_clean) {
+        Outcome clean;
+        clean.prefilter_pass = true;
+        clean.fast_path = true;
+        return clean;
+      }
+      if (!maybe.empty()) {
+        Outcome full = run_full(rules, request, id, &skip);
+        full.routed_full = guessed;
+        full.targeted = true;
+        return full;
+      }
+    }
+  }
+  if (guessed && !decided) {
+    // Routing: the cost only. The full run is the prefilter-off path, exact whatever the guess.
+    Outcome full = run_full(rules, request, id);
+    full.routed_full = true;
+    return full;
   }
   if (use != PrefilterUse::off && rules.prefilter) {
     Outcome reduced;
@@ -269,42 +326,35 @@ Outcome run_rules(CompiledRules& rules, const guard::FilterRequest& request, Pre
       reduced.prefilter_pass = true;
       return reduced;
     }
-    Outcome full;
-    {
-      modsecurity::Transaction tx(&modsec(), &rules.rules, id.data(), &full);
-      full.status = run_phases(tx, request, full);
-      full.anomaly_score = anomaly_score(tx);
-    }
-    if (fast_clean) {
-      // check mode: the fast path would have answered "clean" (status 0, no rule, score 0)
-      full.fast_path = true;
-      if (full.status != 0 || !full.matches.empty() || full.anomaly_score != 0) {
-        full.prefilter_miss = true;
-        full.prefilter_miss_detail = "fast path: status " + std::to_string(full.status) + " score " +
-                                     std::to_string(full.anomaly_score) + " ids full:" + ids_text(full);
-        return full;
+    Outcome full = run_full(rules, request, id);
+    if (use == PrefilterUse::check && decided) {
+      // What `on` would have answered, against the full set: clean, or the targeted full run.
+      if (fast_clean) {
+        full.fast_path = true;
+        if (full.status != 0 || !full.matches.empty() || full.anomaly_score != 0) {
+          full.prefilter_miss = true;
+          full.prefilter_miss_detail = "fast path: status " + std::to_string(full.status) + " score " +
+                                       std::to_string(full.anomaly_score) + " ids full:" + ids_text(full);
+          return full;
+        }
+      } else if (!skip.empty()) {
+        Outcome targeted = run_full(rules, request, id, &skip);
+        full.targeted = true;
+        if (differs(full, targeted)) {
+          full.prefilter_miss = true;
+          full.prefilter_miss_detail = compared("targeted", full, targeted);
+          return full;
+        }
       }
     }
     if (!may_match) {
       full.prefilter_pass = true;  // check mode: the prefilter would have answered with the reduced run
-      full.prefilter_miss = full.status != reduced.status || ids_of(full) != ids_of(reduced) ||
-                            full.anomaly_score != reduced.anomaly_score;
-      if (full.prefilter_miss) {
-        std::string& d = full.prefilter_miss_detail;
-        d = "status " + std::to_string(full.status) + "/" + std::to_string(reduced.status) + " score " +
-            std::to_string(full.anomaly_score) + "/" + std::to_string(reduced.anomaly_score) + " ids full:";
-        for (auto i : ids_of(full)) d += " " + std::to_string(i);
-        d += " reduced:";
-        for (auto i : ids_of(reduced)) d += " " + std::to_string(i);
-      }
+      full.prefilter_miss = differs(full, reduced);
+      if (full.prefilter_miss) full.prefilter_miss_detail = compared("reduced", full, reduced);
     }
     return full;
   }
-  Outcome outcome;
-  modsecurity::Transaction tx(&modsec(), &rules.rules, id.data(), &outcome);
-  outcome.status = run_phases(tx, request, outcome);
-  outcome.anomaly_score = anomaly_score(tx);
-  return outcome;
+  return run_full(rules, request, id);
 }
 
 }  // namespace

@@ -54,6 +54,8 @@ struct Outcome {
   bool prefilter_pass = false;   // no covered rule could match: the reduced run's outcome was used (check
                                  // mode: would have been; the full outcome is returned)
   bool routed_full = false;      // on: the routing guess sent the request to the full set only
+  bool targeted = false;         // the full set ran without the covered rules the prefilter found could not
+                                 // match (check mode: and was compared with the whole full set)
   bool fast_path = false;        // the fast path found the request clean without the reduced run (check
                                  // mode: would have; a disagreement with the full run is a prefilter_miss)
   bool prefilter_miss = false;   // check mode: the prefilter said "cannot match" and the full run differed

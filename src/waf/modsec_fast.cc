@@ -439,6 +439,18 @@ std::unique_ptr<FastPath> FastPath::build(modsecurity::RulesSet& reduced, const 
   return std::unique_ptr<FastPath>(new FastPath(std::move(impl)));
 }
 
+bool FastPath::parses_alike(modsecurity::Transaction& t) const {
+  if (!impl_->has(920480)) return true;
+  for (const auto& h : t.m_variableRequestHeaders) {
+    if (!iequals(h.first, "content-type")) continue;
+    if (any_transformed(*impl_->charset_lower, t, h.second->getValue(),
+                        [](const std::string& s) { return s.find("charset") != std::string::npos; })) {
+      return false;
+    }
+  }
+  return true;
+}
+
 bool FastPath::quiet(modsecurity::Transaction& t, std::string* why) const {
   const Impl& m = *impl_;
   auto refuse = [&](const char* rule) {

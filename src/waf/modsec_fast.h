@@ -57,6 +57,11 @@ class FastPath {
   // score, block or change the engine on this request. `why` (optional): the first rule that might.
   bool quiet(modsecurity::Transaction& parsed, std::string* why = nullptr) const;
 
+  // Whether the parse transaction's collections are those the reduced and full rule sets see: false when
+  // a rule of theirs may change how the body is parsed (920480's ctl:forceRequestBodyVariable on a
+  // charset the configuration does not allow; the others are idle by the probe).
+  bool parses_alike(modsecurity::Transaction& parsed) const;
+
   struct Impl;
 
  private:

@@ -1,6 +1,8 @@
 #include "waf/modsec_prefilter.h"
 
 #include <hs/hs.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 #include <modsecurity/anchored_set_variable.h>
 #include <modsecurity/anchored_set_variable_translation_proxy.h>
 #include <modsecurity/anchored_variable.h>
@@ -260,6 +262,13 @@ struct Group {
   std::set<std::string> variables;
   std::vector<std::string> patterns;
   std::vector<unsigned> flags;
+  std::vector<std::int64_t> pattern_rule;  // the covered rule each pattern comes from (its id in the database)
+  std::vector<std::int64_t> injection_rules;  // the @detectSQLi / @detectXSS rules of the group
+  // The exact forms that confirm a "no match" of the database (vectorscan misses matches on this machine:
+  // "Vectorscan misses matches" in docs/modules/waf.md): each @rx rule's own pattern in PCRE2 as
+  // libmodsecurity compiles it, and each @pm/@pmFromFile phrase piece, lowercased.
+  std::vector<std::pair<pcre2_code*, std::int64_t>> exact_rx;
+  std::vector<std::pair<std::string, std::int64_t>> exact_phrases;
   bool sqli = false;
   bool xss = false;
   hs_database_t* db = nullptr;
@@ -278,10 +287,25 @@ modsecurity::RuleWithActions* compiled_rule(modsecurity::RulesSet& full, std::in
 
 thread_local unsigned last_match_id = 0;
 
+// This thread's PCRE2 match data for the exact checks (one pair: only "match or not" is read).
+pcre2_match_data* match_data() {
+  struct Held {
+    pcre2_match_data* data = pcre2_match_data_create(1, nullptr);
+    ~Held() { pcre2_match_data_free(data); }
+  };
+  thread_local Held held;
+  return held.data;
+}
+
+// A vectorscan hit: the scan stops (one is enough; its "may match" needs no more).
+struct Found {
+  bool matched = false;
+};
+
 int on_match(unsigned id, unsigned long long, unsigned long long, unsigned, void* context) {
-  *static_cast<bool*>(context) = true;
+  static_cast<Found*>(context)->matched = true;
   last_match_id = id;
-  return 1;  // stop: one match is enough
+  return 1;
 }
 
 // SW_WAF_PREFILTER_DEBUG=1: why a request may match, on stderr (diagnosis only).
@@ -290,51 +314,52 @@ bool debug_enabled() {
   return on;
 }
 
-// The values of one variable of a rule ("ARGS", "REQUEST_HEADERS:User-Agent", "ARGS:/re/"): a key
-// narrows a collection to that key (ModSecurity compares keys without case); a regular-expression key
-// takes the whole collection (a superset).
-//
-// Each variable resolves into a vector of its own, appended to `all` afterwards: libmodsecurity's *_NAMES
-// collections (AnchoredSetVariableTranslationProxy::resolve) rewrite EVERY element of the vector they
-// are given into a name, so resolving ARGS_NAMES into a vector that already held the ARGS values turned
-// those values into their names and the values were never scanned (the misses the check found).
-void values_of(const std::string& spec, modsecurity::Transaction& tx, std::vector<const modsecurity::VariableValue*>& all) {
-  std::vector<const modsecurity::VariableValue*> out;
-  struct Append {
-    std::vector<const modsecurity::VariableValue*>& from;
-    std::vector<const modsecurity::VariableValue*>& to;
-    ~Append() { to.insert(to.end(), from.begin(), from.end()); }
-  } append{out, all};
+// The values of one variable of a rule ("ARGS", "REQUEST_HEADERS:User-Agent", "ARGS:/re/"), appended to
+// `out` as pointers into the transaction's own collections (alive as long as the transaction; nothing is
+// copied): a key narrows a collection to that key (ModSecurity compares keys without case); a
+// regular-expression key takes the whole collection (a superset). A *_NAMES variable gives each element's
+// key, as libmodsecurity's AnchoredSetVariableTranslationProxy does (its resolve() turns every element of
+// the vector it is given into its key — resolving ARGS_NAMES into a vector that already held the ARGS
+// values once turned those values into names, the misses an early check found). A single variable
+// (REQUEST_URI, REQUEST_BODY, ...) always gives its value, empty or not, as AnchoredVariable::evaluate does.
+void values_of(const std::string& spec, modsecurity::Transaction& tx, std::vector<const std::string*>& out) {
   auto colon = spec.find(':');
   std::string name = spec.substr(0, colon);
   std::string key = colon == std::string::npos ? std::string() : spec.substr(colon + 1);
   if (!key.empty() && key[0] == '/') key.clear();
-  auto set = [&](modsecurity::AnchoredSetVariable& v) {
-    if (key.empty()) v.resolve(&out);
-    else v.resolve(key, &out);
+  auto values = [&](modsecurity::AnchoredSetVariable& v) {
+    for (const auto& [k, value] : v) {
+      if (key.empty() || (k.size() == key.size() && strncasecmp(k.data(), key.data(), k.size()) == 0)) {
+        out.push_back(&value->getValue());
+      }
+    }
   };
-  if (name == "ARGS") set(tx.m_variableArgs);
-  else if (name == "ARGS_GET") set(tx.m_variableArgsGet);
-  else if (name == "ARGS_POST") set(tx.m_variableArgsPost);
-  else if (name == "ARGS_NAMES") tx.m_variableArgsNames.resolve(&out);
-  else if (name == "ARGS_GET_NAMES") tx.m_variableArgsGetNames.resolve(&out);
-  else if (name == "ARGS_POST_NAMES") tx.m_variableArgsPostNames.resolve(&out);
-  else if (name == "REQUEST_HEADERS") set(tx.m_variableRequestHeaders);
-  else if (name == "REQUEST_HEADERS_NAMES") tx.m_variableRequestHeadersNames.resolve(&out);
-  else if (name == "REQUEST_COOKIES") set(tx.m_variableRequestCookies);
-  else if (name == "REQUEST_COOKIES_NAMES") tx.m_variableRequestCookiesNames.resolve(&out);
-  else if (name == "REQUEST_FILENAME") tx.m_variableRequestFilename.evaluate(&out);
-  else if (name == "REQUEST_BASENAME") tx.m_variableRequestBasename.evaluate(&out);
-  else if (name == "REQUEST_URI") tx.m_variableRequestURI.evaluate(&out);
-  else if (name == "REQUEST_URI_RAW") tx.m_variableRequestURIRaw.evaluate(&out);
-  else if (name == "REQUEST_LINE") tx.m_variableRequestLine.evaluate(&out);
-  else if (name == "REQUEST_METHOD") tx.m_variableRequestMethod.evaluate(&out);
-  else if (name == "REQUEST_PROTOCOL") tx.m_variableRequestProtocol.evaluate(&out);
-  else if (name == "QUERY_STRING") tx.m_variableQueryString.evaluate(&out);
-  else if (name == "REQUEST_BODY") tx.m_variableRequestBody.evaluate(&out);
-  else if (name == "FILES") tx.m_variableFiles.resolve(&out);
-  else if (name == "FILES_NAMES") tx.m_variableFilesNames.resolve(&out);
-  else if (name == "MULTIPART_PART_HEADERS") tx.m_variableMultipartPartHeaders.resolve(&out);
+  auto names = [&](modsecurity::AnchoredSetVariable& v) {
+    for (const auto& element : v) out.push_back(&element.second->getKey());
+  };
+  auto single = [&](modsecurity::AnchoredVariable& v) { out.push_back(&v.m_value); };
+  if (name == "ARGS") values(tx.m_variableArgs);
+  else if (name == "ARGS_GET") values(tx.m_variableArgsGet);
+  else if (name == "ARGS_POST") values(tx.m_variableArgsPost);
+  else if (name == "ARGS_NAMES") names(tx.m_variableArgs);
+  else if (name == "ARGS_GET_NAMES") names(tx.m_variableArgsGet);
+  else if (name == "ARGS_POST_NAMES") names(tx.m_variableArgsPost);
+  else if (name == "REQUEST_HEADERS") values(tx.m_variableRequestHeaders);
+  else if (name == "REQUEST_HEADERS_NAMES") names(tx.m_variableRequestHeaders);
+  else if (name == "REQUEST_COOKIES") values(tx.m_variableRequestCookies);
+  else if (name == "REQUEST_COOKIES_NAMES") names(tx.m_variableRequestCookies);
+  else if (name == "REQUEST_FILENAME") single(tx.m_variableRequestFilename);
+  else if (name == "REQUEST_BASENAME") single(tx.m_variableRequestBasename);
+  else if (name == "REQUEST_URI") single(tx.m_variableRequestURI);
+  else if (name == "REQUEST_URI_RAW") single(tx.m_variableRequestURIRaw);
+  else if (name == "REQUEST_LINE") single(tx.m_variableRequestLine);
+  else if (name == "REQUEST_METHOD") single(tx.m_variableRequestMethod);
+  else if (name == "REQUEST_PROTOCOL") single(tx.m_variableRequestProtocol);
+  else if (name == "QUERY_STRING") single(tx.m_variableQueryString);
+  else if (name == "REQUEST_BODY") single(tx.m_variableRequestBody);
+  else if (name == "FILES") values(tx.m_variableFiles);
+  else if (name == "FILES_NAMES") values(tx.m_variableFilesNames);
+  else if (name == "MULTIPART_PART_HEADERS") values(tx.m_variableMultipartPartHeaders);
   // XML: only with the XML body processor, which may_match() refuses before reading values.
 }
 
@@ -356,6 +381,7 @@ struct Prefilter::Impl {
   ~Impl() {
     for (auto& g : groups) {
       if (g.db != nullptr) hs_free_database(g.db);
+      for (auto& [code, id] : g.exact_rx) pcre2_code_free(code);
     }
     if (prototype != nullptr) hs_free_scratch(prototype);
   }
@@ -450,6 +476,7 @@ std::unique_ptr<Prefilter> Prefilter::build(modsecurity::RulesSet& full, const f
                               HS_FLAG_SINGLEMATCH;
     const unsigned literal_flags = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
     bool usable = true;
+    std::vector<std::string> pieces_of_rule;  // @pm/@pmFromFile: the phrase pieces (Group::exact_phrases)
     if (r.op == "rx") {
       std::vector<std::string> variants = {r.param};
       std::string unescaped;
@@ -494,11 +521,28 @@ std::unique_ptr<Prefilter> Prefilter::build(modsecurity::RulesSet& full, const f
         }
       }
       if (pieces.empty()) usable = false;
+      pieces_of_rule = pieces;
       for (const auto& p : pieces) {
         patterns.push_back(literal_pattern(p));
         flags.push_back(literal_flags);
       }
     }
+    // The exact form of the rule (see Group::exact_rx): a pattern PCRE2 refuses leaves the rule uncovered.
+    pcre2_code* exact = nullptr;
+    if (usable && r.op == "rx") {
+      int code_error = 0;
+      PCRE2_SIZE offset = 0;
+      exact = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(r.param.c_str()), PCRE2_ZERO_TERMINATED,
+                            PCRE2_DOTALL | PCRE2_MULTILINE, &code_error, &offset, nullptr);
+      if (exact == nullptr) usable = false;
+      else pcre2_jit_compile(exact, PCRE2_JIT_COMPLETE);
+    }
+    struct FreeUnused {
+      pcre2_code*& code;
+      ~FreeUnused() {
+        if (code != nullptr) pcre2_code_free(code);
+      }
+    } free_unused{exact};
     if (!usable) continue;
     if (chain_head) {
       const double at_ms = thread_cpu_ms();
@@ -543,9 +587,22 @@ std::unique_ptr<Prefilter> Prefilter::build(modsecurity::RulesSet& full, const f
     for (std::size_t i = 0; i < patterns.size(); ++i) {
       g.patterns.push_back(patterns[i]);
       g.flags.push_back(flags[i]);
+      g.pattern_rule.push_back(r.id);
+    }
+    if (exact != nullptr) {
+      g.exact_rx.emplace_back(exact, r.id);
+      exact = nullptr;  // the group owns it now
+    }
+    if (r.op == "pm" || r.op == "pmFromFile") {
+      for (const auto& piece : pieces_of_rule) {
+        std::string lower = piece;
+        std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+        g.exact_phrases.emplace_back(std::move(lower), r.id);
+      }
     }
     if (r.op == "detectSQLi") g.sqli = true;
     if (r.op == "detectXSS") g.xss = true;
+    if (r.op == "detectSQLi" || r.op == "detectXSS") g.injection_rules.push_back(r.id);
     covered_ids.push_back(r.id);
   }
   const double databases_start_ms = thread_cpu_ms();
@@ -643,15 +700,20 @@ bool guess_attack(std::string_view target, std::string_view form_body) {
 
 namespace {
 
-// The (group, value) pairs a thread's prefilter found no match in: a group's verdict on a value is a
+// The (group, value) pairs a thread's prefilter found no match in (a bit per group under each value): a group's verdict on a value is a
 // function of the value (ModSecurity's transformations depend only on the value and the rule set's
 // settings, vectorscan and libinjection are deterministic), so a pair seen clean before is clean again
 // and needs neither the transformations nor the scans. Header values (User-Agent, Accept, cookies) and
 // common form values repeat across requests. Only "no match" is remembered; bounded per thread (cleared
 // when full); one per prefilter (serial), like the scratch.
 struct CleanCache {
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view v) const { return std::hash<std::string_view>{}(v); }
+  };
   std::uint64_t serial = 0;
-  std::unordered_set<std::string> pairs;
+  // A value -> the groups that found nothing in it, a bit per group index: one lookup per distinct value.
+  std::unordered_map<std::string, std::vector<std::uint64_t>, Hash, std::equal_to<>> clean;
   std::size_t bytes = 0;
 };
 constexpr std::size_t kCleanCacheMaxValue = 512;           // longer values are not remembered
@@ -660,34 +722,37 @@ thread_local CleanCache clean_cache;
 
 }  // namespace
 
-bool Prefilter::may_match(modsecurity::Transaction& tx) const {
+bool Prefilter::may_match(modsecurity::Transaction& tx) const { return scan(tx, nullptr) != Scan::cannot_match; }
+
+bool Prefilter::candidates(modsecurity::Transaction& tx, std::vector<std::int64_t>& ids) const {
+  ids.clear();
+  return scan(tx, &ids) != Scan::undecided;
+}
+
+Prefilter::Scan Prefilter::scan(modsecurity::Transaction& tx, std::vector<std::int64_t>* candidates) const {
   // XML and multipart bodies fill XML:/*, FILES and the multipart collections, not read here.
   std::string processor = tx.m_variableReqbodyProcessor.m_value;
-  if (processor != "" && processor != "URLENCODED" && processor != "JSON") return true;
+  if (processor != "" && processor != "URLENCODED" && processor != "JSON") return Scan::undecided;
   for (const auto& h : tx.m_variableRequestHeaders) {
     std::string name = h.first;
     std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
     if (name != "content-type") continue;
     std::string value = h.second->getValue();
     std::transform(value.begin(), value.end(), value.begin(), [](unsigned char c) { return std::tolower(c); });
-    if (value.find("multipart") != std::string::npos || value.find("xml") != std::string::npos) return true;
+    if (value.find("multipart") != std::string::npos || value.find("xml") != std::string::npos) {
+      return Scan::undecided;
+    }
   }
   hs_scratch_t* scratch = thread_scratch(*impl_);
-  if (scratch == nullptr) return true;
-  // Each variable is resolved once per request, however many groups read it (owned here, deleted at the end).
-  std::unordered_map<std::string, std::vector<const modsecurity::VariableValue*>> resolved;
-  struct Release {
-    std::unordered_map<std::string, std::vector<const modsecurity::VariableValue*>>& all;
-    ~Release() {
-      for (auto& [spec, values] : all) {
-        for (const auto* v : values) delete v;
-      }
-    }
-  } release{resolved};
-  auto values = [&](const std::string& spec) -> const std::vector<const modsecurity::VariableValue*>& {
+  if (scratch == nullptr) return Scan::undecided;
+  bool any = false;  // with `candidates`: something may match (the scan goes on to find every covered rule)
+  std::string lower;
+  // Each variable is resolved once per request, however many groups read it (views into the transaction).
+  std::unordered_map<std::string, std::vector<const std::string*>> resolved;
+  auto values = [&](const std::string& spec) -> const std::vector<const std::string*>& {
     auto it = resolved.find(spec);
     if (it != resolved.end()) return it->second;
-    std::vector<const modsecurity::VariableValue*> out;
+    std::vector<const std::string*> out;
     values_of(spec, tx, out);
     return resolved.emplace(spec, std::move(out)).first->second;
   };
@@ -697,61 +762,101 @@ bool Prefilter::may_match(modsecurity::Transaction& tx) const {
       impl_->chains.size());
   CleanCache& cache = clean_cache;
   if (cache.serial != impl_->serial || cache.bytes > kCleanCacheMaxBytes) {
-    cache.pairs.clear();
+    cache.clean.clear();
     cache.bytes = 0;
     cache.serial = impl_->serial;
   }
-  std::string key;
+  // The cache entry of each value seen in this request, by the value's address (one hash of the value's
+  // text per distinct value and request; entries are nodes, their addresses stay put).
+  const std::size_t words = (impl_->groups.size() + 63) / 64;
+  std::unordered_map<const std::string*, std::vector<std::uint64_t>*> entries;
+  auto entry_of = [&](const std::string& raw) -> std::vector<std::uint64_t>* {
+    if (raw.size() > kCleanCacheMaxValue) return nullptr;
+    auto [it, fresh] = entries.try_emplace(&raw, nullptr);
+    if (!fresh) return it->second;
+    auto found = cache.clean.find(std::string_view(raw));
+    if (found == cache.clean.end()) {
+      found = cache.clean.emplace(raw, std::vector<std::uint64_t>(words, 0)).first;
+      cache.bytes += raw.size() + 64 + 8 * words;
+    }
+    return it->second = &found->second;
+  };
   for (std::size_t gi = 0; gi < impl_->groups.size(); ++gi) {
     const auto& g = impl_->groups[gi];
+    // true when this group may match `s` (with `candidates`: after noting every covered rule that may).
+    // vectorscan's hit is a "may match" (prefilter mode: a superset of PCRE's matches), but its "no match"
+    // is not trusted — it misses matches on this machine (docs/modules/waf.md "Vectorscan misses
+    // matches"): every rule of the group is then decided exactly, by its own pattern in PCRE2 and its
+    // phrases. With `candidates` the exact forms alone name the rules that may match.
     auto scan = [&](const std::string& s) {
-      if (g.db != nullptr) {
-        bool matched = false;
-        hs_error_t rc = hs_scan(g.db, s.data(), static_cast<unsigned>(s.size()), 0, scratch, on_match, &matched);
-        if (matched || (rc != HS_SUCCESS && rc != HS_SCAN_TERMINATED)) {
+      bool matched = false;
+      if (g.db != nullptr && candidates == nullptr) {
+        Found found;
+        hs_error_t rc = hs_scan(g.db, s.data(), static_cast<unsigned>(s.size()), 0, scratch, on_match, &found);
+        if (found.matched || (rc != HS_SUCCESS && rc != HS_SCAN_TERMINATED)) {
           if (debug_enabled()) {
             std::fprintf(stderr, "prefilter: may match: pattern %s on \"%.80s\"\n",
-                         matched ? g.patterns[last_match_id].substr(0, 120).c_str() : "(scan error)", s.c_str());
+                         found.matched ? g.patterns[last_match_id].substr(0, 120).c_str() : "(scan error)", s.c_str());
           }
           return true;
         }
       }
+      for (const auto& [code, rule] : g.exact_rx) {
+        // Anything but "no match" (a match, or an error such as a match limit) may match.
+        if (pcre2_match(code, reinterpret_cast<PCRE2_SPTR>(s.data()), s.size(), 0, 0, match_data(), nullptr) ==
+            PCRE2_ERROR_NOMATCH) {
+          continue;
+        }
+        if (debug_enabled()) std::fprintf(stderr, "prefilter: may match: rule %lld on \"%.80s\"\n", static_cast<long long>(rule), s.c_str());
+        matched = true;
+        if (candidates == nullptr) return true;
+        candidates->push_back(rule);
+      }
+      if (!g.exact_phrases.empty()) {
+        lower.assign(s);
+        std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+        for (const auto& [phrase, rule] : g.exact_phrases) {
+          if (lower.find(phrase) == std::string::npos) continue;
+          matched = true;
+          if (candidates == nullptr) return true;
+          candidates->push_back(rule);
+        }
+      }
+      bool injection = false;
       if (g.sqli) {
         char fingerprint[8] = {};
-        if (libinjection_sqli(s.c_str(), s.size(), fingerprint) != 0) return true;
+        injection = libinjection_sqli(s.c_str(), s.size(), fingerprint) != 0;
       }
-      if (g.xss && libinjection_xss(s.c_str(), s.size()) != 0) return true;
-      return false;
+      if (!injection && g.xss) injection = libinjection_xss(s.c_str(), s.size()) != 0;
+      if (injection) {
+        matched = true;
+        if (candidates != nullptr) candidates->insert(candidates->end(), g.injection_rules.begin(), g.injection_rules.end());
+      }
+      return matched;
     };
-    // The distinct values of the group's variables: equal values give equal transformation results, so
-    // each is transformed and scanned once.
-    std::unordered_set<std::string_view> seen;
+    const std::uint64_t bit = std::uint64_t{1} << (gi % 64);
     for (const auto& spec : g.variables) {
-      for (const auto* value : values(spec)) {
-        const std::string& raw = value->getValue();
-        if (!seen.insert(raw).second) continue;
-        const bool rememberable = raw.size() <= kCleanCacheMaxValue;
-        if (rememberable) {
-          key.assign(reinterpret_cast<const char*>(&gi), sizeof gi);
-          key += raw;
-          if (cache.pairs.contains(key)) continue;  // this group found nothing in this value before
-        }
+      for (const std::string* value : values(spec)) {
+        const std::string& raw = *value;
+        auto* entry = entry_of(raw);
+        if (entry != nullptr && ((*entry)[gi / 64] & bit) != 0) continue;  // this group found nothing in it before
         // Exactly the strings ModSecurity gives the operator: the result of the chain, and with multiMatch
         // the value before and after every transformation that changed it (RuleWithOperator::evaluate
         // runs the operator on each element of executeTransformations' results, nothing else).
         auto [cached, fresh] = transformed[g.chain].try_emplace(std::string_view(raw));
         if (fresh) impl_->chains[g.chain]->executeTransformations(&tx, raw, cached->second);
+        bool matched = false;
         for (const auto& r : cached->second) {
-          if (r.first && scan(*r.first)) return true;
+          if (r.first && scan(*r.first)) {
+            if (candidates == nullptr) return Scan::may_match;
+            matched = any = true;
+          }
         }
-        if (rememberable) {
-          cache.bytes += key.size() + 64;
-          cache.pairs.insert(key);
-        }
+        if (!matched && entry != nullptr) (*entry)[gi / 64] |= bit;
       }
     }
   }
-  return false;
+  return any ? Scan::may_match : Scan::cannot_match;
 }
 
 }  // namespace sw::waf::engine

@@ -26,6 +26,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace modsecurity {
 class RulesSet;
@@ -63,9 +64,17 @@ class Prefilter {
   // After the reduced transaction ran the request phases: false only when no covered rule can match.
   bool may_match(modsecurity::Transaction& reduced) const;
 
+  // The covered rules that may match this request (after a transaction whose collections are the
+  // reduced one's ran the request phases): every covered rule whose chain head may match is in `ids`, so
+  // the others cannot match and the full rule set without them (Transaction::m_ruleRemoveById) gives the
+  // full outcome. false when the prefilter cannot tell (an XML or multipart body, a scan error).
+  bool candidates(modsecurity::Transaction& tx, std::vector<std::int64_t>& ids) const;
+
   struct Impl;
 
  private:
+  enum class Scan { cannot_match, may_match, undecided };
+  Scan scan(modsecurity::Transaction& tx, std::vector<std::int64_t>* candidates) const;
   explicit Prefilter(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

@@ -377,6 +377,7 @@ class Waf::Impl {
     }
     if (outcome.routed_full) routed_full_.fetch_add(1, std::memory_order_relaxed);
     if (outcome.fast_path) fast_passed_.fetch_add(1, std::memory_order_relaxed);
+    if (outcome.targeted) targeted_.fetch_add(1, std::memory_order_relaxed);
     if (outcome.text_checked) {
       text_checked_.fetch_add(1, std::memory_order_relaxed);
       if (outcome.text_miss) {
@@ -442,6 +443,7 @@ class Waf::Impl {
     out += "waf_prefilter_total{outcome=\"miss\"} " + std::to_string(prefilter_misses_.load()) + "\n";
     out += "waf_prefilter_total{outcome=\"routed_full\"} " + std::to_string(routed_full_.load()) + "\n";
     out += "waf_prefilter_total{outcome=\"fast_pass\"} " + std::to_string(fast_passed_.load()) + "\n";
+    out += "waf_prefilter_total{outcome=\"targeted\"} " + std::to_string(targeted_.load()) + "\n";
     if (options_.trim_check) {
       out += "# HELP waf_text_check_total Requests run on both the generated and the Include rule text, and those where they differed.\n"
              "# TYPE waf_text_check_total counter\n";
@@ -557,6 +559,7 @@ class Waf::Impl {
   std::atomic<std::uint64_t> prefilter_misses_{0};
   std::atomic<std::uint64_t> text_checked_{0};
   std::atomic<std::uint64_t> routed_full_{0};
+  std::atomic<std::uint64_t> targeted_{0};  // full runs without the covered rules that could not match
   std::atomic<std::uint64_t> fast_passed_{0};  // clean by the fast path, without the reduced run (a subset of
                                               // prefilter_pass; check mode: would have been)
   std::atomic<std::uint64_t> text_misses_{0};

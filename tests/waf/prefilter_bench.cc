@@ -175,7 +175,9 @@ int main(int argc, char** argv) {
               mode.c_str(), paranoia, load_cpu, clean + attacks, 1e6 * total / static_cast<double>(clean + attacks),
               1e6 * clean_cpu / static_cast<double>(clean), 1e6 * attack_cpu / static_cast<double>(attacks),
               static_cast<double>(clean + attacks) / total, passed.c_str(), misses.c_str(), wrong);
-  std::printf("routed to the full set by the guess: %s\n", routed.c_str());
+  std::printf("routed to the full set by the guess: %s; fast path clean %s; targeted full runs %s\n", routed.c_str(),
+              counter("waf_prefilter_total{outcome=\"fast_pass\"} ").c_str(),
+              counter("waf_prefilter_total{outcome=\"targeted\"} ").c_str());
   if (trim_check) std::printf("trim check: generated and Include text differed on %s requests\n", text_misses.c_str());
   return wrong != 0 || misses != "0" || text_misses != "0" ? 1 : 0;
 }
