@@ -6,8 +6,9 @@
 #
 # Four servers on loopback serve the same generated site (index.html and 200 pages of about 5 KB of
 # Chinese text), each started here and stopped by PID:
-#   guard+waf     the guard (2 event threads) with the sitewarden WAF: CRS 3.3.4 at paranoia 1, blocking
-#                 (BUILD_DIR/tests/waf/waf_guard_harness --site-dir ... --threads 2)
+#   guard+waf     the guard (2 event threads) with the sitewarden WAF: CRS 3.3.4 at paranoia 1, blocking,
+#                 the prefilter on as a node runs it (BUILD_DIR/tests/waf/waf_guard_harness --site-dir ...
+#                 --threads 2 --prefilter; `-- --no-prefilter` for the full rule set on every request)
 #   nginx+modsec  Debian's nginx (2 workers) + libnginx-mod-http-modsecurity with the WAF's own rules
 #                 text (`waf_guard_harness --print-rules`: the same CRS files, setup and settings)
 #   guard         the same guard without the WAF (--no-waf)
@@ -37,6 +38,12 @@ duration="${2:-10}"
 shift $(( $# >= 2 ? 2 : 1 ))
 [ "${1:-}" = "--" ] && shift
 extra_guard_options=("$@")
+# The guard+waf server runs as a node does by default: the prefilter on ([waf] prefilter = "on"); give
+# `-- --no-prefilter` (the full rule set on every request) or `-- --prefilter-check` to run otherwise.
+case " ${extra_guard_options[*]} " in
+  *" --no-prefilter "*|*" --prefilter "*|*" --prefilter-check "*) ;;
+  *) extra_guard_options=(--prefilter "${extra_guard_options[@]}") ;;
+esac
 here="$(cd "$(dirname "$0")" && pwd)"
 harness="$build_dir/tests/waf/waf_guard_harness"
 module=/usr/lib/nginx/modules/ngx_http_modsecurity_module.so

@@ -3,7 +3,8 @@
 // and for waf_guard_harness only (bench/waf_bench.sh): --threads N (guard event threads, default 1),
 // --site-dir DIR (serve every file under DIR instead of the one-line index.html), --no-waf (the guard
 // without the WAF filter), --waf-threads N (the WAF's own inspection threads, default 2; 0: inspect on
-// the guard's event threads); --prefilter (the vectorscan prefilter on), --prefilter-check (both engines on
+// the guard's event threads); --prefilter (the prefilter on, as a node runs it), --no-prefilter (off, the
+// harness's default), --prefilter-check (both engines on
 // every request, misses logged as waf.prefilter_miss); --no-trim (load the CRS by Include, not the generated
 // text), --trim-check (run the Include text too on every request, differences logged as waf.text_miss).
 // --crs-regression: the settings the CRS 3.3.4 suite assumes (its README): paranoia 4, detection-only,
@@ -70,6 +71,8 @@ inline bool parse_harness_options(int argc, char** argv, HarnessOptions& out) {
       out.waf.threads = static_cast<std::size_t>(std::max(0, std::min(64, std::atoi(next().c_str()))));
     } else if (a == "--no-waf") {
       out.no_waf = true;
+    } else if (a == "--no-prefilter") {
+      out.waf.prefilter = WafOptions::Prefilter::off;
     } else if (a == "--prefilter") {
       out.waf.prefilter = WafOptions::Prefilter::on;
     } else if (a == "--no-trim") {
