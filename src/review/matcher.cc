@@ -6,6 +6,7 @@
 // and leftmost-longest de-duplication.
 #include "review/matcher.h"
 
+#include <dlfcn.h>
 #include <hs/hs.h>
 
 #include <algorithm>
@@ -52,6 +53,59 @@ struct ScanState {
   NormalisedText dense;  // the dense form of a text that came without one (count_raw(string_view))
   std::string mixed;     // the dense form with its units mixed (mix_units), as scanned
 };
+
+// ---- which hs_scan ---------------------------------------------------------------------------------
+//
+// Debian 12's vectorscan 5.4.9 is a "fat runtime": hs_scan dispatches, by the CPU it runs on, to one of
+// core2_, corei7_, avx2_ and avx512_hs_scan (all exported). On a CPU with AVX-512 (this project's
+// machines: AMD EPYC with AVX-512) the avx512 variant MISSES MATCHES, whatever platform the database
+// was compiled for: a regex of alternative words such as (?:runtime|processbuilder) after 63-83 bytes
+// of text, or (绝密|机密|秘密|内部|内部资料|保密期限|涉密) in Chinese — 1,756 of 21,105 regex matches in
+// tests/review/matcher_differential_test.cc — while the avx2 variant, on the same database and
+// scratch, finds every one. (The literal words, matched in their mixed dense form, were not seen to
+// miss through hs_scan either, but they go through the same code.) So the matcher calls avx2_hs_scan
+// directly when the library exports it and the CPU has AVX2, with its databases compiled for the
+// host's platform less the AVX-512 features, and checks when it compiles a lexicon that the function
+// accepts them. Elsewhere (a vectorscan built without the fat runtime, a CPU without AVX2, where the
+// dispatch cannot pick the avx512 variant) it calls hs_scan; matcher_differential_test is the guard.
+using ScanFunction = hs_error_t (*)(const hs_database_t*, const char*, unsigned, unsigned, hs_scratch_t*,
+                                    match_event_handler, void*);
+
+struct ScanChoice {
+  ScanFunction scan = &hs_scan;
+  const char* name = "hs_scan";
+  bool avx2 = false;  // compile for an AVX2 platform
+};
+
+const ScanChoice& scan_choice() {
+  static const ScanChoice choice = [] {
+    ScanChoice c;
+    __builtin_cpu_init();
+    if (!__builtin_cpu_supports("avx2")) return c;
+    if (void* avx2 = dlsym(RTLD_DEFAULT, "avx2_hs_scan")) {
+      c.scan = reinterpret_cast<ScanFunction>(avx2);
+      c.name = "avx2_hs_scan";
+      c.avx2 = true;
+    }
+    return c;
+  }();
+  return choice;
+}
+
+// The platform databases are compiled for: the host's tuning with AVX2 features only when
+// avx2_hs_scan is used (the avx512 features would let the compiler assume the avx512 runtime),
+// the host's otherwise (null).
+const hs_platform_info_t* compile_platform() {
+  static const hs_platform_info_t platform = [] {
+    hs_platform_info_t p{};
+    if (hs_populate_platform(&p) != HS_SUCCESS) p = hs_platform_info_t{};
+    p.cpu_features &= HS_CPU_FEATURES_AVX2;
+    return p;
+  }();
+  return scan_choice().avx2 ? &platform : nullptr;
+}
+
+int ignore_match(unsigned int, unsigned long long, unsigned long long, unsigned int, void*) { return 0; }
 
 std::string compile_error_text(hs_compile_error_t* error) {
   std::string text = error && error->message ? error->message : "unknown error";
@@ -180,6 +234,7 @@ struct Matcher::Impl {
   std::vector<std::uint16_t> category;   // by entry: index into the distinct categories
   std::size_t category_count = 0;
   Scratch prototype;
+  ScanFunction scan = &hs_scan;          // scan_choice(), or hs_scan if that refuses these databases
   std::mutex pool_mutex;
   std::vector<std::unique_ptr<ScanState>> pool;
 
@@ -341,7 +396,7 @@ Result<Database> compile_literals(const Lexicon& lexicon, std::vector<std::uint3
   hs_database_t* db = nullptr;
   hs_compile_error_t* error = nullptr;
   if (hs_compile_multi(patterns.data(), flags.data(), ids.data(), static_cast<unsigned>(patterns.size()),
-                       HS_MODE_BLOCK, nullptr, &db, &error) != HS_SUCCESS) {
+                       HS_MODE_BLOCK, compile_platform(), &db, &error) != HS_SUCCESS) {
     const int index = error ? error->expression : -1;
     std::string where = "the literal set";
     if (index >= 0) {
@@ -366,7 +421,7 @@ Result<Database> compile_regexes(const Lexicon& lexicon) {
   hs_database_t* db = nullptr;
   hs_compile_error_t* error = nullptr;
   if (hs_compile_multi(patterns.data(), flags.data(), ids.data(), static_cast<unsigned>(patterns.size()),
-                       HS_MODE_BLOCK, nullptr, &db, &error) != HS_SUCCESS) {
+                       HS_MODE_BLOCK, compile_platform(), &db, &error) != HS_SUCCESS) {
     const int index = error ? error->expression : -1;
     const std::string where =
         index >= 0 ? lexicon.entries[ids[static_cast<std::size_t>(index)]].source : std::string("the regex set");
@@ -395,6 +450,13 @@ Result<std::unique_ptr<Matcher::Impl>> build(const Lexicon& lexicon) {
   impl->regexes = std::move(regexes);
   SW_CHECK(allocate_scratch(impl->literals.get(), impl->prototype));
   SW_CHECK(allocate_scratch(impl->regexes.get(), impl->prototype));
+  // The chosen scan function must accept both databases (their platform); else the dispatching hs_scan.
+  impl->scan = scan_choice().scan;
+  for (const hs_database_t* db : {impl->literals.get(), impl->regexes.get()}) {
+    if (db && impl->scan(db, " ", 1, 0, impl->prototype.get(), ignore_match, nullptr) != HS_SUCCESS) {
+      impl->scan = &hs_scan;
+    }
+  }
   std::map<std::string_view, std::uint16_t> categories;
   for (const auto& entry : lexicon.entries) {
     auto [it, added] = categories.emplace(entry.category, static_cast<std::uint16_t>(categories.size()));
@@ -449,12 +511,12 @@ void Matcher::Impl::collect(const NormalisedText& text, ScanState& state) const 
     const unsigned length = dense_scan_length(dense);
     mix_units(std::string_view(dense.dense).substr(0, length), state.mixed);
     Collector collector{this, &state, lexicon.entries.size(), dense.dense_at.data()};
-    hs_scan(literals.get(), state.mixed.data(), length, 0, state.scratch.get(), on_literal, &collector);
+    scan(literals.get(), state.mixed.data(), length, 0, state.scratch.get(), on_literal, &collector);
   }
   if (regexes) {
     Collector collector{this, &state, lexicon.entries.size(), nullptr};
     const std::string_view valid = valid_for_regex(text.text, state.sanitised);
-    hs_scan(regexes.get(), valid.data(), scan_length(valid), 0, state.scratch.get(), on_regex, &collector);
+    scan(regexes.get(), valid.data(), scan_length(valid), 0, state.scratch.get(), on_regex, &collector);
   }
 }
 
@@ -464,11 +526,11 @@ std::size_t Matcher::Impl::count(const NormalisedText& text, ScanState& state) c
     const NormalisedText& dense = with_dense(text, state);
     const unsigned length = dense_scan_length(dense);
     mix_units(std::string_view(dense.dense).substr(0, length), state.mixed);
-    hs_scan(literals.get(), state.mixed.data(), length, 0, state.scratch.get(), count_literal, &count);
+    scan(literals.get(), state.mixed.data(), length, 0, state.scratch.get(), count_literal, &count);
   }
   if (regexes) {
     const std::string_view valid = valid_for_regex(text.text, state.sanitised);
-    hs_scan(regexes.get(), valid.data(), scan_length(valid), 0, state.scratch.get(), count_match, &count);
+    scan(regexes.get(), valid.data(), scan_length(valid), 0, state.scratch.get(), count_match, &count);
   }
   return count;
 }
@@ -525,7 +587,7 @@ Status check_regex(std::string_view pattern) {
   const std::string text(pattern);
   hs_database_t* db = nullptr;
   hs_compile_error_t* error = nullptr;
-  if (hs_compile(text.c_str(), kRegexFlags, HS_MODE_BLOCK, nullptr, &db, &error) != HS_SUCCESS) {
+  if (hs_compile(text.c_str(), kRegexFlags, HS_MODE_BLOCK, compile_platform(), &db, &error) != HS_SUCCESS) {
     return fail("review.lexicon", compile_error_text(error));
   }
   hs_free_database(db);
@@ -553,6 +615,10 @@ Matcher::Matcher(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Matcher::~Matcher() = default;
 
 const Lexicon& Matcher::lexicon() const { return impl_->lexicon; }
+
+std::string_view Matcher::scan_function() const {
+  return impl_->scan == &hs_scan ? "hs_scan" : scan_choice().name;
+}
 
 std::vector<Hit> Matcher::scan(const NormalisedText& text) const {
   if (!impl_->prototype || text.text.empty()) return {};

@@ -40,6 +40,10 @@ class Matcher {
   std::size_t count_raw(std::string_view normalised) const;
 
   const Lexicon& lexicon() const;
+  // The vectorscan block-scan function this matcher calls: "avx2_hs_scan" where the library exports it
+  // and the CPU has AVX2 (Debian 12's vectorscan misses matches in its AVX-512 variant, which hs_scan
+  // picks on AVX-512 CPUs: matcher.cc), else "hs_scan".
+  std::string_view scan_function() const;
 
   ~Matcher();
   Matcher(const Matcher&) = delete;
