@@ -60,9 +60,10 @@ struct ScanState {
 // core2_, corei7_, avx2_ and avx512_hs_scan (all exported). On a CPU with AVX-512 (this project's
 // machines: AMD EPYC with AVX-512) the avx512 variant MISSES MATCHES, whatever platform the database
 // was compiled for: a regex of alternative words such as (?:runtime|processbuilder) after 63-83 bytes
-// of text, or (绝密|机密|秘密|内部|内部资料|保密期限|涉密) in Chinese — 1,756 of 21,105 regex matches in
-// tests/review/matcher_differential_test.cc — while the avx2 variant, on the same database and
-// scratch, finds every one. (The literal words, matched in their mixed dense form, were not seen to
+// of text, or (绝密|机密|秘密|内部|内部资料|保密期限|涉密) in
+// Chinese — 1,582-1,756 of 21,105 regex matches in tests/review/matcher_differential_test.cc,
+// varying with the buffers' addresses — while the avx2 variant, on the same database and scratch,
+// finds every one. (The literal words, matched in their mixed dense form, were not seen to
 // miss through hs_scan either, but they go through the same code.) So the matcher calls avx2_hs_scan
 // directly when the library exports it and the CPU has AVX2, with its databases compiled for the
 // host's platform less the AVX-512 features, and checks when it compiles a lexicon that the function
