@@ -1,4 +1,5 @@
-// The fast path of the WAF's prefilter (internal to src/waf; issue 6; docs/modules/waf.md "The fast path").
+// The fast path of the WAF's prefilter (internal to src/waf; issue 6, N7.3 防攻击; docs/modules/waf.md
+// "The fast path").
 // Built as C++20 with modsec_engine.cc, as it reads libmodsecurity's objects.
 //
 // With the prefilter on, a request the prefilter passes still paid ModSecurity's *reduced* transaction:

@@ -58,6 +58,11 @@ status="$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: nosuchsite.example.or
 for _ in $(seq 1 50); do grep -qF "$rid" "$DIR/node/waf-events.log" 2>/dev/null && break; sleep 0.1; done
 grep -F "$rid" "$DIR/node/waf-events.log" | grep -q '"action":"blocked"' || fail "no blocked WAF event for $rid"
 metric_shows '^guard_filter_blocks_total{reason="waf"} 1$' || fail "WAF block metric"
+# As a node runs it the prefilter is on (issue 6): the clean requests were found clean by its fast path
+# (no reduced rule set), the probe ran the full rule set without the rules that could not match.
+metric_shows '^waf_prefilter_total{outcome="fast_pass"} [1-9]' || fail "the WAF's fast path did not run on the node"
+metric_shows '^waf_prefilter_total{outcome="targeted"} 1$' || fail "the attack did not take the targeted full run"
+metric_shows '^waf_prefilter_total{outcome="miss"} 0$' || fail "prefilter misses on the node"
 
 # The overload switch on the running guard (issue 6): on — a form POST gets 503, the metric shows the
 # mode — then back to auto; a bad mode refused; each switch audited (guard.overload).

@@ -1,4 +1,4 @@
-// Tests of the prefilter's fast path (src/waf/modsec_fast.h; issue 6, docs/modules/waf.md "The fast
+// Tests of the prefilter's fast path (src/waf/modsec_fast.h; issue 6, N7.3, docs/modules/waf.md "The fast
 // path"): ordinary requests are found clean without ModSecurity's reduced rule set; in check mode every
 // request also runs the full rule set, and a request the fast path found clean where the full engine
 // logged, scored or blocked is a miss — over variants aimed at each rule the fast path decides (protocol,

@@ -5,7 +5,7 @@
 // matches and vectorscan does not is a hole in the prefilter (a covered rule could match a request the
 // prefilter lets pass): printed, and the exit status is 1.
 //
-// Why it exists (issue 6, docs/modules/waf.md "Vectorscan misses matches in long strings"): on this
+// Why it exists (issue 6, N7.3; docs/modules/waf.md "Vectorscan misses matches"): on this
 // machine Debian 12's vectorscan 5.4.9 misses matches in strings of 64 bytes or more — (?:runtime|
 // processbuilder) in 70 bytes of 'a' + "runtime.instantiatefactory", \$\{.*\} (DOTALL) once the `.*`
 // spans 64 bytes — whatever platform the database is compiled for. So the prefilter gives vectorscan only
