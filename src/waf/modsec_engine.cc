@@ -273,7 +273,7 @@ Outcome run_rules(CompiledRules& rules, const guard::FilterRequest& request, Pre
   //   nothing may match and quiet          -> clean, without the reduced run;
   //   nothing may match, not quiet         -> the reduced run (exact: no covered rule can act);
   //   some covered rules may match         -> the full set without the others (targeted), exact.
-  bool decided = false, fast_clean = false;
+  bool decided = false, fast_clean = false, none_may_match = false;
   std::vector<std::int64_t> skip;
   if (use != PrefilterUse::off && rules.fast) {
     Outcome parsed;  // the parse set's own outcome: its refusals are among what quiet() checks
@@ -281,6 +281,7 @@ Outcome run_rules(CompiledRules& rules, const guard::FilterRequest& request, Pre
     run_phases(tx, request, parsed);
     std::vector<std::int64_t> maybe;
     decided = rules.fast->parses_alike(tx) && rules.prefilter->candidates(tx, maybe);
+    none_may_match = decided && maybe.empty();
     if (decided && !maybe.empty()) {
       std::sort(maybe.begin(), maybe.end());
       for (auto covered : rules.prefilter->covered_ids()) {
@@ -320,7 +321,9 @@ Outcome run_rules(CompiledRules& rules, const guard::FilterRequest& request, Pre
       modsecurity::Transaction tx(&modsec(), rules.reduced.get(), id.data(), &reduced);
       reduced.status = run_phases(tx, request, reduced);
       reduced.anomaly_score = anomaly_score(tx);
-      may_match = rules.prefilter->may_match(tx);
+      // When the parse collections are the reduced run's and the candidate scan found that no covered rule
+      // may match, it is not scanned twice.
+      may_match = none_may_match ? false : rules.prefilter->may_match(tx);
     }
     if (!may_match && use == PrefilterUse::on) {
       reduced.prefilter_pass = true;

@@ -464,11 +464,12 @@ bool FastPath::quiet(modsecurity::Transaction& t, std::string* why) const {
   if (!body_error.empty() && body_error != "0") return refuse("200002");
   if (t.m_variableArgs.size() >= 100) return refuse("200007");  // the configuration refuses at 1,000
 
-  std::vector<std::string> lengths, types, accepts, agents;
+  // Views of the header values (the transaction's own strings, alive while it is).
+  std::vector<const std::string*> lengths, types, accepts, agents;
   std::size_t encodings = 0, hosts = 0;
   for (const auto& h : t.m_variableRequestHeaders) {
     const std::string& name = h.first;
-    const std::string& value = h.second->getValue();
+    const std::string* value = &h.second->getValue();
     if (iequals(name, "content-length")) lengths.push_back(value);
     else if (iequals(name, "content-type")) types.push_back(value);
     else if (iequals(name, "transfer-encoding")) ++encodings;
@@ -476,8 +477,8 @@ bool FastPath::quiet(modsecurity::Transaction& t, std::string* why) const {
     else if (iequals(name, "accept")) accepts.push_back(value);
     else if (iequals(name, "user-agent")) agents.push_back(value);
   }
-  for (const auto& type : types) {
-    std::string lower = type;
+  for (const std::string* type : types) {
+    std::string lower = *type;
     std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
     if (lower.find("multipart") != std::string::npos || lower.find("xml") != std::string::npos) {
       return refuse("multipart or XML content type");
@@ -490,22 +491,22 @@ bool FastPath::quiet(modsecurity::Transaction& t, std::string* why) const {
 
   if (m.has(905100) && line == m.get_slash) return refuse("905100");
   if (m.has(905110)) {
-    for (const auto& a : agents) {
-      if (a.size() >= m.dummy_agent.size() && a.ends_with(m.dummy_agent)) return refuse("905110");
+    for (const std::string* a : agents) {
+      if (a->ends_with(m.dummy_agent)) return refuse("905110");
     }
   }
   if (m.has(911100) && !within(method, m.allowed_methods)) return refuse("911100");
   if (m.has(920100) && m.request_line.match(line) != 1) return refuse("920100");
   if (m.has(920160)) {
-    for (const auto& l : lengths) {
-      if (m.cl_digits.match(l) != 1) return refuse("920160");
+    for (const std::string* l : lengths) {
+      if (m.cl_digits.match(*l) != 1) return refuse("920160");
     }
   }
   const int get_or_head = m.has(920170) ? m.get_head.match(method) : 0;
   if (get_or_head < 0) return refuse("920170");
   if (get_or_head == 1) {
-    for (const auto& l : lengths) {
-      if (m.cl_zero_or_empty.match(l) != 1) return refuse("920170");
+    for (const std::string* l : lengths) {
+      if (m.cl_zero_or_empty.match(*l) != 1) return refuse("920170");
     }
     if (m.has(920171) && encodings != 0) return refuse("920171");
   }
@@ -516,8 +517,8 @@ bool FastPath::quiet(modsecurity::Transaction& t, std::string* why) const {
   if (m.has(920220) && uri.find('%') != std::string::npos && !valid_url_encoding(uri)) return refuse("920220");
   if (m.has(920240)) {
     const std::string& body = t.m_variableRequestBody.m_value;
-    for (const auto& type : types) {
-      int form = m.form_type.match(type);
+    for (const std::string* type : types) {
+      int form = m.form_type.match(*type);
       if (form < 0) return refuse("920240");
       if (form == 1 && body.find('%') != std::string::npos && !valid_url_encoding(body)) return refuse("920240");
     }
@@ -564,26 +565,26 @@ bool FastPath::quiet(modsecurity::Transaction& t, std::string* why) const {
     return refuse("920390");
   }
   if (m.has(920340) && types.empty()) {
-    for (const auto& l : lengths) {
-      if (m.cl_zero.match(l) != 1) return refuse("920340");
+    for (const std::string* l : lengths) {
+      if (m.cl_zero.match(*l) != 1) return refuse("920340");
     }
   }
   if (m.has(920620) && types.size() > 1) return refuse("920620");
-  for (const auto& type : types) {
+  for (const std::string* type : types) {
     if (m.has(920470) &&
-        any_transformed(*m.type_lower, t, type, [&](const std::string& s) { return m.type_syntax.match(s) != 1; })) {
+        any_transformed(*m.type_lower, t, *type, [&](const std::string& s) { return m.type_syntax.match(s) != 1; })) {
       return refuse("920470");
     }
     if (m.has(920420)) {
       std::string main;
-      int rc = m.main_type.match(type, &main, 0);
+      int rc = m.main_type.match(*type, &main, 0);
       if (rc < 0) return refuse("920420");
       if (rc == 1 && any_transformed(*m.type_link, t, "|" + main + "|",
                                      [&](const std::string& s) { return !within(s, m.allowed_types); })) {
         return refuse("920420");
       }
     }
-    if (m.has(920480) && any_transformed(*m.charset_lower, t, type, [](const std::string& s) {
+    if (m.has(920480) && any_transformed(*m.charset_lower, t, *type, [](const std::string& s) {
           return s.find("charset") != std::string::npos;  // the pattern needs "charset": refused with one
         })) {
       return refuse("920480");
@@ -611,8 +612,8 @@ bool FastPath::quiet(modsecurity::Transaction& t, std::string* why) const {
     }
   }
   if (m.has(920600)) {
-    for (const auto& a : accepts) {
-      if (m.accept.match(a) != 1) return refuse("920600");
+    for (const std::string* a : accepts) {
+      if (m.accept.match(*a) != 1) return refuse("920600");
     }
   }
   return true;
